@@ -1,0 +1,64 @@
+# swerve: two commands set everything up on a fresh Debian machine with Swift:
+#   make run    install the C libraries, build release, serve ./models on :8500
+#   make test   install what the tests need, build, run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler pkg-config
+TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8500
+MODELS ?= ./models
+
+.PHONY: help deps test-deps build release run test models proto proto-check bench-runtime clean
+
+help:
+	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
+	@echo "make test   - install test dependencies, build, run all tests"
+	@echo "make models - retrain and re-export models/ and the parity fixtures"
+	@echo "make proto  - regenerate protobuf-c code from proto/"
+
+# Installs the Debian packages only when one is missing, so repeat runs are quick.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+test-deps:
+	@missing=$$(for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+run: release
+	.build/release/swerve serve --models $(MODELS) --host $(HOST) --port $(PORT)
+
+proto:
+	scripts/gen-proto.sh
+
+proto-check: deps
+	scripts/gen-proto.sh --check
+
+test: test-deps proto-check
+	swift build --build-tests
+	swift test --skip-build
+
+models:
+	pip install -q -r models/requirements.txt
+	python3 models/train.py
+
+bench-runtime: release
+	scripts/bench-runtime.sh
+
+clean:
+	rm -rf .build

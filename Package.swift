@@ -1,0 +1,48 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Optimise the hot paths even in debug test builds would slow compiles; release
+// builds (make run, benchmarks) get whole-module optimisation by default.
+let package = Package(
+    name: "swerve",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "swerve", targets: ["swerve"]),
+        .executable(name: "swerve-runtime-bench", targets: ["swerve-runtime-bench"]),
+        .library(name: "SwerveClient", targets: ["SwerveClient"]),
+        .library(name: "ModelRuntime", targets: ["ModelRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shims: each imported by exactly one Swift module.
+        .systemLibrary(name: "CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .target(name: "CONNXProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(name: "CSwerveProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+
+        .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
+        .target(name: "ModelServer", dependencies: ["ModelRuntime", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
+        .target(name: "Transport", dependencies: ["CUV", "Wire"]),
+        .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
+        .target(name: "Serving", dependencies: [
+            "ModelServer", "Wire", "Transport", "ModelRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "swerve", dependencies: [
+            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "swerve-runtime-bench", dependencies: [
+            "ModelRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Transport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime"]),
+    ]
+)

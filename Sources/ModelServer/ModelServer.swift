@@ -1,0 +1,1 @@
+// ModelServer: see ../shared/DESIGN.md for this module's job.

@@ -1,0 +1,1 @@
+// Serving: see ../shared/DESIGN.md for this module's job.

@@ -1,0 +1,1 @@
+// SwerveClient: see ../shared/DESIGN.md for this module's job.

@@ -1,0 +1,1 @@
+// Transport: see ../shared/DESIGN.md for this module's job.

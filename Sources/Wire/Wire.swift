@@ -1,0 +1,1 @@
+// Wire: see ../shared/DESIGN.md for this module's job.
