@@ -42,7 +42,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Transport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport"]),
     ]
 )
