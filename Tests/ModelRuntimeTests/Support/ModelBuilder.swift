@@ -146,7 +146,7 @@ struct TestModel {
 
 extension TestModel {
     /// One node `op(x[, extra inputs]) -> y` over a float input of `dims`.
-    static func single(_ opType: String, inputDims: [Int?] = [nil, 3], inputType: Int32 = 1,
+    static func single(_ opType: String, inputDims: [Int?]? = [nil, 3], inputType: Int32 = 1,
                        outputType: Int32 = 1, attributes: [(String, Attribute)] = [],
                        constants: [(String, Tensor)] = [], opset: Int = 17, outputs: Int = 1) -> TestModel {
         let outputNames = outputs == 1 ? ["y"] : (0..<outputs).map { "y\($0)" }
