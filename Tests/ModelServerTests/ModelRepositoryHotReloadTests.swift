@@ -347,3 +347,24 @@ final class ModelRepositoryHotReloadTests: XCTestCase {
         XCTAssertTrue(fixture.logs.contains(.error, "cannot scan model repository"))
     }
 }
+
+final class EndedVersionHistoryTests: XCTestCase {
+    func testOnlyTheNewestEndedVersionsAreRemembered() throws {
+        let fixture = try RepositoryFixture()
+        let repository = fixture.repository()
+        try fixture.addVersion("m", 1)
+        try repository.start()
+        defer { repository.stop() }
+        // Deploy versions 2...20, each replacing the previous one on disk.
+        for version: Int64 in 2...20 {
+            try fixture.addVersion("m", version)
+            try fixture.remove("m/\(version - 1)")
+            repository.reload()
+            XCTAssertEqual(servedVersion(repository, "m"), version)
+        }
+        let statuses = try repository.versions(name: "m")
+        XCTAssertEqual(statuses.last, ModelVersionStatus(version: 20, state: .available))
+        XCTAssertEqual(statuses.dropLast().map(\.version), Array(12...19))
+        XCTAssertTrue(statuses.dropLast().allSatisfy { $0.state == .end })
+    }
+}
