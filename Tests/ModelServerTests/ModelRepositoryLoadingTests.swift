@@ -240,25 +240,47 @@ final class ModelRepositoryLoadingTests: XCTestCase {
         }
     }
 
-    func testRealLoaderReportsACorruptFile() throws {
+    // kmeans uses default-domain operators only (Gemm, ReduceSumSquare, ArgMin, …).
+    func testRealLoaderReportsACorruptFileThenLoadsTheCompletedCopy() throws {
         let fixture = try RepositoryFixture()
-        try fixture.addRealVersion("iris", 1, from: "iris/1/model.onnx")
-        let good = try Data(contentsOf: URL(fileURLWithPath: RepositoryFixture.packageModels + "/iris/1/model.onnx"))
-        try fixture.write("iris/2/model.onnx", Array(good.prefix(good.count / 2)))   // half-copied
-        try fixture.writeConfig("iris", #"{"version_policy": {"all": true}}"#)
+        try fixture.addRealVersion("kmeans", 1, from: "fixtures/kmeans.onnx")
+        let good = try Data(contentsOf: URL(fileURLWithPath: RepositoryFixture.packageModels + "/fixtures/kmeans.onnx"))
+        try fixture.write("kmeans/2/model.onnx", Array(good.prefix(good.count / 2)))   // half-copied
+        try fixture.writeConfig("kmeans", #"{"version_policy": {"all": true}}"#)
         let repository = fixture.realRepository()
         try repository.start()
         defer { repository.stop() }
-        XCTAssertEqual(states(repository, "iris"), [1: .available, 2: .failed])
-        let error = try repository.status(name: "iris", version: 2).first?.error
-        XCTAssertNotNil(error)
-        XCTAssertFalse(error?.isEmpty ?? true)
-        XCTAssertEqual(servedVersion(repository, "iris"), 1)
+        XCTAssertEqual(states(repository, "kmeans"), [1: .available, 2: .failed],
+                       "\((try? repository.versions(name: "kmeans")) ?? [])")
+        let error = try XCTUnwrap(try repository.status(name: "kmeans", version: 2).first?.error)
+        XCTAssertTrue(error.contains("kmeans/2/model.onnx"), error)
+        XCTAssertEqual(servedVersion(repository, "kmeans"), 1)
+        XCTAssertTrue(fixture.logs.contains(.error, "model kmeans version 2 FAILED"))
 
         // The copy completes: the changed file is retried and serves.
-        try fixture.write("iris/2/model.onnx", [UInt8](good))
+        try fixture.write("kmeans/2/model.onnx", [UInt8](good))
         repository.reload()
-        XCTAssertEqual(states(repository, "iris"), [1: .available, 2: .available])
-        XCTAssertEqual(servedVersion(repository, "iris"), 2)
+        XCTAssertEqual(states(repository, "kmeans"), [1: .available, 2: .available])
+        let lease = try repository.acquire(name: "kmeans", version: nil, label: nil)
+        defer { lease.release() }
+        XCTAssertEqual(lease.servable.version, 2)
+        let outputs = try lease.servable.model.run(["input": Tensor(shape: [2, 4], floats: [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3])])
+        XCTAssertEqual(outputs["label"]?.tensor?.shape, [2])
+    }
+
+    func testRealLoaderThroughThePoller() throws {
+        let fixture = try RepositoryFixture()
+        try fixture.write("identity/1/model.onnx", ONNXTestModel.identity())
+        let repository = fixture.realRepository(pollInterval: .milliseconds(100))
+        try repository.start()
+        defer { repository.stop() }
+        XCTAssertEqual(servedVersion(repository, "identity"), 1)
+
+        try fixture.addRealVersion("identity", 2, from: "fixtures/kmeans.onnx")   // a different model, same input
+        waitUntil("version 2 through the poller") { servedVersion(repository, "identity") == 2 }
+        waitUntil("version 1 to end") { states(repository, "identity")[1] == .end }
+        try fixture.write("identity/3/model.onnx", [0x08, 0x07, 0x3a])   // a graph field cut short
+        waitUntil("version 3 to fail") { states(repository, "identity")[3] == .failed }
+        XCTAssertEqual(servedVersion(repository, "identity"), 2)
     }
 }
