@@ -143,6 +143,9 @@ final class ModelRepositoryLoadingTests: XCTestCase {
         XCTAssertTrue(fixture.logs.contains(.debug, "m/abc: not a version directory"))
         XCTAssertTrue(fixture.logs.contains(.debug, "m/2: named like a version but not a directory"))
         XCTAssertTrue(fixture.logs.contains(.debug, "m/5: no model.onnx yet"))
+        XCTAssertTrue(fixture.logs.contains(.debug, "m/8: cannot stat"), "dangling symlink")
+        XCTAssertTrue(fixture.logs.contains(.error, "skipping model directory: cannot stat \(fixture.path("loop"))"))
+        XCTAssertFalse(fixture.logs.messages(at: .debug).contains { $0.contains("m/1:") })
     }
 
     func testModelFileThatIsADirectoryFails() throws {
