@@ -44,8 +44,9 @@ extension ProtobufCodec {
             }
             let (needed, overflow) = count.multipliedReportingOverflow(by: size)
             guard !overflow, m.raw.len == needed else {
+                let wanted = overflow ? "more than \(Int.max)" : "\(count) × \(size) = \(needed)"
                 throw .invalidArgument("tensor '\(name)': raw holds \(m.raw.len) bytes but shape \(shape) "
-                    + "of \(dtype) needs \(count) × \(size) = \(needed)")
+                    + "of \(dtype) needs \(wanted)")
             }
             usedRaw = true
             return Tensor(shape: shape, storage: decodeRaw(UnsafeRawPointer(m.raw.data), count: count, dtype: dtype))
