@@ -16,10 +16,21 @@ public enum ProtobufCodec {
     /// UTF-8, no call set); UNIMPLEMENTED for a call this server does not know
     /// (a newer client's `oneof call` field).
     public static func decodeRequest(_ payload: UnsafeRawBufferPointer) -> Result<Request, WireError> {
+        var id: UInt64 = 0
+        return decodeRequest(payload, id: &id)
+    }
+
+    /// Decodes a client's `Request`, and sets `id` to its id whenever the
+    /// envelope itself parsed, even if its content is then rejected, so the
+    /// error can go back under the id a pipelining client waits on. `id`
+    /// stays 0 when the bytes are not a protobuf Request at all.
+    public static func decodeRequest(_ payload: UnsafeRawBufferPointer, id: inout UInt64) -> Result<Request, WireError> {
+        id = 0
         guard let message = withBytes(payload, { swerve__v1__request__unpack(nil, $1, $0) }) else {
             return .failure(.invalidArgument("malformed Request: \(payload.count) bytes are not a valid protobuf Request message"))
         }
         defer { swerve__v1__request__free_unpacked(message, nil) }
+        id = message.pointee.id
         do {
             return .success(try request(message))
         } catch {

@@ -41,6 +41,21 @@ final class ProtobufCodecMalformedTests: XCTestCase {
         XCTAssertEqual(request.call.name, "health")
     }
 
+    func testIdIsReportedWhenTheEnvelopeParsesButItsContentIsRejected() {
+        var w = ProtoWriter()
+        w.int(Field.Request.id, 1234)
+        w.message(15) { _ in }
+        var id: UInt64 = 99
+        let result = w.bytes.withUnsafeBytes { ProtobufCodec.decodeRequest($0, id: &id) }
+        guard case .failure(let e) = result else { return XCTFail("decoded an unknown call") }
+        XCTAssertEqual(e.code, .unimplemented)
+        XCTAssertEqual(id, 1234)
+
+        let garbage: [UInt8] = [0x08, 0x05, 0xFF]
+        _ = garbage.withUnsafeBytes { ProtobufCodec.decodeRequest($0, id: &id) }
+        XCTAssertEqual(id, 0, "no id from bytes that are not a Request")
+    }
+
     func testSubmitWithoutPredictRequestIsInvalidArgument() {
         var w = ProtoWriter()
         w.message(Field.Request.submit) { $0.string(2, "key") }
