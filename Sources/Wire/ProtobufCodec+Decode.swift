@@ -82,7 +82,10 @@ extension ProtobufCodec {
     private static func unknownMessageFieldTag(_ base: UnsafePointer<ProtobufCMessage>) -> UInt32? {
         let b = base.pointee
         guard b.n_unknown_fields > 0, let fields = b.unknown_fields else { return nil }
-        for i in 0..<Int(b.n_unknown_fields) where fields[i].wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED {
+        // Wire type 2 is length-delimited (PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+        // the number, not the C constant, because protobuf-c.h's enum is owned
+        // by whichever proto module Clang saw include it first.
+        for i in 0..<Int(b.n_unknown_fields) where fields[i].wire_type.rawValue == 2 {
             return fields[i].tag
         }
         return nil
