@@ -12,6 +12,8 @@ protocol ArithmeticElement: TensorElement, Numeric, Comparable {
     static func minus(_ a: Self, _ b: Self) -> Self
     static func times(_ a: Self, _ b: Self) -> Self
     static func over(_ a: Self, _ b: Self) -> Self
+    /// `c + a * b` as MatMul/Gemm accumulate it (see Float's version).
+    static func multiplyAdd(_ c: Self, _ a: Self, _ b: Self) -> Self
     static var isInteger: Bool { get }
 }
 
@@ -20,6 +22,13 @@ extension Float: ArithmeticElement {
     @inline(__always) static func minus(_ a: Float, _ b: Float) -> Float { a - b }
     @inline(__always) static func times(_ a: Float, _ b: Float) -> Float { a * b }
     @inline(__always) static func over(_ a: Float, _ b: Float) -> Float { a / b }
+    // onnxruntime's SGEMM accumulates with fused multiply-add (one rounding
+    // per step). The product of two floats is exact in Double, so adding in
+    // Double and rounding once gives the fused result (barring a rare double
+    // rounding), vectorises, and needs no FMA instruction.
+    @inline(__always) static func multiplyAdd(_ c: Float, _ a: Float, _ b: Float) -> Float {
+        Float(Double(c) + Double(a) * Double(b))
+    }
     static var isInteger: Bool { false }
 }
 
@@ -28,6 +37,7 @@ extension Double: ArithmeticElement {
     @inline(__always) static func minus(_ a: Double, _ b: Double) -> Double { a - b }
     @inline(__always) static func times(_ a: Double, _ b: Double) -> Double { a * b }
     @inline(__always) static func over(_ a: Double, _ b: Double) -> Double { a / b }
+    @inline(__always) static func multiplyAdd(_ c: Double, _ a: Double, _ b: Double) -> Double { c + a * b }
     static var isInteger: Bool { false }
 }
 
@@ -38,6 +48,7 @@ extension Int64: ArithmeticElement {
     @inline(__always) static func over(_ a: Int64, _ b: Int64) -> Int64 {
         b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue
     }
+    @inline(__always) static func multiplyAdd(_ c: Int64, _ a: Int64, _ b: Int64) -> Int64 { c &+ a &* b }
     static var isInteger: Bool { true }
 }
 
@@ -48,6 +59,7 @@ extension Int32: ArithmeticElement {
     @inline(__always) static func over(_ a: Int32, _ b: Int32) -> Int32 {
         b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue
     }
+    @inline(__always) static func multiplyAdd(_ c: Int32, _ a: Int32, _ b: Int32) -> Int32 { c &+ a &* b }
     static var isInteger: Bool { true }
 }
 

@@ -1,7 +1,8 @@
 /// The inner loop of MatMul and Gemm: `c[M,N] += a[M,K] * b[K,N]`, all
 /// row-major and contiguous. Four rows of `a` share each pass over a row of
 /// `b` so the row is loaded once per four output rows; the `j` loops are
-/// contiguous and vectorise. Each output sums its K products in order.
+/// contiguous and vectorise. Each output sums its K products in order with
+/// `multiplyAdd`, as onnxruntime's GEMM does (fused for Float).
 @inline(__always)
 func multiplyAccumulate<T: ArithmeticElement>(m: Int, n: Int, k: Int,
                                               _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
@@ -15,10 +16,10 @@ func multiplyAccumulate<T: ArithmeticElement>(m: Int, n: Int, k: Int,
             let row = b + p * n
             for j in 0..<n {
                 let y = row[j]
-                c0[j] = T.plus(c0[j], T.times(x0, y))
-                c1[j] = T.plus(c1[j], T.times(x1, y))
-                c2[j] = T.plus(c2[j], T.times(x2, y))
-                c3[j] = T.plus(c3[j], T.times(x3, y))
+                c0[j] = T.multiplyAdd(c0[j], x0, y)
+                c1[j] = T.multiplyAdd(c1[j], x1, y)
+                c2[j] = T.multiplyAdd(c2[j], x2, y)
+                c3[j] = T.multiplyAdd(c3[j], x3, y)
             }
         }
         i += 4
@@ -28,7 +29,7 @@ func multiplyAccumulate<T: ArithmeticElement>(m: Int, n: Int, k: Int,
         for p in 0..<k {
             let x = ai[p]
             let row = b + p * n
-            for j in 0..<n { ci[j] = T.plus(ci[j], T.times(x, row[j])) }
+            for j in 0..<n { ci[j] = T.multiplyAdd(ci[j], x, row[j]) }
         }
         i += 1
     }
@@ -159,7 +160,7 @@ struct GemmKernel: Kernel {
             }
             if let c, let bias, beta != 0 {
                 c.withUnsafeBufferPointer { pc in
-                    for i in 0..<total { o[i] = T.plus(T.times(alpha, o[i]), T.times(beta, pc[bias[i]])) }
+                    for i in 0..<total { o[i] = T.multiplyAdd(T.times(beta, pc[bias[i]]), alpha, o[i]) }
                 }
             } else if alpha != 1 {
                 for i in 0..<total { o[i] = T.times(alpha, o[i]) }

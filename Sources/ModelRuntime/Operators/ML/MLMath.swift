@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The scalar math of onnxruntime's ML kernels (`ml_common.h`) and the MLAS
+/// vector routines they call, written out so results match ORT bit for bit.
+///
+/// Every formula keeps ORT's evaluation order and float precision: Swift never
+/// reassociates or contracts floating-point expressions, so `a * b + c` here
+/// rounds twice exactly like ORT's scalar C++, and `addingProduct` is used
+/// where MLAS uses fused multiply-add (its FMA3 kernels on x86-64).
+enum MLMath {
+    // MARK: scalar functions of ml_common.h
+
+    /// ORT's `ComputeLogistic`: exact logistic through `expf` of a non-positive value.
+    @inline(__always)
+    static func logistic(_ x: Float) -> Float {
+        let v: Float = 1 / (1 + expf(-abs(x)))
+        return x < 0 ? 1 - v : v
+    }
+
+    // ORT writes 2 / (float(M_PI) * 0.147f) and 1 / 0.147f; Float.pi is rounded
+    // toward zero, so pi comes from Double.pi rounded to nearest like the C cast.
+    private static let erfInvA: Float = 2 / (Float(Double.pi) * 0.147)
+    private static let erfInvB: Float = 1 / Float(0.147)
+
+    /// ORT's `ErfInv` (Winitzki's approximation with a = 0.147).
+    @inline(__always)
+    static func erfInv(_ value: Float) -> Float {
+        let sgn: Float = value < 0 ? -1 : 1
+        let x = (1 - value) * (1 + value)
+        let lg = logf(x)
+        let v = erfInvA + 0.5 * lg
+        let v2 = erfInvB * lg
+        let v3 = -v + (v * v - v2).squareRoot()
+        return sgn * v3.squareRoot()
+    }
+
+    /// ORT's `ComputeProbit`: sqrt(2) * ErfInv(2p - 1).
+    @inline(__always)
+    static func probit(_ x: Float) -> Float {
+        Float(2).squareRoot() * erfInv(2 * x - 1)
+    }
+
+    /// libsvm's Platt scaling as ORT computes it (`sigmoid_probability`).
+    @inline(__always)
+    static func sigmoidProbability(_ score: Float, _ a: Float, _ b: Float) -> Float {
+        let val = score * a + b
+        return 1 - logistic(val)
+    }
+
+    /// ORT's `ComputeSoftmax` over `count` floats in place (float math, `expf`).
+    static func softmax(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
+        var vMax = -Float.greatestFiniteMagnitude
+        for i in 0..<count where values[i] > vMax { vMax = values[i] }
+        var sum: Float = 0
+        for i in 0..<count {
+            values[i] = expf(values[i] - vMax)
+            sum += values[i]
+        }
+        for i in 0..<count { values[i] = values[i] / sum }
+    }
+
+    /// ORT's `ComputeSoftmaxZero`: like softmax but values within 1e-7 of zero
+    /// are scaled by exp(-max) instead of exponentiated.
+    static func softmaxZero(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
+        var vMax = -Float.greatestFiniteMagnitude
+        for i in 0..<count where values[i] > vMax { vMax = values[i] }
+        let expNegMax = expf(-vMax)
+        var sum: Float = 0
+        for i in 0..<count {
+            let v = values[i]
+            if v > 0.0000001 || v < -0.0000001 {
+                values[i] = expf(v - vMax)
+                sum += values[i]
+            } else {
+                values[i] = v * expNegMax
+            }
+        }
+        for i in 0..<count { values[i] = values[i] / sum }
+    }
+
+    // MARK: MLAS routines (FMA3 kernels, as dispatched on x86-64 with AVX2)
+
+    /// `MlasComputeLogistic`: Eigen's rational approximation, clamped to [-18, 18].
+    @inline(__always)
+    static func mlasLogistic(_ input: Float) -> Float {
+        // Two-step clamp so NaN passes through, as in MLAS.
+        let t: Float = input < -18 ? -18 : input
+        let x: Float = t > 18 ? 18 : t
+        let x2 = x * x
+        var p = Float(1.15627324459942e-07).addingProduct(x2, Float(4.37031012579801e-11))
+        p = Float(6.08574864600143e-05).addingProduct(p, x2)
+        p = Float(8.51377133304701e-03).addingProduct(p, x2)
+        p = Float(2.48287947061529e-01).addingProduct(p, x2)
+        p = p * x
+        var q = Float(5.76102136993427e-09).addingProduct(x2, Float(6.10247389755681e-13))
+        q = Float(6.29106785017040e-06).addingProduct(q, x2)
+        q = Float(1.70198817374094e-03).addingProduct(q, x2)
+        q = Float(1.16817656904453e-01).addingProduct(q, x2)
+        q = Float(9.93151921023180e-01).addingProduct(q, x2)
+        let r = p / q + 0.5
+        // MLAS clamps to [0, 1] with min/max, which let NaN through as NaN here.
+        if r < 0 { return 0 }
+        if r > 1 { return 1 }
+        return r
+    }
+
+    /// `MlasComputeTanh`: Eigen's rational approximation, clamped to [-9, 9].
+    @inline(__always)
+    static func mlasTanh(_ input: Float) -> Float {
+        let t: Float = input < -9 ? -9 : input
+        let x: Float = t > 9 ? 9 : t
+        let x2 = x * x
+        var p = Float(2.00018790482477e-13).addingProduct(x2, Float(-2.76076847742355e-16))
+        p = Float(-8.60467152213735e-11).addingProduct(p, x2)
+        p = Float(5.12229709037114e-08).addingProduct(p, x2)
+        p = Float(1.48572235717979e-05).addingProduct(p, x2)
+        p = Float(6.37261928875436e-04).addingProduct(p, x2)
+        p = Float(4.89352455891786e-03).addingProduct(p, x2)
+        p = p * x
+        var q = Float(1.18534705686654e-04).addingProduct(x2, Float(1.19825839466702e-06))
+        q = Float(2.26843463243900e-03).addingProduct(q, x2)
+        q = Float(4.89352518554385e-03).addingProduct(q, x2)
+        return p / q
+    }
+
+    /// One output of MLAS SGEMM: a dot product accumulated left to right with
+    /// fused multiply-add from zero, as the FMA3 SGEMM kernels do per element.
+    @inline(__always)
+    static func gemmDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc: Float = 0
+        for k in 0..<count { acc = acc.addingProduct(a[k], b[k]) }
+        return acc
+    }
+
+    // MARK: pairwise coupling
+
+    /// ORT's `multiclass_probability` (Wu, Lin and Weng's second method, as in
+    /// libsvm) in float precision: at most 100 iterations, stopping once the
+    /// largest error is below 0.005 / k. `r` is k×k pairwise probabilities,
+    /// `p` receives k class probabilities; `q` (k×k) and `qp` (k) are scratch.
+    static func multiclassProbability(_ k: Int, r: UnsafePointer<Float>, p: UnsafeMutablePointer<Float>,
+                                      q: UnsafeMutablePointer<Float>, qp: UnsafeMutablePointer<Float>) {
+        for i in 0..<(k * k) { q[i] = 0 }
+        for i in 0..<k { qp[i] = 0 }
+        let eps: Float = 0.005 / Float(k)
+        for i in 0..<k {
+            p[i] = 1 / Float(k)
+            for j in 0..<i {
+                q[i * k + i] += r[j * k + i] * r[j * k + i]
+                q[i * k + j] = q[j * k + i]
+            }
+            for j in (i + 1)..<k {
+                q[i * k + i] += r[j * k + i] * r[j * k + i]
+                q[i * k + j] = -r[j * k + i] * r[i * k + j]
+            }
+        }
+        for _ in 0..<100 {
+            var pQp: Float = 0
+            for i in 0..<k {
+                qp[i] = 0
+                for j in 0..<k { qp[i] += q[i * k + j] * p[j] }
+                pQp += p[i] * qp[i]
+            }
+            var maxError: Float = 0
+            for i in 0..<k {
+                let error = abs(qp[i] - pQp)
+                if error > maxError { maxError = error }
+            }
+            if maxError < eps { break }
+            for i in 0..<k {
+                let diff = (-qp[i] + pQp) / q[i * k + i]
+                p[i] += diff
+                pQp = (pQp + diff * (diff * q[i * k + i] + 2 * qp[i])) / (1 + diff) / (1 + diff)
+                for j in 0..<k {
+                    qp[j] = (qp[j] + diff * q[i * k + j]) / (1 + diff)
+                    p[j] /= (1 + diff)
+                }
+            }
+        }
+    }
+}

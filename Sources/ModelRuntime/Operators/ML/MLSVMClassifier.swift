@@ -1,0 +1,238 @@
+/// `SVMClassifier` (ai.onnx.ml 1), following ORT's svmclassifier.cc step by step.
+///
+/// Support-vector mode (libsvm, `vectors_per_class` non-empty): kernel values
+/// against every support vector, then one decision value per class pair
+/// (i < j, accumulated in double, plus `rho`), each voting for i when > 0 and
+/// for j otherwise. The label is the first class with the most votes.
+/// - With `prob_a`/`prob_b`: Platt-scaled pairwise probabilities clamped to
+///   [1e-7, 1 - 1e-7], coupled into class probabilities by ORT's
+///   `multiclass_probability`; output [rows, classes].
+/// - Without: the raw decision values, [rows, classes·(classes-1)/2] for 3+
+///   classes; for two classes [rows, 2] = [-d, d] (post_transform NONE) or
+///   [1 - d, d] (any other post_transform, which is otherwise not applied).
+///
+/// Linear mode (liblinear, no support vectors): scores = X · coefficientsᵀ +
+/// rho[0] for every class; the label is the first highest score, except that
+/// two-class models without probabilities pick `classlabels[1]` when the top
+/// score is ≥ 0.5 (all coefficients ≥ 0) or > 0 (mixed signs), as ORT does.
+struct MLSVMClassifier: Kernel {
+    let label: String
+    let kernel: MLSVMKernelFunction
+    let labels: MLClassLabels
+    let classCount: Int
+    /// Support-vector mode: vectors per class, start of each class, total.
+    let vectorsPerClass: [Int]
+    let startingVector: [Int]
+    let vectorCount: Int
+    let featureCount: Int
+    let supportVectors: [Float]
+    let coefficients: [Float]
+    let rho: [Float]
+    let probA: [Float]
+    let probB: [Float]
+    let transform: MLPostTransform
+    let weightsAreAllPositive: Bool
+
+    var isLinear: Bool { vectorCount == 0 }
+    var hasProbabilities: Bool { !probA.isEmpty }
+    var classifierCount: Int { classCount * (classCount - 1) / 2 }
+
+    static let registrations = [
+        KernelRegistration(domain: "ai.onnx.ml", opType: "SVMClassifier", sinceVersion: 1) { try MLSVMClassifier($0) },
+    ]
+
+    init(_ node: NodeDescription) throws {
+        let a = MLAttributes(node)
+        label = a.nodeLabel
+        var kernel = try MLSVMKernelFunction(a)
+        transform = try a.postTransform()
+        coefficients = try a.floats("coefficients")
+        rho = try a.floats("rho")
+        probA = try a.floats("prob_a")
+        probB = try a.floats("prob_b")
+        supportVectors = try a.floats("support_vectors")
+        labels = try MLClassLabels.read(a, strings: "classlabels_strings", ints: "classlabels_ints")
+        classCount = labels.count
+        let perClass = try a.ints("vectors_per_class")
+
+        guard classCount > 0 else { throw a.invalid("classlabels_ints", "or 'classlabels_strings' must list the classes") }
+        guard !coefficients.isEmpty else { throw a.invalid("coefficients", "must not be empty") }
+        guard !rho.isEmpty else { throw a.invalid("rho", "must not be empty") }
+        guard probA.count == probB.count else {
+            throw a.invalid("prob_b", "has \(probB.count) values but 'prob_a' has \(probA.count)")
+        }
+        var starts: [Int] = []
+        var total = 0
+        for (i, n) in perClass.enumerated() {
+            guard n >= 0, n <= Int64(Int32.max) else { throw a.invalid("vectors_per_class", "has invalid count \(n) at index \(i)") }
+            starts.append(total)
+            total += Int(n)
+        }
+        vectorsPerClass = perClass.map { Int($0) }
+        startingVector = starts
+        vectorCount = total
+        let pairs = classCount * (classCount - 1) / 2
+        if total > 0 {
+            guard perClass.count == classCount else {
+                throw a.invalid("vectors_per_class", "has \(perClass.count) entries for \(classCount) classes")
+            }
+            guard supportVectors.count % total == 0, !supportVectors.isEmpty else {
+                throw a.invalid("support_vectors", "has \(supportVectors.count) values, not a multiple of the \(total) support vectors")
+            }
+            featureCount = supportVectors.count / total
+            guard coefficients.count == (classCount - 1) * total else {
+                throw a.invalid("coefficients", "has \(coefficients.count) values, expected (classes - 1) × support vectors = \((classCount - 1) * total)")
+            }
+            guard rho.count >= pairs else {
+                throw a.invalid("rho", "has \(rho.count) values for \(pairs) class pairs")
+            }
+            if !probA.isEmpty, probA.count < pairs {
+                throw a.invalid("prob_a", "has \(probA.count) values for \(pairs) class pairs")
+            }
+        } else {
+            guard coefficients.count % classCount == 0 else {
+                throw a.invalid("coefficients", "has \(coefficients.count) values, not a multiple of the \(classCount) classes")
+            }
+            featureCount = coefficients.count / classCount
+            kernel.kind = .linear
+        }
+        self.kernel = kernel
+        weightsAreAllPositive = coefficients.allSatisfy { $0 >= 0 }
+    }
+
+    func compute(_ inputs: [Value?]) throws -> [Value] {
+        let x = try MLInput.tensor(inputs, 0, label)
+        let (rows, cols) = try MLInput.matrixShape(x, label)
+        guard cols == featureCount else {
+            throw ModelError(.invalidInput, "\(label): input has \(cols) features, the model expects \(featureCount)")
+        }
+        let xs = try MLInput.floats(x, label)
+        return isLinear ? linear(xs, rows) : supportVector(xs, rows)
+    }
+
+    // MARK: liblinear mode
+
+    private func linear(_ xs: [Float], _ rows: Int) -> [Value] {
+        let classes = classCount
+        var labelIndex = [Int](repeating: 0, count: rows)
+        var scores = [Float](repeating: 0, count: rows * classes)
+        if rows > 0 {
+            xs.withUnsafeBufferPointer { xb in
+                coefficients.withUnsafeBufferPointer { wb in
+                    scores.withUnsafeMutableBufferPointer { sb in
+                        let s = sb.baseAddress!
+                        for r in 0..<rows {
+                            let out = s + r * classes
+                            kernel.evaluate(xb.baseAddress! + r * featureCount, wb.baseAddress!, count: classes,
+                                            features: featureCount, constant: rho[0], into: out)
+                            var best = 0
+                            for c in 1..<max(classes, 1) where out[c] > out[best] { best = c }
+                            let maxWeight = out[best]
+                            if classes == 2, !hasProbabilities {
+                                if weightsAreAllPositive && maxWeight >= 0.5 {
+                                    best = 1
+                                } else if maxWeight > 0 && !weightsAreAllPositive {
+                                    best = 1
+                                }
+                            }
+                            labelIndex[r] = best
+                        }
+                        MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform,
+                                            secondClass: .none, packed: false)
+                    }
+                }
+            }
+        }
+        return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [rows, classes], floats: scores))]
+    }
+
+    // MARK: libsvm mode
+
+    private func supportVector(_ xs: [Float], _ rows: Int) -> [Value] {
+        let classes = classCount
+        let pairs = classifierCount
+        let withProbabilities = hasProbabilities
+        let columns = withProbabilities ? classes : (classes > 2 ? pairs : 2)
+        var labelIndex = [Int](repeating: 0, count: rows)
+        var scores = [Float](repeating: 0, count: rows * columns)
+        if rows == 0 {
+            return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [0, columns], floats: scores))]
+        }
+        // Per-call scratch, reused for every row.
+        var kernels = [Float](repeating: 0, count: vectorCount)
+        var decisions = [Float](repeating: 0, count: max(pairs, 1))
+        var votes = [Int](repeating: 0, count: classes)
+        var pairwise = [Float](repeating: 0, count: classes * classes)
+        var q = [Float](repeating: 0, count: classes * classes)
+        var qp = [Float](repeating: 0, count: classes)
+
+        xs.withUnsafeBufferPointer { xb in
+        supportVectors.withUnsafeBufferPointer { svb in
+        coefficients.withUnsafeBufferPointer { cb in
+        kernels.withUnsafeMutableBufferPointer { kb in
+        decisions.withUnsafeMutableBufferPointer { db in
+        scores.withUnsafeMutableBufferPointer { sb in
+        pairwise.withUnsafeMutableBufferPointer { pb in
+        q.withUnsafeMutableBufferPointer { qb in
+        qp.withUnsafeMutableBufferPointer { qpb in
+            let k = kb.baseAddress!, coef = cb.baseAddress!, d = db.baseAddress!
+            let s = sb.baseAddress!
+            for r in 0..<rows {
+                kernel.evaluate(xb.baseAddress! + r * featureCount, svb.baseAddress!, count: vectorCount,
+                                features: featureCount, constant: 0, into: k)
+                for c in 0..<classes { votes[c] = 0 }
+                var pair = 0
+                for i in 0..<max(classes - 1, 0) {
+                    let startI = startingVector[i], countI = vectorsPerClass[i]
+                    let rowI = coef + vectorCount * i
+                    for j in (i + 1)..<classes {
+                        let startJ = startingVector[j], countJ = vectorsPerClass[j]
+                        let rowJ = coef + vectorCount * (j - 1)
+                        // Float products summed in double, as ORT does.
+                        var sum: Double = 0
+                        for m in 0..<countI { sum += Double(rowJ[startI + m] * k[startI + m]) }
+                        for m in 0..<countJ { sum += Double(rowI[startJ + m] * k[startJ + m]) }
+                        sum += Double(rho[pair])
+                        d[pair] = Float(sum)
+                        votes[sum > 0 ? i : j] += 1
+                        pair += 1
+                    }
+                }
+                var best = 0
+                for c in 1..<max(classes, 1) where votes[c] > votes[best] { best = c }
+                labelIndex[r] = best
+
+                let out = s + r * columns
+                if withProbabilities {
+                    let p2 = pb.baseAddress!
+                    var index = 0
+                    for i in 0..<max(classes - 1, 0) {
+                        for j in (i + 1)..<classes {
+                            var v = MLMath.sigmoidProbability(d[index], probA[index], probB[index])
+                            v = max(v, 1.0e-7)
+                            v = min(v, 1 - 1.0e-7)
+                            p2[i * classes + j] = v
+                            p2[j * classes + i] = 1 - v
+                            index += 1
+                        }
+                    }
+                    MLMath.multiclassProbability(classes, r: p2, p: out, q: qb.baseAddress!, qp: qpb.baseAddress!)
+                } else if classes > 2 {
+                    for i in 0..<pairs { out[i] = d[i] }
+                } else if pairs == 1 {
+                    out[0] = d[0]
+                }
+            }
+            if withProbabilities {
+                MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform, secondClass: .none, packed: false)
+            } else if classes > 2 {
+                MLScoreUpdate.apply(s, rows: rows, perRow: pairs, transform: transform, secondClass: .none, packed: false)
+            } else if pairs == 1 {
+                // One decision value widened into the row's two columns.
+                MLScoreUpdate.apply(s, rows: rows, perRow: 1, transform: transform,
+                                    secondClass: transform == .none ? .negate : .complement, packed: false)
+            }
+        }}}}}}}}}
+        return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [rows, columns], floats: scores))]
+    }
+}
