@@ -26,6 +26,9 @@ enum LoadOutcome: Sendable {
 }
 
 extension ModelRepository {
+    /// How many END versions no longer on disk a model keeps reporting.
+    static let endedVersionsKept = 8
+
     /// One synchronous scan-and-apply pass: reads the directory, applies
     /// config.json changes, loads and warms up new or changed versions (on
     /// the calling thread), and takes removed or policy-excluded versions out
@@ -404,6 +407,16 @@ extension ModelRepository {
         }
         for (name, model) in state.models where !model.onDisk && model.versions.values.allSatisfy({ $0.state == .end }) {
             state.models[name] = nil
+        }
+        // END records of versions gone from disk are history; keep the newest
+        // few for status, so a long-lived server with many deployments does
+        // not grow without bound.
+        for (name, disk) in scan.models where disk.listError == nil {
+            guard let model = state.models[name] else { continue }
+            let gone = model.versions.filter { $0.value.state == .end && disk.versions[$0.key] == nil }.keys.sorted(by: >)
+            for version in gone.dropFirst(Self.endedVersionsKept) {
+                state.models[name]!.versions[version] = nil
+            }
         }
         return drains
     }
