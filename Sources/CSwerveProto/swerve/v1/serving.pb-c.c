@@ -1983,7 +1983,7 @@ const ProtobufCMessageDescriptor swerve__v1__get_model_status_response__descript
   (ProtobufCMessageInit) swerve__v1__get_model_status_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__tensor_info__field_descriptors[4] =
+static const ProtobufCFieldDescriptor swerve__v1__tensor_info__field_descriptors[5] =
 {
   {
     "name",
@@ -2033,17 +2033,30 @@ static const ProtobufCFieldDescriptor swerve__v1__tensor_info__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "label_dtype",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__TensorInfo, label_dtype),
+    &swerve__v1__data_type__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__tensor_info__field_indices_by_name[] = {
   1,   /* field[1] = dtype */
   3,   /* field[3] = kind */
+  4,   /* field[4] = label_dtype */
   0,   /* field[0] = name */
   2,   /* field[2] = shape */
 };
 static const ProtobufCIntRange swerve__v1__tensor_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor swerve__v1__tensor_info__descriptor =
 {
@@ -2053,7 +2066,7 @@ const ProtobufCMessageDescriptor swerve__v1__tensor_info__descriptor =
   "Swerve__V1__TensorInfo",
   "swerve.v1",
   sizeof(Swerve__V1__TensorInfo),
-  4,
+  5,
   swerve__v1__tensor_info__field_descriptors,
   swerve__v1__tensor_info__field_indices_by_name,
   1,  swerve__v1__tensor_info__number_ranges,

@@ -338,10 +338,15 @@ struct  Swerve__V1__TensorInfo
    * "tensor" or "zipmap" (a ZipMap output travels as X and X:labels).
    */
   char *kind;
+  /*
+   * For kind "zipmap": the dtype of X:labels (DT_INT64 or DT_STRING);
+   * `dtype` and `shape` then describe the probability tensor X.
+   */
+  Swerve__V1__DataType label_dtype;
 };
 #define SWERVE__V1__TENSOR_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__tensor_info__descriptor) \
-    , (char *)protobuf_c_empty_string, SWERVE__V1__DATA_TYPE__DT_INVALID, 0,NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, SWERVE__V1__DATA_TYPE__DT_INVALID, 0,NULL, (char *)protobuf_c_empty_string, SWERVE__V1__DATA_TYPE__DT_INVALID }
 
 
 struct  Swerve__V1__GetModelMetadataRequest

@@ -1,1 +1,0 @@
-// ModelServer: see ../shared/DESIGN.md for this module's job.

@@ -1,1 +1,0 @@
-// Serving: see ../shared/DESIGN.md for this module's job.

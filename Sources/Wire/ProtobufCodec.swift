@@ -1,0 +1,95 @@
+import CSwerveProto
+
+/// Converts between the wire values (`Request`, `Response`, …) and their
+/// protobuf bytes, through protobuf-c's generated pack/unpack.
+///
+/// Payloads are frame-less: the transport strips and adds the 5-byte frame
+/// header. Decoding never traps on bad input; it returns a `WireError` whose
+/// message names the problem. Stateless and thread-safe.
+public enum ProtobufCodec {
+    // MARK: Server side
+
+    /// Decodes a client's `Request`.
+    ///
+    /// Errors: INVALID_ARGUMENT for bytes that are not a Request or values that
+    /// do not fit together (a tensor's shape and value count, raw length,
+    /// UTF-8, no call set); UNIMPLEMENTED for a call this server does not know
+    /// (a newer client's `oneof call` field).
+    public static func decodeRequest(_ payload: UnsafeRawBufferPointer) -> Result<Request, WireError> {
+        var id: UInt64 = 0
+        return decodeRequest(payload, id: &id)
+    }
+
+    /// Decodes a client's `Request`, and sets `id` to its id whenever the
+    /// envelope itself parsed, even if its content is then rejected, so the
+    /// error can go back under the id a pipelining client waits on. `id`
+    /// stays 0 when the bytes are not a protobuf Request at all.
+    public static func decodeRequest(_ payload: UnsafeRawBufferPointer, id: inout UInt64) -> Result<Request, WireError> {
+        id = 0
+        guard let message = withBytes(payload, { swerve__v1__request__unpack(nil, $1, $0) }) else {
+            return .failure(.invalidArgument("malformed Request: \(payload.count) bytes are not a valid protobuf Request message"))
+        }
+        defer { swerve__v1__request__free_unpacked(message, nil) }
+        id = message.pointee.id
+        do {
+            return .success(try request(message))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Appends `response`'s protobuf bytes to `output` (no frame header).
+    public static func encode(_ response: Response, into output: inout [UInt8]) {
+        var arena = EncodeArena()
+        let message = encodeResponse(response, arena: &arena)
+        message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
+    }
+
+    // MARK: Client side
+
+    /// Appends `request`'s protobuf bytes to `output` (no frame header).
+    public static func encode(_ request: Request, into output: inout [UInt8]) {
+        var arena = EncodeArena()
+        let message = encodeRequest(request, arena: &arena)
+        message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
+    }
+
+    /// Decodes a server's `Response`. Errors are INVALID_ARGUMENT for bytes
+    /// that are not a Response or tensors that do not fit together.
+    public static func decodeResponse(_ payload: UnsafeRawBufferPointer) -> Result<Response, WireError> {
+        guard let message = withBytes(payload, { swerve__v1__response__unpack(nil, $1, $0) }) else {
+            return .failure(.invalidArgument("malformed Response: \(payload.count) bytes are not a valid protobuf Response message"))
+        }
+        defer { swerve__v1__response__free_unpacked(message, nil) }
+        do {
+            return .success(try response(message))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Calls protobuf-c with a non-null data pointer even for an empty payload.
+    private static func withBytes<R>(_ payload: UnsafeRawBufferPointer,
+                                     _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
+        if let base = payload.baseAddress, payload.count > 0 {
+            return body(base.assumingMemoryBound(to: UInt8.self), payload.count)
+        }
+        var empty: UInt8 = 0
+        return withUnsafePointer(to: &empty) { body($0, 0) }
+    }
+
+    /// Packs `message` straight into the tail of `output`: protobuf-c writes
+    /// into the array's own storage, no intermediate buffer.
+    private static func append(_ message: UnsafePointer<ProtobufCMessage>, to output: inout [UInt8]) {
+        let size = protobuf_c_message_get_packed_size(message)
+        guard size > 0 else { return }
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: size))
+        output.withUnsafeMutableBufferPointer { buffer in
+            let written = protobuf_c_message_pack(message, buffer.baseAddress! + start)
+            precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
+        }
+    }
+}

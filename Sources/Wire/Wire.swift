@@ -1,1 +1,0 @@
-// Wire: see ../shared/DESIGN.md for this module's job.
