@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import ModelServer
+import Transport
+import Wire
+
+/// Everything `swerve serve` runs: the model repository (with its poller),
+/// the dispatcher and the binary-protocol listener.
+///
+/// Lifecycle: `init` loads the repository and starts listening, so a server
+/// that was created is ready; `shutdown` stops accepting, finishes calls in
+/// flight (bounded by `grace`) and stops the repository. Thread-safety: all
+/// methods may be called from any thread except the server's own loops.
+public final class SwerveServer: Sendable {
+    /// How to run a server.
+    public struct Options: Sendable {
+        public var modelsDirectory: String
+        public var host: String = "127.0.0.1"
+        /// 0 picks a free port; see `boundPort`.
+        public var port: Int = 8500
+        /// Event loops (threads) serving connections; default one per core.
+        public var loops: Int = EventLoopGroup.defaultLoopCount
+        public var pollInterval: Duration = .seconds(2)
+        public var limits = ServerLimits()
+
+        public init(modelsDirectory: String) {
+            self.modelsDirectory = modelsDirectory
+        }
+    }
+
+    /// The version string Health reports and `swerve --version` prints.
+    public static let version = "0.1.0"
+
+    public let options: Options
+    public let repository: ModelRepository
+    public let dispatcher: Dispatcher
+    private let frameServer: FrameServer
+    private let group: EventLoopGroup
+    private let logger: Logger
+
+    /// Loads the repository (every model's first load happens here) and
+    /// starts listening.
+    public init(options: Options, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger)
+        try repository.start()
+        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger)
+        do {
+            group = try EventLoopGroup(loopCount: max(1, options.loops), name: "swerve-loop")
+            frameServer = try FrameServer(host: options.host, port: options.port,
+                                          handler: DispatchFrameHandler(dispatcher: dispatcher),
+                                          limits: options.limits, group: group)
+        } catch {
+            repository.stop()
+            throw error
+        }
+    }
+
+    /// The port the binary protocol listens on (the real one when `port` was 0).
+    public var boundPort: Int { frameServer.boundPort }
+
+    /// Shuts down on SIGTERM or SIGINT; pair with `waitUntilShutdown()`.
+    public func shutdownOnSignals(grace: Duration) throws {
+        try frameServer.shutdownOnSignals([SIGTERM, SIGINT], grace: grace)
+    }
+
+    /// Blocks until the server has shut down, then stops the repository.
+    public func waitUntilShutdown() {
+        frameServer.waitUntilShutdown()
+        group.shutdown()
+        repository.stop()
+    }
+
+    /// Stops accepting, lets in-flight calls finish (at most `grace`), closes
+    /// every connection and stops the repository.
+    public func shutdown(grace: Duration = .seconds(5)) {
+        frameServer.shutdown(grace: grace)
+        group.shutdown()
+        repository.stop()
+    }
+
+    /// Connection and request counters of the listener.
+    public func transportStatistics() -> FrameServer.Statistics { frameServer.statistics() }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Logging
+import Serving
+import Transport
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the models of a repository over the binary protocol.")
+
+    @Option(help: "Model repository: DIR/<name>/<version>/model.onnx, optional DIR/<name>/config.json.")
+    var models: String = "./models"
+
+    @Option(help: "Address to listen on; 0.0.0.0 (or ::) for every interface, e.g. in a container.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Binary-protocol port (0 picks a free one).")
+    var port: Int = 8500
+
+    @Option(help: "Seconds between repository scans for new, changed or removed versions.")
+    var pollSeconds: Double = 2
+
+    @Option(help: "Event loops (threads) serving connections (default: one per core).")
+    var loops: Int = EventLoopGroup.defaultLoopCount
+
+    @Option(help: "Largest accepted request frame, in bytes.")
+    var maxFrameBytes: Int = 16 * 1024 * 1024
+
+    @Option(help: "Open connections allowed; more are refused.")
+    var maxConnections: Int = 10_000
+
+    @Option(help: "Requests one connection may have in flight before the server stops reading it.")
+    var maxInFlight: Int = 1024
+
+    @Option(help: "Unsent response bytes per connection before the server stops reading it.")
+    var writeHighWaterBytes: Int = 1 << 20
+
+    @Option(help: "Close connections idle this many seconds (0: never).")
+    var idleTimeoutSeconds: Double = 300
+
+    @Option(help: "On SIGTERM/SIGINT, seconds to let calls in flight finish.")
+    var graceSeconds: Double = 10
+
+    @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not in 0...65535") }
+        guard pollSeconds > 0 else { throw ValidationError("--poll-seconds must be positive") }
+        guard loops >= 1 else { throw ValidationError("--loops must be at least 1") }
+        guard graceSeconds >= 0 else { throw ValidationError("--grace-seconds must not be negative") }
+        guard idleTimeoutSeconds >= 0 else { throw ValidationError("--idle-timeout-seconds must not be negative") }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "swerve")
+
+        var options = SwerveServer.Options(modelsDirectory: models)
+        options.host = host
+        options.port = port
+        options.loops = loops
+        options.pollInterval = seconds(pollSeconds)
+        options.limits = ServerLimits(
+            maxFrameLength: maxFrameBytes,
+            maxInFlightPerConnection: maxInFlight,
+            writeHighWaterMark: writeHighWaterBytes,
+            idleTimeout: idleTimeoutSeconds > 0 ? seconds(idleTimeoutSeconds) : nil,
+            maxConnections: maxConnections)
+
+        let server: SwerveServer
+        do {
+            server = try SwerveServer(options: options, logger: logger)
+        } catch {
+            printError("swerve: cannot serve: \(error)")
+            throw ExitCode(1)
+        }
+        try server.shutdownOnSignals(grace: seconds(graceSeconds))
+        let health = server.repository.health()
+        // Tests and scripts read this line to learn the port; keep its shape.
+        print("swerve \(SwerveServer.version) listening on \(displayHost):\(server.boundPort) (binary protocol), "
+              + "\(health.available)/\(health.total) models available, \(loops) loops")
+        fflush(stdout)
+        server.waitUntilShutdown()
+        logger.info("stopped")
+    }
+
+    private var displayHost: String { host.contains(":") ? "[\(host)]" : host }
+
+    private func seconds(_ s: Double) -> Duration { .milliseconds(Int64((s * 1000).rounded())) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
