@@ -1,3 +1,4 @@
+import Logging
 import ModelRuntime
 import ModelServer
 import XCTest
@@ -143,6 +144,9 @@ final class ModelRepositoryLoadingTests: XCTestCase {
         XCTAssertTrue(fixture.logs.contains(.debug, "m/abc: not a version directory"))
         XCTAssertTrue(fixture.logs.contains(.debug, "m/2: named like a version but not a directory"))
         XCTAssertTrue(fixture.logs.contains(.debug, "m/5: no model.onnx yet"))
+        XCTAssertTrue(fixture.logs.contains(.debug, "m/8: cannot stat"), "dangling symlink")
+        XCTAssertTrue(fixture.logs.contains(.error, "skipping model directory: cannot stat \(fixture.path("loop"))"))
+        XCTAssertFalse(fixture.logs.messages(at: .debug).contains { $0.contains("m/1:") })
     }
 
     func testModelFileThatIsADirectoryFails() throws {
@@ -238,6 +242,24 @@ final class ModelRepositoryLoadingTests: XCTestCase {
         } else {
             XCTFail("label output: \(String(describing: outputs["label"]))")
         }
+    }
+
+    func testThePackagedModelsDirectoryServes() throws {
+        let logs = LogCapture()
+        var logger = Logger(label: "swerve.test.modelserver") { _ in CapturingLogHandler(capture: logs) }
+        logger.logLevel = .debug
+        let repository = ModelRepository(root: RepositoryFixture.packageModels, pollInterval: .seconds(3600), logger: logger)
+        try repository.start()
+        defer { repository.stop() }
+        // `fixtures/` holds .onnx files but no version directories: not a model.
+        XCTAssertEqual(repository.modelNames(), ["diabetes", "iris", "iris-setosa", "iris-versicolor", "iris-virginica"])
+        for name in repository.modelNames() {
+            XCTAssertEqual(states(repository, name), [1: .available], "\(name): \((try? repository.versions(name: name)) ?? [])")
+        }
+        XCTAssertTrue(repository.health() == (available: 5, failed: 0, total: 5))
+        XCTAssertEqual(try repository.config(name: "iris").classLabels, ["setosa", "versicolor", "virginica"])
+        XCTAssertNotNil(try repository.config(name: "diabetes").raw["description"])
+        XCTAssertTrue(logs.messages(at: .error).isEmpty, "\(logs.messages(at: .error))")
     }
 
     // kmeans uses default-domain operators only (Gemm, ReduceSumSquare, ArgMin, …).

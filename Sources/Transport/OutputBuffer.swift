@@ -1,0 +1,63 @@
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A growable byte buffer with a stable base address, for data handed to
+/// `uv_write` (which must stay put until the write callback). Unlike `[UInt8]`
+/// its memory can be passed to C without escaping a `withUnsafe…` closure.
+///
+/// A value type over manually managed memory: the owner calls
+/// ``deallocate()`` exactly once. Loop-thread only.
+struct OutputBuffer {
+    private(set) var base: UnsafeMutableRawPointer?
+    private(set) var count = 0
+    private(set) var capacity = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func reserve(extra: Int) {
+        let needed = count + extra
+        if needed <= capacity { return }
+        var newCapacity = Swift.max(capacity * 2, 4096)
+        while newCapacity < needed { newCapacity *= 2 }
+        guard let grown = realloc(base, newCapacity) else { fatalError("out of memory growing an output buffer to \(newCapacity) bytes") }
+        base = grown
+        capacity = newCapacity
+    }
+
+    /// Appends a frame header and `payload`.
+    mutating func appendFrame(_ payload: UnsafeRawBufferPointer) {
+        appendFrame(length: payload.count) { destination in
+            if let source = payload.baseAddress, payload.count > 0 {
+                destination.baseAddress!.copyMemory(from: source, byteCount: payload.count)
+            }
+        }
+    }
+
+    /// Appends a frame header and lets `write` fill exactly `length` payload
+    /// bytes in place.
+    mutating func appendFrame(length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) {
+        reserve(extra: Frame.headerSize + length)
+        let start = base! + count
+        Frame.writeHeader(length: length, to: start)
+        write(UnsafeMutableRawBufferPointer(start: start + Frame.headerSize, count: length))
+        count += Frame.headerSize + length
+    }
+
+    /// Empties the buffer; keeps its memory unless it grew past `keepAtMost`
+    /// (so one huge response does not pin memory on an idle connection).
+    mutating func removeAll(keepAtMost: Int) {
+        count = 0
+        if capacity > keepAtMost {
+            deallocate()
+        }
+    }
+
+    mutating func deallocate() {
+        free(base)
+        base = nil
+        count = 0
+        capacity = 0
+    }
+}
