@@ -26,16 +26,21 @@ public enum ProtobufCodec {
     /// stays 0 when the bytes are not a protobuf Request at all.
     public static func decodeRequest(_ payload: UnsafeRawBufferPointer, id: inout UInt64) -> Result<Request, WireError> {
         id = 0
-        guard let message = withBytes(payload, { swerve__v1__request__unpack(nil, $1, $0) }) else {
-            return .failure(.invalidArgument("malformed Request: \(payload.count) bytes are not a valid protobuf Request message"))
+        var envelopeId: UInt64 = 0
+        let result: Result<Request, WireError> = DecodeArena.with { allocator in
+            guard let message = withBytes(payload, { swerve__v1__request__unpack(allocator, $1, $0) }) else {
+                return .failure(.invalidArgument("malformed Request: \(payload.count) bytes are not a valid protobuf Request message"))
+            }
+            // No free_unpacked: the arena owns every byte of `message`.
+            envelopeId = message.pointee.id
+            do throws(WireError) {
+                return .success(try request(message))
+            } catch {
+                return .failure(error)
+            }
         }
-        defer { swerve__v1__request__free_unpacked(message, nil) }
-        id = message.pointee.id
-        do {
-            return .success(try request(message))
-        } catch {
-            return .failure(error)
-        }
+        id = envelopeId
+        return result
     }
 
     /// Appends `response`'s protobuf bytes to `output` (no frame header).
@@ -57,14 +62,16 @@ public enum ProtobufCodec {
     /// Decodes a server's `Response`. Errors are INVALID_ARGUMENT for bytes
     /// that are not a Response or tensors that do not fit together.
     public static func decodeResponse(_ payload: UnsafeRawBufferPointer) -> Result<Response, WireError> {
-        guard let message = withBytes(payload, { swerve__v1__response__unpack(nil, $1, $0) }) else {
-            return .failure(.invalidArgument("malformed Response: \(payload.count) bytes are not a valid protobuf Response message"))
-        }
-        defer { swerve__v1__response__free_unpacked(message, nil) }
-        do {
-            return .success(try response(message))
-        } catch {
-            return .failure(error)
+        DecodeArena.with { allocator in
+            guard let message = withBytes(payload, { swerve__v1__response__unpack(allocator, $1, $0) }) else {
+                return .failure(.invalidArgument("malformed Response: \(payload.count) bytes are not a valid protobuf Response message"))
+            }
+            // No free_unpacked: the arena owns every byte of `message`.
+            do throws(WireError) {
+                return .success(try response(message))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

@@ -21,6 +21,10 @@ final class AcquireErrorTests: XCTestCase {
 
     override func tearDown() {
         repository.stop()
+        // XCTest keeps test case instances alive until the process ends; drop
+        // the fixture here so its temporary directory is deleted now.
+        repository = nil
+        fixture = nil
     }
 
     private func check(_ name: String, version: Int64? = nil, label: String? = nil,

@@ -96,4 +96,16 @@ final class ProtobufCodecRequestTests: XCTestCase {
         XCTAssertEqual(p.inputs.count, 2)
         assertTensorsEqual(p.input(named: "x"), Tensor(shape: [1], floats: [2]))
     }
+
+    func testLargeRequestBeyondTheDecodeArenaStackBufferRoundTrips() throws {
+        // 40 string tensors and a 32 KB float tensor: protobuf-c's allocations
+        // outgrow the stack buffer, fill malloc'd chunks and a large block.
+        var inputs = (0..<40).map { i in
+            NamedTensor("s\(i)", Tensor(shape: [30], strings: (0..<30).map { "value-\($0)-\(i)" }))
+        }
+        inputs.append(NamedTensor("big", Tensor(shape: [2000, 4], floats: (0..<8000).map { Float($0) / 7 })))
+        let decoded = try roundTrip(Request(id: 1, call: .predict(PredictRequest(modelSpec: ModelSpec(name: "m"), inputs: inputs))))
+        guard case .predict(let p) = decoded.call else { return XCTFail("wrong call") }
+        assertNamedTensorsEqual(p.inputs, inputs)
+    }
 }
