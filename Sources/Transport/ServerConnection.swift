@@ -11,7 +11,10 @@ import Wire
 /// passes) → *closed*.
 final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sendable {
     let loop: EventLoop
-    unowned let owner: ServerLoop
+    // Strong: a FrameReply may outlive the server (a handler replying late on
+    // a shared loop group) and must still find valid bookkeeping. The cycle
+    // with the owner's connection list is broken when the connection closes.
+    let owner: ServerLoop
     let stream: FramedTCP
     /// Bumped when the connection closes, so replies to requests of an
     /// earlier generation are recognised and dropped.
