@@ -93,7 +93,7 @@ public final class EventLoop: @unchecked Sendable {
         UVHandle.setOwner(wakeup, self)
         self.wakeup = wakeup
         let prepare = UVHandle.allocate(uv_prepare_t.self)
-        uv_prepare_init(uvLoop, prepare)
+        uv_prepare_init(uvLoop, prepare) // only fills in the struct; cannot fail
         UVHandle.setOwner(prepare, self)
         uv_prepare_start(prepare) { handle in
             UVHandle.owner(of: UVHandle.asHandle(handle!), as: EventLoop.self).flushScheduled()

@@ -148,7 +148,11 @@ final class ServerLoop: UVHandleOwner {
         onSignal = action
         for signal in signals {
             let handle = UVHandle.allocate(uv_signal_t.self)
-            uv_signal_init(loop.uvLoop, handle)
+            let initialised = uv_signal_init(loop.uvLoop, handle)
+            if initialised < 0 {
+                UVHandle.freeUninitialised(handle)
+                throw UVError(code: initialised, operation: "uv_signal_init")
+            }
             UVHandle.setOwner(handle, self)
             let rc = uv_signal_start(handle, { handle, signum in
                 let serverLoop = UVHandle.owner(of: UVHandle.asHandle(handle!), as: ServerLoop.self)
