@@ -204,8 +204,13 @@ public final class FrameServer: @unchecked Sendable {
             serverLoop.loop.execute { serverLoop.beginShutdown(grace: grace) { drained.signal() } }
         }
         // Each loop force-closes its connections at `grace`; the extra second
-        // only covers close callbacks, so a wedged handler cannot hang us.
-        for _ in serverLoops { _ = drained.wait(timeout: grace + .seconds(1)) }
+        // only covers close callbacks, so a wedged loop cannot hang us. One
+        // deadline for all loops, not one per loop.
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace + .seconds(1)
+        for _ in serverLoops {
+            _ = drained.wait(timeout: max(.zero, deadline - clock.now))
+        }
         if ownsGroup { group.shutdown() }
         phase.withLock { $0 = .shutDown }
         finished.signal()
