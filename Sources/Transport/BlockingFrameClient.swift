@@ -9,7 +9,8 @@ import Glibc
 /// any response is read).
 ///
 /// Timeouts: the connect timeout bounds connection setup; the I/O timeout
-/// bounds each ``receive()`` and each blocked write. Interrupted system calls
+/// bounds each ``receive()`` (the whole frame) and, for sends, each wait for
+/// the socket to accept more bytes. Interrupted system calls
 /// (EINTR) are retried within the same deadline.
 ///
 /// Not thread-safe: use one client from one thread at a time.
@@ -141,14 +142,15 @@ public final class BlockingFrameClient {
 
     private func writeAll(_ bytes: [UInt8]) throws {
         guard fd >= 0 else { throw TransportError.notConnected }
-        let deadline = MonotonicClock.deadline(after: ioTimeout)
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if n >= 0 {
                 offset += n
             } else if errno == EAGAIN {
-                try waitFor(events: Int16(POLLOUT), deadline: deadline)
+                // The timeout bounds each wait without progress, not the
+                // whole transfer: a large pipelined batch may take longer.
+                try waitFor(events: Int16(POLLOUT), deadline: MonotonicClock.deadline(after: ioTimeout))
             } else if errno != EINTR {
                 throw UVError(errno: errno, operation: "send")
             }

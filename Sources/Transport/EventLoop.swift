@@ -53,7 +53,7 @@ public final class EventLoop: @unchecked Sendable {
         var closed = false
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     private var wakeup: UnsafeMutablePointer<uv_async_t>?
     private var prepare: UnsafeMutablePointer<uv_prepare_t>?
     // Loop-thread only: swapped with the queue so both arrays keep capacity.
@@ -62,7 +62,7 @@ public final class EventLoop: @unchecked Sendable {
     private var flushing: [LoopFlushable] = []
 
     private var threadID = pthread_t()
-    private let joined = Mutex(false)
+    private let joined = Locked(false)
     private let started = Semaphore()
 
     /// Creates the loop and starts its thread.

@@ -59,7 +59,7 @@ public final class FrameServer: @unchecked Sendable {
     private let ownsGroup: Bool
     private let serverLoops: [ServerLoop]
     private let shared = ServerShared()
-    private let phase = Mutex(Phase.running)
+    private let phase = Locked(Phase.running)
     private let finished = Semaphore()
 
     private enum Phase { case running, shuttingDown, shutDown }

@@ -25,7 +25,7 @@ final class EventLoopTests: XCTestCase {
     func testTasksRunInSubmissionOrderFromOneThread() throws {
         let loop = try EventLoop()
         defer { loop.shutdown() }
-        let seen = Mutex<[Int]>([])
+        let seen = Locked<[Int]>([])
         for i in 0..<1000 { loop.execute { seen.withLock { $0.append(i) } } }
         waitUntil("all ran") { seen.withLock { $0.count } == 1000 }
         XCTAssertEqual(seen.withLock { $0 }, Array(0..<1000))

@@ -22,7 +22,7 @@ final class FrameClientTests: XCTestCase {
 
     /// Waits for an asynchronous result delivered on the loop thread.
     private final class Box<T>: @unchecked Sendable {
-        private let lock = Mutex<T?>(nil)
+        private let lock = Locked<T?>(nil)
         private let done = DispatchSemaphoreLite()
         func set(_ value: T) { lock.withLock { $0 = value }; done.signal() }
         func wait(_ timeout: Duration = .seconds(10)) -> T? {
@@ -42,7 +42,7 @@ final class FrameClientTests: XCTestCase {
         let client = FrameClient(host: "127.0.0.1", port: server.boundPort, loop: loop)
         try connect(client)
         let count = 2000
-        let results = Mutex<[Int: [UInt8]]>([:])
+        let results = Locked<[Int: [UInt8]]>([:])
         let done = DispatchSemaphoreLite()
         for i in 0..<count {
             client.call(idPayload(UInt64(i))) { result in

@@ -118,13 +118,13 @@ final class FrameClientFramingTests: XCTestCase {
         defer { loop.shutdown() }
         let raw = try rawServer(sending: [0x01, 0, 0, 0, 1, 42])
         defer { close(raw.fd); raw.thread.join() }
-        let closeCause = Mutex<Error?>(nil)
+        let closeCause = Locked<Error?>(nil)
         let closed = Atomic<Bool>(false)
         let client = FrameClient(host: "127.0.0.1", port: raw.port, loop: loop, onClose: { error in
             closeCause.withLock { $0 = error }
             closed.store(true, ordering: .relaxed)
         })
-        let failure = Mutex<Error?>(nil)
+        let failure = Locked<Error?>(nil)
         let connected = Atomic<Bool>(false)
         client.connect { _ in connected.store(true, ordering: .relaxed) }
         client.call([1]) { result in

@@ -171,9 +171,11 @@ final class FrameServerTests: XCTestCase {
         // high-water mark, instead of buffering everything.
         let payload = [UInt8](repeating: 9, count: 4096)
         let writer = Thread {
-            // Blocks (then times out) once the server stops reading.
+            // Blocks while the server is not reading.
             try? c.send(frames: Array(repeating: payload, count: 20_000))
         }
+        var joined = false
+        defer { if !joined { writer.join() } }
         waitUntil("server paused reading for backpressure") {
             server.statistics().readPausesForWriteBackpressure >= 1
         }
@@ -188,6 +190,7 @@ final class FrameServerTests: XCTestCase {
             if response.count != 4096 { return XCTFail("response of \(response.count) bytes") }
         }
         writer.join()
+        joined = true
         XCTAssertEqual(server.statistics().framesReceived, 20_000)
     }
 

@@ -26,7 +26,7 @@ final class ReversingHandler: FrameHandler {
 
 /// Keeps every reply until told to release them; replies with the payload.
 final class HoldingHandler: FrameHandler, @unchecked Sendable {
-    private let held = Mutex<[(FrameReply, [UInt8])]>([])
+    private let held = Locked<[(FrameReply, [UInt8])]>([])
 
     var heldCount: Int { held.withLock { $0.count } }
 
@@ -50,7 +50,7 @@ final class HoldingHandler: FrameHandler, @unchecked Sendable {
 /// Replies from a worker thread, in reverse order of arrival per batch of
 /// `batch` requests (so replies overtake each other).
 final class WorkerThreadHandler: FrameHandler, @unchecked Sendable {
-    private let queue = Mutex<[(FrameReply, [UInt8])]>([])
+    private let queue = Locked<[(FrameReply, [UInt8])]>([])
     private let batch: Int
     private let stop = Atomic<Bool>(false)
     private var thread = pthread_t()
@@ -119,4 +119,27 @@ func idPayload(_ id: UInt64, _ body: [UInt8] = []) -> [UInt8] {
 func idOf(_ payload: [UInt8]) -> UInt64? {
     guard payload.count >= 8 else { return nil }
     return payload.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+}
+
+/// A value behind a pthread mutex (visible to ThreadSanitizer, unlike
+/// `Synchronization.Mutex` on Linux).
+final class Locked<Value>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
 }
