@@ -8,7 +8,7 @@ final class EventLoopTests: XCTestCase {
         defer { loop.shutdown() }
         let ran = Atomic<Int>(0)
         let offLoop = Atomic<Int>(0)
-        DispatchQueueConcurrentPerform(8) { _ in
+        runConcurrently(8) { _ in
             for _ in 0..<5000 {
                 loop.execute {
                     if !loop.inEventLoop { offLoop.add(1, ordering: .relaxed) }

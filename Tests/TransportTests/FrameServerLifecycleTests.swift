@@ -16,7 +16,7 @@ final class FrameServerLifecycleTests: XCTestCase {
         c.close()
         raise(SIGUSR2)
         let done = Atomic<Bool>(false)
-        let waiter = Thread {
+        let waiter = TestThread {
             server.waitUntilShutdown()
             done.store(true, ordering: .relaxed)
         }
@@ -89,7 +89,7 @@ final class FrameServerLifecycleTests: XCTestCase {
 final class FrameClientFramingTests: XCTestCase {
     /// A raw TCP listener on 127.0.0.1 that writes `bytes` to the first
     /// connection and keeps it open.
-    private func rawServer(sending bytes: [UInt8]) throws -> (port: Int, thread: Thread, fd: Int32) {
+    private func rawServer(sending bytes: [UInt8]) throws -> (port: Int, thread: TestThread, fd: Int32) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -101,7 +101,7 @@ final class FrameClientFramingTests: XCTestCase {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         let port = Int(UInt16(bigEndian: address.sin_port))
-        let thread = Thread {
+        let thread = TestThread {
             let connection = accept(fd, nil, nil)
             guard connection >= 0 else { return }
             _ = bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }

@@ -78,7 +78,7 @@ final class FrameServerTests: XCTestCase {
         let server = try startServer(ReversingHandler())
         let port = server.boundPort
         let failures = Atomic<Int>(0)
-        DispatchQueueConcurrentPerform(64) { index in
+        runConcurrently(64) { index in
             do {
                 let c = try BlockingFrameClient(host: "127.0.0.1", port: port, ioTimeout: .seconds(20))
                 for i in 0..<200 {
@@ -170,7 +170,7 @@ final class FrameServerTests: XCTestCase {
         // reading once the kernel buffers fill and its own queue passes the
         // high-water mark, instead of buffering everything.
         let payload = [UInt8](repeating: 9, count: 4096)
-        let writer = Thread {
+        let writer = TestThread {
             // Blocks while the server is not reading.
             try? c.send(frames: Array(repeating: payload, count: 20_000))
         }
@@ -255,7 +255,7 @@ final class FrameServerTests: XCTestCase {
         waitUntil("requests held") { handler.heldCount == 5 }
 
         let shutdownDone = Atomic<Bool>(false)
-        let shutter = Thread {
+        let shutter = TestThread {
             server.shutdown(grace: .seconds(20))
             shutdownDone.store(true, ordering: .relaxed)
         }
@@ -299,7 +299,7 @@ final class FrameServerTests: XCTestCase {
 }
 
 /// A joinable thread for tests.
-final class Thread: @unchecked Sendable {
+final class TestThread: @unchecked Sendable {
     private var tid = pthread_t()
     private final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
 
@@ -315,7 +315,7 @@ final class Thread: @unchecked Sendable {
 }
 
 /// Runs `body(0..<count)` on `count` threads and waits for all.
-func DispatchQueueConcurrentPerform(_ count: Int, _ body: @escaping (Int) -> Void) {
-    let threads = (0..<count).map { i in Thread { body(i) } }
+func runConcurrently(_ count: Int, _ body: @escaping (Int) -> Void) {
+    let threads = (0..<count).map { i in TestThread { body(i) } }
     for t in threads { t.join() }
 }
