@@ -53,7 +53,7 @@ public final class EventLoop: @unchecked Sendable {
         var closed = false
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     private var wakeup: UnsafeMutablePointer<uv_async_t>?
     private var prepare: UnsafeMutablePointer<uv_prepare_t>?
     // Loop-thread only: swapped with the queue so both arrays keep capacity.
@@ -62,7 +62,7 @@ public final class EventLoop: @unchecked Sendable {
     private var flushing: [LoopFlushable] = []
 
     private var threadID = pthread_t()
-    private let joined = Mutex(false)
+    private let joined = Locked(false)
     private let started = Semaphore()
 
     /// Creates the loop and starts its thread.
@@ -93,7 +93,7 @@ public final class EventLoop: @unchecked Sendable {
         UVHandle.setOwner(wakeup, self)
         self.wakeup = wakeup
         let prepare = UVHandle.allocate(uv_prepare_t.self)
-        uv_prepare_init(uvLoop, prepare)
+        uv_prepare_init(uvLoop, prepare) // only fills in the struct; cannot fail
         UVHandle.setOwner(prepare, self)
         uv_prepare_start(prepare) { handle in
             UVHandle.owner(of: UVHandle.asHandle(handle!), as: EventLoop.self).flushScheduled()

@@ -94,7 +94,9 @@ final class FramedTCP: UVHandleOwner, LoopFlushable {
     /// Disables Nagle: frames are already coalesced per loop iteration, and
     /// small request/response pairs must not wait for delayed ACKs.
     func setNoDelay() {
-        if let handle { uv_tcp_nodelay(handle, 1) }
+        // A failure here (e.g. the peer already reset) surfaces on the next
+        // read or write, where it closes the stream; nothing to do now.
+        if let handle { _ = uv_tcp_nodelay(handle, 1) }
     }
 
     // MARK: Reading

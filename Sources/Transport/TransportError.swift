@@ -15,6 +15,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case notConnected
     /// The peer sent bytes that are not valid frames.
     case framing(FrameError)
+    /// A call reused the id of a call still pending on the same connection.
+    case duplicateRequestID(UInt64)
     /// The event loop or server has been shut down.
     case shutDown
 
@@ -26,6 +28,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .connectionClosed: return "connection closed before a response arrived"
         case .notConnected: return "not connected"
         case .framing(let error): return "peer sent an invalid frame: \(error)"
+        case .duplicateRequestID(let id): return "request id \(id) is already in use by a pending call"
         case .shutDown: return "shut down"
         }
     }

@@ -52,7 +52,8 @@ public enum Frame {
     /// Appends one complete frame (header and payload) to `buffer`.
     @inlinable
     public static func append(payload: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
-        buffer.reserveCapacity(buffer.count + headerSize + payload.count)
+        // No reserveCapacity here: it reserves exactly, which turns many
+        // appends into quadratic copying; append's own growth is geometric.
         appendHeader(length: payload.count, to: &buffer)
         buffer.append(contentsOf: payload)
     }

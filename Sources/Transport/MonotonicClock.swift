@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Monotonic time in nanoseconds, for deadlines of blocking calls (immune to
+/// wall-clock changes).
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    static func deadline(after duration: Duration?) -> UInt64? {
+        guard let duration else { return nil }
+        let (s, atto) = duration.components
+        return nanoseconds() + UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
+    }
+
+    /// Milliseconds left until `deadline` for `poll()` (-1 = no deadline), rounded up.
+    static func pollTimeout(until deadline: UInt64?) -> Int32 {
+        guard let deadline else { return -1 }
+        let now = nanoseconds()
+        if now >= deadline { return 0 }
+        return Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+    }
+}

@@ -1,0 +1,231 @@
+import CUV
+import Synchronization
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Counters shared by all loops of one server.
+final class ServerShared: Sendable {
+    let openConnections = Atomic<Int>(0)
+}
+
+/// A ``FrameServer``'s state on one loop: its listening socket, its
+/// connections, its counters, its sweep timer. Loop-thread only.
+final class ServerLoop: UVHandleOwner {
+    let loop: EventLoop
+    let index: Int
+    let handler: FrameHandler
+    let limits: ServerLimits
+    let shared: ServerShared
+    var stats = FrameServer.Statistics()
+
+    private var listener: UnsafeMutablePointer<uv_tcp_t>?
+    private var listenerClosed = true
+    private var closingListener: UnsafeMutableRawPointer?
+    private var connections: [ServerConnection] = []
+    private var sweepTimer: LoopTimer?
+    private var shutdownTimer: LoopTimer?
+    private var signalHandles: [UnsafeMutablePointer<uv_signal_t>] = []
+    private var onSignal: (@Sendable (Int32) -> Void)?
+    private var isShuttingDown = false
+    private var onDrained: (() -> Void)?
+
+    init(loop: EventLoop, index: Int, handler: FrameHandler, limits: ServerLimits, shared: ServerShared) {
+        self.loop = loop
+        self.index = index
+        self.handler = handler
+        self.limits = limits
+        self.shared = shared
+    }
+
+    var now: UInt64 { uv_now(loop.uvLoop) }
+
+    // MARK: Listening
+
+    /// Adopts a bound socket and starts listening on it. Takes ownership of
+    /// `fd`: it is closed here on failure.
+    func listen(fd: Int32) throws {
+        precondition(loop.inEventLoop)
+        let handle = UVHandle.allocate(uv_tcp_t.self)
+        do {
+            try UVError.check(uv_tcp_init(loop.uvLoop, handle), "uv_tcp_init")
+        } catch {
+            UVHandle.freeUninitialised(handle)
+            Glibc.close(fd)
+            throw error
+        }
+        UVHandle.setOwner(handle, self)
+        listener = handle
+        listenerClosed = false
+        let opened = uv_tcp_open(handle, uv_os_sock_t(fd))
+        if opened < 0 { Glibc.close(fd) } // not adopted: closing the handle will not close it
+        do {
+            try UVError.check(opened, "uv_tcp_open")
+            try UVError.check(uv_listen(UVHandle.asStream(handle), Int32(clamping: limits.listenBacklog)) { server, status in
+                let serverLoop = UVHandle.owner(of: UVHandle.asHandle(server!), as: ServerLoop.self)
+                serverLoop.acceptConnection(status: status)
+            }, "listen")
+        } catch {
+            UVHandle.close(handle)
+            listener = nil
+            listenerClosed = true
+            throw error
+        }
+        let sweep = LoopTimer(on: loop)
+        sweep.setCallback { [unowned self] in self.sweep() }
+        let interval = sweepInterval
+        sweep.start(after: interval, repeating: interval)
+        sweep.unref()
+        sweepTimer = sweep
+    }
+
+    // Often enough to honour the idle and close timeouts within about a
+    // quarter of their length; never busier than every 10 ms.
+    private var sweepInterval: Duration {
+        var shortest = limits.closeTimeout
+        if let idle = limits.idleTimeout { shortest = min(shortest, idle) }
+        return max(.milliseconds(10), min(.seconds(1), shortest / 4))
+    }
+
+    private func acceptConnection(status: Int32) {
+        guard status >= 0, let listener else {
+            stats.acceptErrors += 1
+            return
+        }
+        let stream: FramedTCP
+        do {
+            stream = try FramedTCP(loop: loop, maxPayloadLength: limits.maxFrameLength)
+        } catch {
+            stats.acceptErrors += 1
+            return
+        }
+        let rc = uv_accept(UVHandle.asStream(listener), stream.stream!)
+        if rc < 0 {
+            stats.acceptErrors += 1
+            stream.close(error: nil)
+            return
+        }
+        stream.setNoDelay()
+        let connection = ServerConnection(owner: self, stream: stream)
+        connection.index = connections.count
+        connections.append(connection)
+        let open = shared.openConnections.add(1, ordering: .relaxed).newValue
+        if open > limits.maxConnections || isShuttingDown {
+            stats.rejectedConnections += 1
+            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.uvMilliseconds)
+        } else {
+            stats.acceptedConnections += 1
+            stream.startReading()
+        }
+    }
+
+    func connectionDidClose(_ connection: ServerConnection) {
+        shared.openConnections.subtract(1, ordering: .relaxed)
+        let i = connection.index
+        guard i >= 0, i < connections.count, connections[i] === connection else { return }
+        let last = connections.removeLast()
+        if i < connections.count {
+            connections[i] = last
+            last.index = i
+        }
+        connection.index = -1
+        checkDrained()
+    }
+
+    private func sweep() {
+        let now = self.now
+        let idle = limits.idleTimeout?.uvMilliseconds
+        // Iterate over a copy: a sweep may close connections.
+        for connection in connections {
+            connection.sweep(now: now, idleTimeout: isShuttingDown ? nil : idle)
+        }
+    }
+
+    // MARK: Signals
+
+    func installSignals(_ signals: [Int32], _ action: @escaping @Sendable (Int32) -> Void) throws {
+        onSignal = action
+        for signal in signals {
+            let handle = UVHandle.allocate(uv_signal_t.self)
+            let initialised = uv_signal_init(loop.uvLoop, handle)
+            if initialised < 0 {
+                UVHandle.freeUninitialised(handle)
+                throw UVError(code: initialised, operation: "uv_signal_init")
+            }
+            UVHandle.setOwner(handle, self)
+            let rc = uv_signal_start(handle, { handle, signum in
+                let serverLoop = UVHandle.owner(of: UVHandle.asHandle(handle!), as: ServerLoop.self)
+                serverLoop.onSignal?(signum)
+            }, signal)
+            if rc < 0 {
+                UVHandle.close(handle)
+                throw UVError(code: rc, operation: "uv_signal_start(\(signal))")
+            }
+            // A signal watcher must not keep the loop alive on its own.
+            uv_unref(UVHandle.asHandle(handle))
+            signalHandles.append(handle)
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting, closes every connection gracefully (in-flight replies
+    /// are delivered) and forcibly at `grace`; calls `onDrained` once all are
+    /// closed.
+    func beginShutdown(grace: Duration, onDrained: @escaping () -> Void) {
+        precondition(loop.inEventLoop)
+        isShuttingDown = true
+        self.onDrained = onDrained
+        if let listener {
+            self.listener = nil
+            closingListener = UnsafeMutableRawPointer(listener)
+            UVHandle.close(listener)
+        }
+        for handle in signalHandles { UVHandle.close(handle) }
+        signalHandles.removeAll()
+        onSignal = nil
+        let deadline = now + grace.uvMilliseconds
+        for connection in connections {
+            connection.beginClosing(response: nil, deadline: deadline)
+        }
+        let timer = LoopTimer(on: loop)
+        timer.setCallback { [unowned self] in self.forceCloseAll() }
+        timer.start(after: grace)
+        shutdownTimer = timer
+        checkDrained()
+    }
+
+    private func forceCloseAll() {
+        for connection in connections { connection.stream.close(error: nil) }
+    }
+
+    private func checkDrained() {
+        guard isShuttingDown, connections.isEmpty, listenerClosed, let onDrained else { return }
+        self.onDrained = nil
+        sweepTimer?.close()
+        sweepTimer = nil
+        shutdownTimer?.close()
+        shutdownTimer = nil
+        onDrained()
+    }
+
+    func handleDidClose(_ handle: UnsafeMutableRawPointer) {
+        // Signal handles close through here too; only the listener matters.
+        guard handle == closingListener else { return }
+        closingListener = nil
+        listenerClosed = true
+        checkDrained()
+    }
+
+    // MARK: Statistics
+
+    func snapshot() -> FrameServer.Statistics {
+        var s = stats
+        s.openConnections = connections.count
+        s.pausedConnections = connections.reduce(0) { $0 + ($1.isReadPaused ? 1 : 0) }
+        s.inFlightRequests = connections.reduce(0) { $0 + $1.inFlight }
+        s.connectionsPerLoop = [stats.acceptedConnections]
+        return s
+    }
+}
