@@ -72,7 +72,7 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
 
     private func replied() {
         if isClosing && inFlight == 0 {
-            stream.closeGracefully()
+            closeGracefullyWithinCloseTimeout()
         }
         // Resuming a paused read happens after the flush (framedTCPDidWrite),
         // never here: this may run inside handleFrame, inside the decoder.
@@ -165,11 +165,21 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
         stream.discardsInput = true
         if let response { response.withUnsafeBytes { stream.send($0) } }
         if inFlight == 0 {
-            stream.closeGracefully()
+            closeGracefullyWithinCloseTimeout()
         } else {
             // Keep reading (discarding) so the peer's FIN is noticed.
             stream.startReading()
         }
+    }
+
+    /// Everything is answered: flush, send FIN and wait for the peer's FIN, but
+    /// only for `closeTimeout`. A shutdown's longer grace is for calls in
+    /// flight; a client that keeps an idle pooled connection open must not
+    /// hold the server up that long.
+    private func closeGracefullyWithinCloseTimeout() {
+        let limit = now + owner.limits.closeTimeout.uvMilliseconds
+        closeDeadline = min(closeDeadline ?? limit, limit)
+        stream.closeGracefully()
     }
 
     /// Idle and deadline checks, from the loop's sweep timer.

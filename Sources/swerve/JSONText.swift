@@ -27,9 +27,13 @@ struct JSONText {
         text += "\""
     }
 
-    mutating func number<F: BinaryFloatingPoint & CustomStringConvertible>(_ v: F) {
-        // JSON has no NaN or infinity; spell them as strings rather than emit invalid JSON.
-        if v.isNaN { text += "\"NaN\"" } else if v.isInfinite { text += v < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { text += v.description }
+    mutating func number<F: BinaryFloatingPoint & CustomStringConvertible>(_ v: F) { text += Self.numberText(v) }
+
+    /// JSON has no NaN or infinity; spell them as strings rather than emit invalid JSON.
+    static func numberText<F: BinaryFloatingPoint & CustomStringConvertible>(_ v: F) -> String {
+        if v.isNaN { return "\"NaN\"" }
+        if v.isInfinite { return v < 0 ? "\"-Infinity\"" : "\"Infinity\"" }
+        return v.description
     }
 
     mutating func integer<I: BinaryInteger>(_ v: I) { text += String(v) }
@@ -37,12 +41,12 @@ struct JSONText {
     /// Appends `tensor` as nested arrays following its shape (a scalar as a bare value).
     mutating func tensor(_ tensor: Tensor) {
         switch tensor.storage {
-        case .float(let v): nested(tensor.shape) { self.number(v[$0]) }
-        case .double(let v): nested(tensor.shape) { self.number(v[$0]) }
-        case .int64(let v): nested(tensor.shape) { self.integer(v[$0]) }
-        case .int32(let v): nested(tensor.shape) { self.integer(v[$0]) }
-        case .bool(let v): nested(tensor.shape) { self.raw(v[$0] ? "true" : "false") }
-        case .string(let v): nested(tensor.shape) { self.string(v[$0]) }
+        case .float(let v): nested(tensor.shape) { Self.numberText(v[$0]) }
+        case .double(let v): nested(tensor.shape) { Self.numberText(v[$0]) }
+        case .int64(let v): nested(tensor.shape) { String(v[$0]) }
+        case .int32(let v): nested(tensor.shape) { String(v[$0]) }
+        case .bool(let v): nested(tensor.shape) { v[$0] ? "true" : "false" }
+        case .string(let v): nested(tensor.shape) { var s = JSONText(); s.string(v[$0]); return s.text }
         }
     }
 
@@ -58,22 +62,24 @@ struct JSONText {
         }
     }
 
-    private mutating func nested(_ shape: [Int], _ element: (Int) -> Void) {
+    private mutating func nested(_ shape: [Int], _ element: (Int) -> String) {
+        var out = ""
         var index = 0
         func level(_ depth: Int) {
             if depth == shape.count {
-                element(index)
+                out += element(index)
                 index += 1
                 return
             }
-            text += "["
+            out += "["
             for i in 0..<shape[depth] {
-                if i > 0 { text += ", " }
+                if i > 0 { out += ", " }
                 level(depth + 1)
             }
-            text += "]"
+            out += "]"
         }
         level(0)
+        text += out
     }
 }
 
