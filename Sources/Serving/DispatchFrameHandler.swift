@@ -1,8 +1,10 @@
 import Transport
 import Wire
 
-/// Connects the transport to the dispatcher: each frame payload is decoded,
-/// handled and answered on the loop thread that read it.
+/// Connects the transport to the dispatcher: each frame payload is decoded
+/// and handled on the loop thread that read it; in-process calls are
+/// answered right there, asynchronous ones (jobs, fan-out) reply later from
+/// whichever thread completes them.
 ///
 /// Predict on classic ML models takes microseconds, so running it inline on
 /// the loop (one loop per core) beats handing it to another thread and back.
@@ -15,9 +17,7 @@ final class DispatchFrameHandler: FrameHandler {
 
     func handleFrame(_ payload: UnsafeRawBufferPointer, reply: FrameReply) {
         var output: [UInt8] = []
-        output.reserveCapacity(256)
-        dispatcher.handleFrame(payload, into: &output)
-        reply.send(output)
+        dispatcher.handleFrame(payload, output: &output) { reply.send($0) }
     }
 
     func framingErrorResponse(_ error: FrameError) -> [UInt8] {

@@ -8,29 +8,60 @@ import Wire
 /// thread. Both calls must answer quickly (enqueue or look up, never run the
 /// model on the caller's thread).
 public protocol JobService: Sendable {
-    /// Queues `request.request`; the same idempotency key within the result
-    /// TTL returns the same job id.
-    func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?) -> Result<SubmitResponse, WireError>
+    /// Queues `request.request` and reports its job id; the same idempotency
+    /// key within the result TTL returns the same job id. `completion` runs
+    /// exactly once, on any thread.
+    func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?,
+                completion: @escaping @Sendable (Result<SubmitResponse, WireError>) -> Void)
     /// A job's state and, once finished, its result or error; NOT_FOUND for an
-    /// unknown or expired id.
-    func getJob(_ request: GetJobRequest) -> Result<GetJobResponse, WireError>
+    /// unknown or expired id. `completion` runs exactly once, on any thread.
+    func getJob(_ request: GetJobRequest, deadline: ContinuousClock.Instant?,
+                completion: @escaping @Sendable (Result<GetJobResponse, WireError>) -> Void)
+}
+
+/// Runs Predict on fan-out models (models whose config.json has a `fan_out`
+/// section) by calling their member services. Thread-safe; `predict`
+/// answers through `completion`, exactly once, on any thread.
+public protocol FanOutService: Sendable {
+    /// True when `model` is a fan-out model this service runs.
+    func serves(model: String) -> Bool
+    func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
+                 completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void)
 }
 
 extension Dispatcher {
-    func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?) -> Result<SubmitResponse, WireError> {
-        guard let jobService else {
-            return .failure(WireError(.unimplemented,
-                "submit: asynchronous jobs are not enabled in this build; call predict instead"))
+    /// Calls answered later, off the calling thread.
+    func isAsynchronous(_ call: Request.Call) -> Bool {
+        switch call {
+        case .submit, .getJob: return jobService != nil
+        case .predict(let p): return fanOut?.serves(model: p.modelSpec.name) ?? false
+        default: return false
         }
-        if let error = Self.checkSpec(request.request.modelSpec) { return .failure(error) }
-        return jobService.submit(request, deadline: deadline)
     }
 
-    func getJob(_ request: GetJobRequest) -> Result<GetJobResponse, WireError> {
-        guard let jobService else {
-            return .failure(WireError(.unimplemented,
-                "get_job: asynchronous jobs are not enabled in this build; call predict instead"))
+    func routeAsynchronously(_ request: Request, deadline: ContinuousClock.Instant?,
+                             completion: @escaping @Sendable (Result<Response.CallResult, WireError>) -> Void) {
+        switch request.call {
+        case .submit(let s):
+            guard let jobService else { return completion(.failure(Self.jobsDisabled("submit"))) }
+            if let error = Self.checkSpec(s.request.modelSpec) { return completion(.failure(error)) }
+            jobService.submit(s, deadline: deadline) { completion($0.map { .submit($0) }) }
+        case .getJob(let g):
+            guard let jobService else { return completion(.failure(Self.jobsDisabled("get_job"))) }
+            jobService.getJob(g, deadline: deadline) { completion($0.map { .getJob($0) }) }
+        case .predict(let p):
+            guard let fanOut else { return completion(.failure(WireError(.internal, "no fan-out service for '\(p.modelSpec.name)'"))) }
+            if let deadline, deadline <= .now {
+                return completion(.failure(WireError(.deadlineExceeded,
+                    "predict on '\(p.modelSpec.name)': the request's deadline passed before it could run")))
+            }
+            fanOut.predict(p, deadline: deadline) { completion($0.map { .predict($0) }) }
+        default:
+            completion(.failure(WireError(.internal, "\(request.call.name) is not an asynchronous call")))
         }
-        return jobService.getJob(request)
+    }
+
+    static func jobsDisabled(_ call: String) -> WireError {
+        WireError(.unimplemented, "\(call): asynchronous jobs are not enabled in this build; call predict instead")
     }
 }

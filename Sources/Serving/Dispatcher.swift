@@ -16,6 +16,8 @@ public final class Dispatcher: Sendable {
     public let repository: ModelRepository
     /// Runs Submit and GetJob; nil answers them UNIMPLEMENTED.
     public let jobService: (any JobService)?
+    /// Runs Predict on fan-out models; nil leaves them unservable.
+    public let fanOut: (any FanOutService)?
     /// Reported by Health.
     public let serverVersion: String
     let logger: Logger
@@ -24,21 +26,49 @@ public final class Dispatcher: Sendable {
     ///   - repository: a started repository.
     ///   - serverVersion: the version string Health reports, e.g. "0.1.0".
     ///   - logger: gets one debug line per call (the access log).
-    ///   - jobService: enables Submit/GetJob; nil in builds without a job queue.
+    ///   - jobService: enables Submit/GetJob; nil answers them UNIMPLEMENTED.
+    ///   - fanOut: runs Predict on fan-out models.
     public init(repository: ModelRepository, serverVersion: String, logger: Logger,
-                jobService: (any JobService)? = nil) {
+                jobService: (any JobService)? = nil, fanOut: (any FanOutService)? = nil) {
         self.repository = repository
         self.serverVersion = serverVersion
         self.logger = logger
         self.jobService = jobService
+        self.fanOut = fanOut
     }
 
-    /// Handles one call synchronously on the calling thread.
+    /// Handles one call and passes its response to `completion`: inline on
+    /// the calling thread for calls answered in-process (Predict on a local
+    /// model, status, metadata, list, health), later and on another thread
+    /// for calls that wait on something else (a job queue, fan-out members).
     ///
-    /// - Parameter deadline: when the caller stops waiting (from the request's
-    ///   `timeoutMs` and its arrival time); nil for none. A Predict whose
-    ///   deadline passed before the model runs answers DEADLINE_EXCEEDED.
-    public func handle(_ request: Request, deadline: ContinuousClock.Instant?) -> Response {
+    /// `completion` runs exactly once.
+    public func handle(_ request: Request, deadline: ContinuousClock.Instant?,
+                       completion: @escaping @Sendable (Response) -> Void) {
+        if let response = handleInline(request, deadline: deadline) {
+            completion(response)
+            return
+        }
+        let start: ContinuousClock.Instant? = logger.logLevel <= .debug ? .now : nil
+        let id = request.id
+        let logged: @Sendable (Response) -> Void = { [self] response in
+            if let start { logAccess(request, response, elapsed: start.duration(to: .now)) }
+            completion(response)
+        }
+        routeAsynchronously(request, deadline: deadline) { result in
+            switch result {
+            case .success(let r): logged(.success(id: id, r))
+            case .failure(let e): logged(.failure(id: id, e))
+            }
+        }
+    }
+
+    /// Handles `request` on the calling thread and returns its response, or
+    /// returns nil when the call completes asynchronously (then use
+    /// `handle(_:deadline:completion:)`). The binary server's fast path: no
+    /// closure, no hop between threads.
+    public func handleInline(_ request: Request, deadline: ContinuousClock.Instant?) -> Response? {
+        guard !isAsynchronous(request.call) else { return nil }
         // Only read the clock and build the log line when someone will see it.
         let start: ContinuousClock.Instant? = logger.logLevel <= .debug ? .now : nil
         let response = route(request, deadline: deadline)
@@ -48,39 +78,63 @@ public final class Dispatcher: Sendable {
         return response
     }
 
-    /// Handles one call and passes its response to `completion`.
-    ///
-    /// Every call completes inline on the calling thread in this build. This
-    /// is the entry point for calls that will become asynchronous (a job
-    /// queue on Redis, fan-out to member servers): they will complete later,
-    /// on another thread, without changing callers of this method.
-    public func handle(_ request: Request, deadline: ContinuousClock.Instant?,
-                       completion: @escaping @Sendable (Response) -> Void) {
-        completion(handle(request, deadline: deadline))
+    /// Handles one call and waits for its response. For tests and callers
+    /// that own their thread; never call it on an event-loop thread, since an
+    /// asynchronous call may need that loop to complete.
+    public func handle(_ request: Request, deadline: ContinuousClock.Instant?) -> Response {
+        if let response = handleInline(request, deadline: deadline) { return response }
+        let box = ResponseBox()
+        handle(request, deadline: deadline) { box.fulfil($0) }
+        return box.wait()
     }
 
-    /// Decodes one frame's payload, handles it, and appends the encoded
-    /// response payload (no frame header) to `output`.
+    /// Decodes one frame's payload, handles it, and passes the encoded
+    /// response payload (no frame header) to `reply`, which runs exactly once:
+    /// inline for in-process calls, later for asynchronous ones.
     ///
     /// A payload that does not decode is answered with the decode error
     /// (INVALID_ARGUMENT, or UNIMPLEMENTED for an unknown call) under the
     /// request's id when the envelope parsed, else id 0.
     ///
-    /// - Parameter receivedAt: when the frame arrived; `timeoutMs` counts from here.
+    /// - Parameters:
+    ///   - receivedAt: when the frame arrived; `timeoutMs` counts from here.
+    ///   - output: scratch buffer for the inline path, reused across calls.
     public func handleFrame(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant = .now,
-                            into output: inout [UInt8]) {
+                            output: inout [UInt8], reply: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
         var id: UInt64 = 0
-        let response: Response
         switch ProtobufCodec.decodeRequest(payload, id: &id) {
         case .success(let request):
-            response = handle(request, deadline: request.deadline(receivedAt: receivedAt))
+            let deadline = request.deadline(receivedAt: receivedAt)
+            if let response = handleInline(request, deadline: deadline) {
+                output.removeAll(keepingCapacity: true)
+                ProtobufCodec.encode(response, into: &output)
+                output.withUnsafeBytes(reply)
+            } else {
+                handle(request, deadline: deadline) { response in
+                    var bytes: [UInt8] = []
+                    ProtobufCodec.encode(response, into: &bytes)
+                    bytes.withUnsafeBytes(reply)
+                }
+            }
         case .failure(let error):
             if logger.logLevel <= .debug {
                 logger.debug("call=undecodable id=\(id) bytes=\(payload.count) code=\(error.code) message=\(error.message)")
             }
-            response = .failure(id: id, error)
+            output.removeAll(keepingCapacity: true)
+            ProtobufCodec.encode(.failure(id: id, error), into: &output)
+            output.withUnsafeBytes(reply)
         }
-        ProtobufCodec.encode(response, into: &output)
+    }
+
+    /// Decodes, handles and encodes one frame, waiting for an asynchronous
+    /// call to complete; appends the response payload to `output`. For tests
+    /// and threads of the caller's own.
+    public func handleFrame(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant = .now,
+                            into output: inout [UInt8]) {
+        let box = BytesBox()
+        var scratch: [UInt8] = []
+        handleFrame(payload, receivedAt: receivedAt, output: &scratch) { box.fulfil(Array($0)) }
+        output += box.wait()
     }
 
     // MARK: Routing
@@ -91,10 +145,9 @@ public final class Dispatcher: Sendable {
         switch request.call {
         case .predict(let p):
             result = predict(p, deadline: deadline).map { .predict($0) }
-        case .submit(let s):
-            result = submit(s, deadline: deadline).map { .submit($0) }
-        case .getJob(let g):
-            result = getJob(g).map { .getJob($0) }
+        case .submit, .getJob:
+            // With a job service these go through routeAsynchronously.
+            result = .failure(Self.jobsDisabled(request.call.name))
         case .getModelStatus(let g):
             result = modelStatus(g).map { .getModelStatus($0) }
         case .getModelMetadata(let g):

@@ -6,12 +6,12 @@ import Glibc
 /// A counting semaphore with an optional deadline, for handing results
 /// between threads (startup, `submitAndWait`, blocking shutdown). Not used on
 /// the per-request path.
-final class Semaphore: @unchecked Sendable {
+public final class Semaphore: @unchecked Sendable {
     // Heap-allocated so its address never moves (a stored property's
     // address is not guaranteed stable when passed as inout).
     private let sem = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
-    init(value: UInt32 = 0) {
+    public init(value: UInt32 = 0) {
         sem_init(sem, 0, value)
     }
 
@@ -20,16 +20,16 @@ final class Semaphore: @unchecked Sendable {
         sem.deallocate()
     }
 
-    func signal() {
+    public func signal() {
         sem_post(sem)
     }
 
-    func wait() {
+    public func wait() {
         while sem_wait(sem) != 0 && errno == EINTR {}
     }
 
     /// Waits at most `timeout`; returns false when it ran out.
-    func wait(timeout: Duration) -> Bool {
+    public func wait(timeout: Duration) -> Bool {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let (s, atto) = timeout.components

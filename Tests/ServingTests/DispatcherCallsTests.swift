@@ -148,15 +148,19 @@ final class DispatcherCallsTests: XCTestCase {
 private final class RecordingJobService: JobService, @unchecked Sendable {
     let submitted = Mutex<[String]>([])
 
-    func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?) -> Result<SubmitResponse, WireError> {
+    func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?,
+                completion: @escaping @Sendable (Result<SubmitResponse, WireError>) -> Void) {
         submitted.withLock { $0.append(request.idempotencyKey) }
-        return .success(SubmitResponse(jobId: "job-\(request.request.modelSpec.name)"))
+        let jobId = "job-\(request.request.modelSpec.name)"
+        // Answer from another thread, as a real queue would.
+        Thread.detachNewThread { completion(.success(SubmitResponse(jobId: jobId))) }
     }
 
-    func getJob(_ request: GetJobRequest) -> Result<GetJobResponse, WireError> {
-        request.jobId == "job-iris"
+    func getJob(_ request: GetJobRequest, deadline: ContinuousClock.Instant?,
+                completion: @escaping @Sendable (Result<GetJobResponse, WireError>) -> Void) {
+        completion(request.jobId == "job-iris"
             ? .success(GetJobResponse(jobId: request.jobId, state: .pending))
-            : .failure(WireError(.notFound, "no job '\(request.jobId)'"))
+            : .failure(WireError(.notFound, "no job '\(request.jobId)'")))
     }
 }
 
