@@ -9,32 +9,53 @@ let package = Package(
     products: [
         .executable(name: "swerve", targets: ["swerve"]),
         .executable(name: "swerve-runtime-bench", targets: ["swerve-runtime-bench"]),
+        .executable(name: "swerve-bench", targets: ["swerve-bench"]),
         .library(name: "SwerveClient", targets: ["SwerveClient"]),
         .library(name: "ModelRuntime", targets: ["ModelRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // C shims: each imported by exactly one Swift module.
         .systemLibrary(name: "CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CONNXProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "CSwerveProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
         .target(name: "ModelServer", dependencies: ["ModelRuntime", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
         .target(name: "Transport", dependencies: ["CUV", "Wire"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
+        .target(name: "Jobs", dependencies: [
+            "CHiredis", "Wire", "ModelRuntime", "Transport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Aggregator", dependencies: [
+            "Transport", "Wire", "ModelServer", "ModelRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "REST", dependencies: [
+            "CHTTPParser", "Transport", "Wire", "ModelRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Serving", dependencies: [
-            "ModelServer", "Wire", "Transport", "ModelRuntime",
+            "ModelServer", "Wire", "Transport", "ModelRuntime", "Jobs", "Aggregator", "REST",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
             "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "swerve-bench", dependencies: [
+            "Transport", "Wire", "SwerveClient", "ModelRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "swerve-runtime-bench", dependencies: [
             "ModelRuntime",
@@ -45,6 +66,10 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Wire", "ModelRuntime", "Transport"]),
+        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer"]),
+        .testTarget(name: "RESTTests", dependencies: ["REST", "Wire", "ModelRuntime", "Transport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Wire", "Transport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),
     ]
 )

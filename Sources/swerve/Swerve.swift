@@ -12,6 +12,7 @@ struct Swerve: ParsableCommand {
         protobuf message) but it is not gRPC: gRPC clients do not speak it.
         """,
         version: SwerveServer.version,
-        subcommands: [Serve.self, Predict.self, Status.self, Metadata.self, Models.self, Health.self]
+        subcommands: [Serve.self, Predict.self, Status.self, Metadata.self, Models.self, Health.self,
+                      Submit.self, Job.self, Worker.self, Rest.self]
     )
 }

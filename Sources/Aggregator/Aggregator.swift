@@ -1,0 +1,1 @@
+// Aggregator: fan-out Predict over member services.

@@ -1,0 +1,1 @@
+// Jobs: the JobQueue protocol, its memory and Redis drivers, and the worker loop.

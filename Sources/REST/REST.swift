@@ -1,0 +1,1 @@
+// REST: the HTTP/JSON adapter.
