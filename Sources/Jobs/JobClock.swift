@@ -25,3 +25,9 @@ extension Duration {
         return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }
 }
+
+/// Facts about the machine, for defaults.
+enum System {
+    /// Online processors.
+    static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

@@ -33,9 +33,24 @@ public struct JobQueueOptions: Sendable {
     /// Redis: prefix of every key this queue uses, so several deployments
     /// can share one Redis.
     public var keyPrefix: String = "swerve"
+    /// In-process worker threads; nil picks the driver's default: one per
+    /// core for memory, none for Redis (fronts accept, `swerve worker`s work).
+    public var workers: Int? = nil
+    /// On shutdown, how long workers may keep running jobs (memory driver:
+    /// also the queued ones) before the process stops.
+    public var drain: Duration = .seconds(10)
 
     public init(backend: Backend = .memory) {
         self.backend = backend
+    }
+
+    /// The worker threads to start: `workers`, or the driver's default.
+    public var workerCount: Int {
+        if let workers { return max(0, workers) }
+        switch backend {
+        case .memory: return max(1, min(System.coreCount, 8))
+        case .redis: return 0
+        }
     }
 
     /// Builds the driver these options describe.

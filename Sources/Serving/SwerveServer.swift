@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Jobs
 import Logging
 import ModelServer
 import Transport
@@ -24,6 +25,8 @@ public final class SwerveServer: Sendable {
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
         public var limits = ServerLimits()
+        /// Submit/GetJob and their workers; nil answers them UNIMPLEMENTED.
+        public var jobs: JobQueueOptions? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -38,7 +41,9 @@ public final class SwerveServer: Sendable {
     public let dispatcher: Dispatcher
     private let frameServer: FrameServer
     private let group: EventLoopGroup
-    private let logger: Logger
+    let logger: Logger
+    /// Runs Submit/GetJob (see SwerveServer+Jobs.swift).
+    let jobQueue: (any JobQueue)?
 
     /// Loads the repository (every model's first load happens here) and
     /// starts listening.
@@ -47,16 +52,21 @@ public final class SwerveServer: Sendable {
         self.logger = logger
         repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger)
         try repository.start()
-        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger)
+        let queue = Self.makeJobQueue(options.jobs, logger: logger)
+        jobQueue = queue
+        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,
+                                jobService: queue.map { [repository] in JobQueueService(queue: $0, repository: repository) })
         do {
             group = try EventLoopGroup(loopCount: max(1, options.loops), name: "swerve-loop")
             frameServer = try FrameServer(host: options.host, port: options.port,
                                           handler: DispatchFrameHandler(dispatcher: dispatcher),
                                           limits: options.limits, group: group)
         } catch {
+            jobQueue?.shutdown(drain: .zero)
             repository.stop()
             throw error
         }
+        startJobWorkers()
     }
 
     /// The port the binary protocol listens on (the real one when `port` was 0).
@@ -71,6 +81,7 @@ public final class SwerveServer: Sendable {
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
         group.shutdown()
+        stopJobs()
         repository.stop()
     }
 
@@ -79,6 +90,7 @@ public final class SwerveServer: Sendable {
     public func shutdown(grace: Duration = .seconds(5)) {
         frameServer.shutdown(grace: grace)
         group.shutdown()
+        stopJobs()
         repository.stop()
     }
 

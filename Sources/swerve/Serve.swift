@@ -40,6 +40,8 @@ struct Serve: ParsableCommand {
     @Option(help: "On SIGTERM/SIGINT, seconds to let calls in flight finish.")
     var graceSeconds: Double = 10
 
+    @OptionGroup(title: "Asynchronous jobs") var jobOptions: JobOptions
+
     @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -74,6 +76,7 @@ struct Serve: ParsableCommand {
             writeHighWaterMark: writeHighWaterBytes,
             idleTimeout: idleTimeoutSeconds > 0 ? seconds(idleTimeoutSeconds) : nil,
             maxConnections: maxConnections)
+        options.jobs = try jobOptions.queueOptions()
 
         let server: SwerveServer
         do {
