@@ -130,6 +130,18 @@ final class RedisCommandPool: @unchecked Sendable {
             }
         }
         if live.isEmpty { return }
+        // A connection that sat idle may have been closed by a Redis that
+        // restarted meanwhile; the first use finds out. Try once more on a
+        // fresh connection before calling Redis unavailable (safe: GetJob
+        // only reads, and the submit script does nothing for a job id that
+        // already exists).
+        if connection.isConnected, attempt(live, on: connection) { return }
+        _ = attempt(live, on: connection, last: true)
+    }
+
+    /// Sends `live` in one pipeline and completes each command; returns false
+    /// (completing nothing) on a connection failure unless `last`.
+    private func attempt(_ live: [Command], on connection: RedisConnection, last: Bool = false) -> Bool {
         do {
             var commands: [[RedisArgument]] = []
             commands.reserveCapacity(live.count)
@@ -140,18 +152,18 @@ final class RedisCommandPool: @unchecked Sendable {
                     commands.append(command.keys + command.arguments)
                 }
             }
-            let replies = try connection.pipeline(commands)
-            recovered()
-            for (command, reply) in zip(live, replies) {
-                if let script = command.script, let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") {
+            var replies = try connection.pipeline(commands)
+            for (i, command) in live.enumerated() {
+                if let script = command.script, let message = replies[i].errorMessage, message.hasPrefix("NOSCRIPT") {
                     connection.forget(script)
-                    let again = try connection.evaluate(script, keys: command.keys, arguments: command.arguments)
-                    command.completion(.success(again))
-                } else {
-                    command.completion(.success(reply))
+                    replies[i] = try connection.evaluate(script, keys: command.keys, arguments: command.arguments)
                 }
             }
+            recovered()
+            // Only now that every reply is in: a failure above completes nothing twice.
+            for (command, reply) in zip(live, replies) { command.completion(.success(reply)) }
         } catch {
+            if !last, case RedisError.connection = error { return false }  // not for .timedOut: a hung Redis stays hung
             let message = "\(error)"
             lock.withLock {
                 lastFailure = message
@@ -166,6 +178,7 @@ final class RedisCommandPool: @unchecked Sendable {
             // Commands whose reply never came fail; the caller may retry.
             fail(live, message)
         }
+        return true
     }
 
     private func recovered() {

@@ -166,7 +166,8 @@ final class RedisConnection {
         let code = c.pointee.err
         var reason = String(cString: swerve_redis_errstr(c))
         if code == REDIS_ERR_IO && (reason.contains("temporarily unavailable") || reason.contains("timed out")) {
-            reason = "no answer within \(commandTimeout.jobMilliseconds) ms (timed out)"
+            close()
+            return .timedOut("\(address): no answer within \(commandTimeout.jobMilliseconds) ms (timed out)")
         } else if code == REDIS_ERR_EOF {
             reason = "connection closed by the server"
         }

@@ -14,6 +14,8 @@ enum RedisJobScripts {
           local t = redis.call('TIME')
           return t[1] .. string.format('%06d', tonumber(t[2]))
         end
+        -- A retried submit (its first reply was lost) must not queue the job twice.
+        if redis.call('EXISTS', KEYS[2]) == 1 then return ARGV[1] end
         local idem = ''
         if #KEYS == 3 then
           idem = KEYS[3]
