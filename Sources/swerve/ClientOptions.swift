@@ -17,6 +17,24 @@ struct ClientOptions: ParsableArguments {
         let timeout = Duration.milliseconds(Int64(timeoutSeconds * 1000))
         return try SwerveClient(address: address, connectTimeout: timeout, callTimeout: timeout)
     }
+
+    /// Runs `body` with a connected client; a connection or call failure is
+    /// printed for a person and becomes exit status 1.
+    func withClient(_ body: (SwerveClient) throws -> Void) throws {
+        do {
+            let swerve = try connect()
+            defer { swerve.close() }
+            try body(swerve)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as InputParsing.Failure {
+            throw ValidationError(error.description)
+        } catch let error as SwerveClientError {
+            throw reportClientError(error)
+        }
+    }
 }
 
 /// Which model (and optionally which version) a subcommand is about.
