@@ -51,7 +51,7 @@ proto-check: deps
 
 test: test-deps proto-check
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 
 models:
 	pip install -q -r models/requirements.txt
