@@ -38,7 +38,7 @@ build: deps
 	swift build
 
 release: deps
-	swift build -c release
+	swift build -c release $(SWIFT_BUILD_FLAGS)
 
 run: release
 	.build/release/swerve serve --models $(MODELS) --host $(HOST) --port $(PORT)

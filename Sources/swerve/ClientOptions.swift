@@ -5,7 +5,7 @@ import Wire
 /// Options every client subcommand shares.
 struct ClientOptions: ParsableArguments {
     @Option(help: "The server's binary-protocol address, host:port.")
-    var server: String = "127.0.0.1:8500"
+    var server: String = EnvironmentDefaults.value("SERVER", "127.0.0.1:8500")
 
     @Option(help: "Seconds to wait for the connection and for each answer.")
     var timeoutSeconds: Double = 30
