@@ -68,7 +68,7 @@ struct ScanKernel: Kernel {
         var pieces = [[Tensor]](repeating: [], count: outputCount)
         for iteration in 0..<max(length, 0) {
             var slots = [Value?](repeating: nil, count: body.slotCount)
-            for (slot, value) in body.constants { slots[slot] = value }
+            for constant in body.constants { slots[constant.slot] = constant.value }
             for i in 0..<stateCount { slots[body.inputs[i].slot] = states[i] }
             for (j, scan) in scans.enumerated() {
                 let position = inputReversed[j] ? length - 1 - iteration : iteration
