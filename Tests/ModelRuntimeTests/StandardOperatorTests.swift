@@ -188,4 +188,25 @@ final class StandardOperatorTests: XCTestCase {
                             opset: 13).storage.floatValues, [-1, -0.5, 0, 1])
         assertClose(try run("Clip", x, attributes: [("min", .float(0))], opset: 9).storage.floatValues, [0, 0, 0, 3])
     }
+
+    func testHostileShapesFailWithErrorsNotTraps() throws {
+        let x = Tensor(shape: [2, 2], floats: [1, 2, 3, 4])
+        XCTAssertThrowsError(try run("Reshape", x, constants: [("s", Tensor(shape: [3], int64s: [1 << 62, 4, 4]))]))
+        XCTAssertThrowsError(try run("Reshape", x, constants: [("s", Tensor(shape: [3], int64s: [1 << 62, 1 << 62, -1]))]))
+        XCTAssertThrowsError(try run("Expand", x, constants: [("s", Tensor(shape: [3], int64s: [1 << 40, 1 << 40, 2]))]))
+        XCTAssertThrowsError(try run("Tile", x, constants: [("r", Tensor(shape: [2], int64s: [1 << 62, 1 << 62]))]))
+        let huge = try run("Slice", x, constants: [("s", Tensor(shape: [1], int64s: [0])), ("e", Tensor(shape: [1], int64s: [.max])),
+                                                   ("a", Tensor(shape: [1], int64s: [0])), ("st", Tensor(shape: [1], int64s: [.max]))], opset: 13)
+        XCTAssertEqual(huge.shape, [1, 2]); XCTAssertEqual(huge.storage.floatValues, [1, 2])
+        let backwards = try run("Slice", x, constants: [("s", Tensor(shape: [1], int64s: [.max])), ("e", Tensor(shape: [1], int64s: [.min])),
+                                                        ("a", Tensor(shape: [1], int64s: [1])), ("st", Tensor(shape: [1], int64s: [.min]))], opset: 13)
+        XCTAssertEqual(backwards.storage.floatValues, [2, 4])
+        var model = TestModel(nodes: [.init(opType: "ConstantOfShape", inputs: ["x"], outputs: ["y"])],
+                              inputs: [.init(name: "x", elementType: 7, dims: nil)],
+                              outputs: [.init(name: "y", elementType: 1, dims: nil)])
+        model.opsets = [("", 17)]
+        XCTAssertThrowsError(try model.load().run(["x": Tensor(shape: [2], int64s: [1 << 40, 1 << 40])])) { error in
+            XCTAssertEqual((error as? ModelError)?.kind, .execution)
+        }
+    }
 }

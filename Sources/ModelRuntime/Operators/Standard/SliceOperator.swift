@@ -32,10 +32,11 @@ struct SliceKernel: Kernel {
             if e < 0 { e += size }
             if st > 0 {
                 s = min(max(s, 0), size); e = min(max(e, 0), size)
-                shape[axis] = e > s ? (e - s + st - 1) / st : 0
+                shape[axis] = e > s ? (e - s - 1) / st + 1 : 0
             } else {
                 s = min(max(s, 0), size - 1); e = min(max(e, -1), size - 1)
-                shape[axis] = s > e ? (s - e - st - 1) / (-st) : 0
+                let magnitude = st == .min ? Int.max : -st
+                shape[axis] = s > e ? (s - e - 1) / magnitude + 1 : 0
             }
             begin[axis] = s
             step[axis] = st
@@ -47,13 +48,15 @@ struct SliceKernel: Kernel {
             var index = [Int](repeating: 0, count: rank)
             var offset = 0
             for d in 0..<rank { offset += begin[d] * sourceStrides[d] }
+            // Wrapping arithmetic: after a lane's last element the offset may step
+            // far outside with a huge step, but it is wound back before any use.
             for position in 0..<count {
                 picks[position] = offset
                 var d = rank - 1
                 while d >= 0 {
-                    index[d] += 1; offset += step[d] * sourceStrides[d]
+                    index[d] += 1; offset = offset &+ step[d] &* sourceStrides[d]
                     if index[d] < shape[d] { break }
-                    offset -= step[d] * sourceStrides[d] * shape[d]
+                    offset = offset &- step[d] &* sourceStrides[d] &* shape[d]
                     index[d] = 0
                     d -= 1
                 }

@@ -143,6 +143,21 @@ func elementCount(_ shape: [Int]) -> Int {
     return count
 }
 
+/// Element count of a shape that came from tensor data (Reshape, Expand, ...):
+/// overflow or an absurd size is an execution error, not a trap or a huge allocation.
+func checkedElementCount(_ shape: [Int]) throws -> Int {
+    var count = 1
+    for d in shape {
+        guard d >= 0 else { throw ModelError(.execution, "shape \(describe(shape)) has a negative dimension") }
+        let (product, overflow) = count.multipliedReportingOverflow(by: d)
+        guard !overflow, product <= 1 << 34 else {
+            throw ModelError(.execution, "shape \(describe(shape)) is too large")
+        }
+        count = product
+    }
+    return count
+}
+
 /// Row-major strides of `shape`.
 func strides(of shape: [Int]) -> [Int] {
     var result = [Int](repeating: 1, count: shape.count)
