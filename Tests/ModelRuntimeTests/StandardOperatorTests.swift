@@ -121,13 +121,16 @@ final class StandardOperatorTests: XCTestCase {
         XCTAssertEqual(y.shape, [2, 1, 2]); assertClose(y.storage.floatValues, [1, 2, 3, 4])
         let v = try run("MatMul", Tensor(shape: [2], floats: [1, 1]), constants: [("b", Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6]))])
         XCTAssertEqual(v.shape, [3]); assertClose(v.storage.floatValues, [5, 7, 9])
-        // Larger than the 4-row block, with a remainder, against a naive product.
-        let m = 7, k = 5, n = 3
-        let av = (0..<(m * k)).map { Float($0 % 11) - 5 }, bv = (0..<(k * n)).map { Float($0 % 7) - 3 }
-        let big = try run("MatMul", Tensor(shape: [m, k], floats: av), constants: [("b", Tensor(shape: [k, n], floats: bv))])
-        var expected = [Float](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += av[i * k + p] * bv[p * n + j] } } }
-        assertClose(big.storage.floatValues, expected)
+        // Against a naive product: narrow outputs (8-row blocks + remainder) and
+        // wide ones (4-row blocks + remainder).
+        for (m, k, n) in [(7, 5, 3), (19, 6, 3), (13, 5, 9), (4, 3, 1)] {
+            let av = (0..<(m * k)).map { Float($0 % 11) - 5 }, bv = (0..<(k * n)).map { Float($0 % 7) - 3 }
+            let big = try run("MatMul", Tensor(shape: [m, k], floats: av), constants: [("b", Tensor(shape: [k, n], floats: bv))])
+            var expected = [Float](repeating: 0, count: m * n)
+            for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += av[i * k + p] * bv[p * n + j] } } }
+            XCTAssertEqual(big.shape, [m, n])
+            assertClose(big.storage.floatValues, expected)
+        }
     }
 
     func testBroadcastingArithmetic() throws {

@@ -47,6 +47,21 @@ func broadcastBinary<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [In
                 } else if a.count == 1 && b.count == count {
                     let x = pa[0]
                     for i in 0..<count { (o + i).initialize(to: f(x, pb[i])) }
+                } else if a.count == count, b.count > 0, isTrailingBlock(bShape, of: shape) {
+                    // b repeats whole over the leading dimensions (e.g. a bias row).
+                    let inner = b.count
+                    var position = 0
+                    for _ in 0..<(count / inner) {
+                        for j in 0..<inner { (o + position + j).initialize(to: f(pa[position + j], pb[j])) }
+                        position += inner
+                    }
+                } else if b.count == count, a.count > 0, isTrailingBlock(aShape, of: shape) {
+                    let inner = a.count
+                    var position = 0
+                    for _ in 0..<(count / inner) {
+                        for j in 0..<inner { (o + position + j).initialize(to: f(pa[j], pb[position + j])) }
+                        position += inner
+                    }
                 } else {
                     let rank = shape.count
                     let sa = broadcastStrides(aShape, to: shape)
@@ -77,6 +92,14 @@ func broadcastBinary<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [In
         initialized = count
     }
     return Tensor(shape: shape, storage: R.storage(values))
+}
+
+/// Whether `shape`, leading 1s dropped, equals the trailing dimensions of
+/// `target`, so its values repeat as one contiguous block.
+@inline(__always)
+func isTrailingBlock(_ shape: [Int], of target: [Int]) -> Bool {
+    let trimmed = shape.drop { $0 == 1 }
+    return trimmed.count <= target.count && target.suffix(trimmed.count).elementsEqual(trimmed)
 }
 
 /// Applies `f` to every element.
