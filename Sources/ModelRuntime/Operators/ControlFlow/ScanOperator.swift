@@ -117,6 +117,12 @@ struct ScanKernel: Kernel {
 
     /// `t` at index `position` of `axis`, with that axis removed.
     static func slice(_ t: Tensor, axis: Int, at position: Int) -> Tensor {
+        if axis == 0 {
+            // The common case: one contiguous block, copied without an index map.
+            let inner = elementCount(Array(t.shape.dropFirst()))
+            return Tensor(shape: Array(t.shape.dropFirst()),
+                          storage: t.storage.subrange((position * inner)..<((position + 1) * inner)))
+        }
         let outer = elementCount(Array(t.shape[..<axis]))
         let size = t.shape[axis]
         let inner = elementCount(Array(t.shape[(axis + 1)...]))

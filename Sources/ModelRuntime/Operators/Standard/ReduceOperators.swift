@@ -9,6 +9,13 @@ import Darwin
 /// to it (`span`), both in increasing input order so sums run in order.
 struct ReductionLayout {
     var outputShape: [Int]
+    /// Number of output elements, and of input elements folded into each.
+    var outputCount: Int
+    var spanCount: Int
+    /// True when the reduced axes are the trailing ones: output `o` then folds
+    /// the contiguous block `o * spanCount ..< (o + 1) * spanCount`, and
+    /// `bases`/`span` stay empty (no offset tables to build per call).
+    var contiguous: Bool
     var bases: [Int]
     var span: [Int]
 
@@ -29,8 +36,18 @@ struct ReductionLayout {
             }
         }
         self.outputShape = outputShape
-        self.bases = ReductionLayout.offsets(keptDims, keptStrides)
-        self.span = ReductionLayout.offsets(reducedDims, reducedStrides)
+        outputCount = elementCount(keptDims)
+        spanCount = elementCount(reducedDims)
+        let firstReduced = (0..<rank).first { axes.isEmpty || axes.contains($0) } ?? rank
+        contiguous = (firstReduced..<rank).allSatisfy { axes.isEmpty || axes.contains($0) }
+        bases = contiguous ? [] : ReductionLayout.offsets(keptDims, keptStrides)
+        span = contiguous ? [] : ReductionLayout.offsets(reducedDims, reducedStrides)
+    }
+
+    /// Input offset of element `r` of output `o`'s span.
+    @inline(__always)
+    func offset(_ o: Int, _ r: Int) -> Int {
+        contiguous ? o &* spanCount &+ r : bases[o] &+ span[r]
     }
 
     /// Row-major enumeration of the offsets of a (dims, strides) view.
@@ -58,20 +75,27 @@ struct ReductionLayout {
     @inline(__always)
     func reduce<T, A, R: TensorElement>(_ x: [T], start: (T) -> A, step: (A, T) -> A,
                                         finish: (A, Int) -> R, empty: R) -> Tensor {
-        let n = span.count
-        let values = [R](unsafeUninitializedCapacity: bases.count) { out, initialized in
+        let n = spanCount
+        let values = [R](unsafeUninitializedCapacity: outputCount) { out, initialized in
             x.withUnsafeBufferPointer { px in
-                span.withUnsafeBufferPointer { ps in
-                    for (o, base) in bases.enumerated() {
-                        guard n > 0 else { (out.baseAddress! + o).initialize(to: empty); continue }
-                        var acc = start(px[base + ps[0]])
+                for o in 0..<outputCount {
+                    guard n > 0 else { (out.baseAddress! + o).initialize(to: empty); continue }
+                    var acc: A
+                    if contiguous {
+                        let block = px.baseAddress! + o * n
+                        acc = start(block[0])
                         var r = 1
-                        while r < n { acc = step(acc, px[base + ps[r]]); r += 1 }
-                        (out.baseAddress! + o).initialize(to: finish(acc, n))
+                        while r < n { acc = step(acc, block[r]); r += 1 }
+                    } else {
+                        let base = bases[o]
+                        acc = start(px[base + span[0]])
+                        var r = 1
+                        while r < n { acc = step(acc, px[base + span[r]]); r += 1 }
                     }
+                    (out.baseAddress! + o).initialize(to: finish(acc, n))
                 }
             }
-            initialized = bases.count
+            initialized = outputCount
         }
         return Tensor(shape: outputShape, storage: R.storage(values))
     }
@@ -126,17 +150,17 @@ struct ReduceKernel: Kernel {
             // log(sum(exp(x - max))) + max, so large inputs do not overflow.
             let maxima = layout.reduce(v, start: { $0 }, step: { $1 > $0 ? $1 : $0 }, finish: { a, _ in a }, empty: -T.infinity)
             guard let peaks = T.values(of: maxima.storage) else { return maxima }
-            let n = layout.span.count
-            let values = [T](unsafeUninitializedCapacity: layout.bases.count) { out, initialized in
+            let n = layout.spanCount
+            let values = [T](unsafeUninitializedCapacity: layout.outputCount) { out, initialized in
                 v.withUnsafeBufferPointer { px in
-                    for (o, base) in layout.bases.enumerated() {
+                    for o in 0..<layout.outputCount {
                         let peak = peaks[o].isFinite ? peaks[o] : 0
                         var sum: T = 0
-                        for r in 0..<n { sum += exp(px[base + layout.span[r]] - peak) }
+                        for r in 0..<n { sum += exp(px[layout.offset(o, r)] - peak) }
                         (out.baseAddress! + o).initialize(to: log(sum) + peak)
                     }
                 }
-                initialized = layout.bases.count
+                initialized = layout.outputCount
             }
             return Tensor(shape: layout.outputShape, storage: T.storage(values))
         }
