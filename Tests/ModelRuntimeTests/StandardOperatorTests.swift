@@ -212,4 +212,14 @@ final class StandardOperatorTests: XCTestCase {
             XCTAssertEqual((error as? ModelError)?.kind, .execution)
         }
     }
+
+    func testAxesOnScalarsAreErrors() throws {
+        let scalar = Tensor(shape: [], floats: [1])
+        XCTAssertThrowsError(try run("Concat", scalar, attributes: [("axis", .int(0))], opset: 13))
+        XCTAssertThrowsError(try run("ArgMax", scalar, opset: 13))
+        XCTAssertThrowsError(try run("Slice", scalar, constants: [("s", Tensor(shape: [1], int64s: [0])), ("e", Tensor(shape: [1], int64s: [1]))], opset: 13))
+        XCTAssertThrowsError(try run("Gather", scalar, constants: [("i", Tensor(shape: [], int64s: [0]))], opset: 13))
+        XCTAssertThrowsError(try run("Softmax", scalar, opset: 13))
+        XCTAssertEqual(try run("ReduceSum", scalar, opset: 13).storage.floatValues, [1])
+    }
 }
