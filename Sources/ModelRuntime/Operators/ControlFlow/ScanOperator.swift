@@ -123,17 +123,10 @@ struct ScanKernel: Kernel {
             return Tensor(shape: Array(t.shape.dropFirst()),
                           storage: t.storage.subrange((position * inner)..<((position + 1) * inner)))
         }
-        let outer = elementCount(Array(t.shape[..<axis]))
-        let size = t.shape[axis]
-        let inner = elementCount(Array(t.shape[(axis + 1)...]))
-        var picks: [Int] = []
-        picks.reserveCapacity(outer * inner)
-        for o in 0..<outer {
-            let base = (o * size + position) * inner
-            for i in 0..<inner { picks.append(base + i) }
-        }
+        var sourceStrides = strides(of: t.shape)
+        let start = position * sourceStrides.remove(at: axis)
         var shape = t.shape
         shape.remove(at: axis)
-        return Tensor(shape: shape, storage: t.storage.gathered(picks))
+        return Tensor(shape: shape, storage: t.storage.gathered(stridedOffsets(shape, sourceStrides, start: start)))
     }
 }

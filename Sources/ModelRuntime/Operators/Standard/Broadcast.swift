@@ -119,22 +119,40 @@ func mapElements<T, R: TensorElement>(_ a: [T], _ shape: [Int], _ f: (T) -> R) -
 func broadcastIndices(_ shape: [Int], to target: [Int]) -> [Int] {
     let count = elementCount(target)
     if elementCount(shape) == count { return Array(0..<count) }
-    let rank = target.count
-    let s = broadcastStrides(shape, to: target)
-    var result = [Int](repeating: 0, count: count)
-    guard count > 0 else { return result }
-    var index = [Int](repeating: 0, count: rank)
-    var offset = 0
-    for position in 0..<count {
-        result[position] = offset
-        var d = rank - 1
-        while d >= 0 {
-            index[d] += 1; offset += s[d]
-            if index[d] < target[d] { break }
-            offset -= s[d] * target[d]
-            index[d] = 0
-            d -= 1
+    return stridedOffsets(target, broadcastStrides(shape, to: target))
+}
+
+/// Offsets of the elements of a strided view with dimensions `dims`, in
+/// row-major order, starting at `start`. Layout kernels (Transpose, Slice,
+/// broadcasts, reductions) turn their index arithmetic into one such table.
+/// Offsets wrap instead of trapping: past the end of a lane the running
+/// offset may step outside, but it is wound back before it is stored.
+func stridedOffsets(_ dims: [Int], _ strides: [Int], start: Int = 0) -> [Int] {
+    let count = elementCount(dims)
+    return [Int](unsafeUninitializedCapacity: count) { out, initialized in
+        initialized = count
+        guard count > 0 else { return }
+        let rank = dims.count
+        guard rank > 0 else { out[0] = start; return }
+        let inner = dims[rank - 1], innerStride = strides[rank - 1]
+        var index = [Int](repeating: 0, count: rank)
+        var offset = start, position = 0
+        for _ in 0..<(count / inner) {
+            var o = offset
+            for _ in 0..<inner {
+                out[position] = o
+                o = o &+ innerStride
+                position += 1
+            }
+            var d = rank - 2
+            while d >= 0 {
+                index[d] += 1
+                offset = offset &+ strides[d]
+                if index[d] < dims[d] { break }
+                offset = offset &- strides[d] &* dims[d]
+                index[d] = 0
+                d -= 1
+            }
         }
     }
-    return result
 }

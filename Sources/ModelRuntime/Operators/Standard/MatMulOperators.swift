@@ -184,12 +184,14 @@ struct GemmKernel: Kernel {
         }
         let aRows = transA ? a.withUnsafeBufferPointer { transposed($0, rows: k, cols: m) } : a
         let bRows = transB ? b.withUnsafeBufferPointer { transposed($0, rows: n, cols: k) } : b
-        var bias: [Int]?
+        // C is read through broadcast strides (0 on broadcast dimensions).
+        var biasStrides = (row: 0, column: 0)
         if c != nil {
-            guard (try? broadcastShape(cShape, [m, n])) == [m, n] else {
+            guard cShape.count <= 2, (try? broadcastShape(cShape, [m, n])) == [m, n] else {
                 throw ModelError(.execution, "Gemm C of shape \(describe(cShape)) does not broadcast to [\(m),\(n)]")
             }
-            bias = broadcastIndices(cShape, to: [m, n])
+            let s = broadcastStrides(cShape, to: [m, n])
+            biasStrides = (s[0], s[1])
         }
         let total = m * n
         let values = [T](unsafeUninitializedCapacity: total) { out, initialized in
@@ -204,9 +206,14 @@ struct GemmKernel: Kernel {
                     }
                 }
             }
-            if let c, let bias, beta != 0 {
+            if let c, beta != 0 {
                 c.withUnsafeBufferPointer { pc in
-                    for i in 0..<total { o[i] = T.multiplyAdd(T.times(beta, pc[bias[i]]), alpha, o[i]) }
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            let bias = pc[i * biasStrides.row + j * biasStrides.column]
+                            o[i * n + j] = T.multiplyAdd(T.times(beta, bias), alpha, o[i * n + j])
+                        }
+                    }
                 }
             } else if alpha != 1 {
                 for i in 0..<total { o[i] = T.times(alpha, o[i]) }

@@ -52,23 +52,7 @@ struct ReductionLayout {
 
     /// Row-major enumeration of the offsets of a (dims, strides) view.
     static func offsets(_ dims: [Int], _ strides: [Int]) -> [Int] {
-        let count = elementCount(dims)
-        var result = [Int](repeating: 0, count: count)
-        guard count > 0, !dims.isEmpty else { return result }
-        var index = [Int](repeating: 0, count: dims.count)
-        var offset = 0
-        for position in 0..<count {
-            result[position] = offset
-            var d = dims.count - 1
-            while d >= 0 {
-                index[d] += 1; offset += strides[d]
-                if index[d] < dims[d] { break }
-                offset -= strides[d] * dims[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return result
+        stridedOffsets(dims, strides)
     }
 
     /// Folds each output element's span: `start(first)`, `step(acc, x)`, `finish(acc, n)`.

@@ -13,23 +13,7 @@ struct TransposeKernel: Kernel {
         let shape = perm.map { x.shape[$0] }
         let sourceStrides = strides(of: x.shape)
         let permuted = perm.map { sourceStrides[$0] }
-        let count = x.count
-        var indices = [Int](repeating: 0, count: count)
-        if count > 0 {
-            var index = [Int](repeating: 0, count: rank)
-            var offset = 0
-            for position in 0..<count {
-                indices[position] = offset
-                var d = rank - 1
-                while d >= 0 {
-                    index[d] += 1; offset += permuted[d]
-                    if index[d] < shape[d] { break }
-                    offset -= permuted[d] * shape[d]
-                    index[d] = 0
-                    d -= 1
-                }
-            }
-        }
+        let indices = stridedOffsets(shape, permuted)
         return [.tensor(Tensor(shape: shape, storage: x.storage.gathered(indices)))]
     }
 }
