@@ -69,21 +69,25 @@ func broadcastBinary<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [In
                     let inner = shape[rank - 1]
                     let ia = sa[rank - 1], ib = sb[rank - 1]
                     let outer = count / inner
-                    var index = [Int](repeating: 0, count: rank)
-                    var offsetA = 0, offsetB = 0, position = 0
-                    for _ in 0..<outer {
-                        var ja = offsetA, jb = offsetB
-                        for _ in 0..<inner {
-                            (o + position).initialize(to: f(pa[ja], pb[jb]))
-                            ja += ia; jb += ib; position += 1
-                        }
-                        var d = rank - 2
-                        while d >= 0 {
-                            index[d] += 1; offsetA += sa[d]; offsetB += sb[d]
-                            if index[d] < shape[d] { break }
-                            offsetA -= sa[d] * shape[d]; offsetB -= sb[d] * shape[d]
-                            index[d] = 0
-                            d -= 1
+                    // The odometer lives in a stack buffer: array element writes
+                    // here would cost a uniqueness check per row.
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: rank) { index in
+                        index.initialize(repeating: 0)
+                        var offsetA = 0, offsetB = 0, position = 0
+                        for _ in 0..<outer {
+                            var ja = offsetA, jb = offsetB
+                            for _ in 0..<inner {
+                                (o + position).initialize(to: f(pa[ja], pb[jb]))
+                                ja += ia; jb += ib; position += 1
+                            }
+                            var d = rank - 2
+                            while d >= 0 {
+                                index[d] += 1; offsetA += sa[d]; offsetB += sb[d]
+                                if index[d] < shape[d] { break }
+                                offsetA -= sa[d] * shape[d]; offsetB -= sb[d] * shape[d]
+                                index[d] = 0
+                                d -= 1
+                            }
                         }
                     }
                 }
@@ -135,23 +139,25 @@ func stridedOffsets(_ dims: [Int], _ strides: [Int], start: Int = 0) -> [Int] {
         let rank = dims.count
         guard rank > 0 else { out[0] = start; return }
         let inner = dims[rank - 1], innerStride = strides[rank - 1]
-        var index = [Int](repeating: 0, count: rank)
-        var offset = start, position = 0
-        for _ in 0..<(count / inner) {
-            var o = offset
-            for _ in 0..<inner {
-                out[position] = o
-                o = o &+ innerStride
-                position += 1
-            }
-            var d = rank - 2
-            while d >= 0 {
-                index[d] += 1
-                offset = offset &+ strides[d]
-                if index[d] < dims[d] { break }
-                offset = offset &- strides[d] &* dims[d]
-                index[d] = 0
-                d -= 1
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rank) { index in
+            index.initialize(repeating: 0)
+            var offset = start, position = 0
+            for _ in 0..<(count / inner) {
+                var o = offset
+                for _ in 0..<inner {
+                    out[position] = o
+                    o = o &+ innerStride
+                    position += 1
+                }
+                var d = rank - 2
+                while d >= 0 {
+                    index[d] += 1
+                    offset = offset &+ strides[d]
+                    if index[d] < dims[d] { break }
+                    offset = offset &- strides[d] &* dims[d]
+                    index[d] = 0
+                    d -= 1
+                }
             }
         }
     }
