@@ -66,8 +66,10 @@ struct ScanKernel: Kernel {
 
         let outputCount = body.outputs.count - stateCount
         var pieces = [[Tensor]](repeating: [], count: outputCount)
+        // One slot array for all iterations, emptied between them.
+        var slots = [Value?](repeating: nil, count: body.slotCount)
         for iteration in 0..<max(length, 0) {
-            var slots = [Value?](repeating: nil, count: body.slotCount)
+            if iteration > 0 { for i in 0..<slots.count { slots[i] = nil } }
             for constant in body.constants { slots[constant.slot] = constant.value }
             for i in 0..<stateCount { slots[body.inputs[i].slot] = states[i] }
             for (j, scan) in scans.enumerated() {

@@ -19,40 +19,44 @@ struct ReductionLayout {
     var bases: [Int]
     var span: [Int]
 
-    /// `axes` already normalised; empty means every axis.
-    init(shape: [Int], axes: Set<Int>, keepDims: Bool) {
+    /// `reduced[d]` tells whether axis `d` is reduced.
+    init(shape: [Int], reduced: [Bool], keepDims: Bool) {
         let rank = shape.count
-        let own = strides(of: shape)
-        var keptDims: [Int] = [], keptStrides: [Int] = []
-        var reducedDims: [Int] = [], reducedStrides: [Int] = []
         var outputShape: [Int] = []
+        outputShape.reserveCapacity(rank)
+        var outputCount = 1, spanCount = 1
+        var firstReduced = rank, lastKept = -1
         for d in 0..<rank {
-            if axes.isEmpty || axes.contains(d) {
-                reducedDims.append(shape[d]); reducedStrides.append(own[d])
+            if reduced[d] {
+                spanCount *= shape[d]
+                if firstReduced == rank { firstReduced = d }
                 if keepDims { outputShape.append(1) }
             } else {
-                keptDims.append(shape[d]); keptStrides.append(own[d])
+                outputCount *= shape[d]
+                lastKept = d
                 outputShape.append(shape[d])
             }
         }
         self.outputShape = outputShape
-        outputCount = elementCount(keptDims)
-        spanCount = elementCount(reducedDims)
-        let firstReduced = (0..<rank).first { axes.isEmpty || axes.contains($0) } ?? rank
-        contiguous = (firstReduced..<rank).allSatisfy { axes.isEmpty || axes.contains($0) }
-        bases = contiguous ? [] : ReductionLayout.offsets(keptDims, keptStrides)
-        span = contiguous ? [] : ReductionLayout.offsets(reducedDims, reducedStrides)
+        self.outputCount = outputCount
+        self.spanCount = spanCount
+        // Trailing reduced axes (the usual "per row" case) need no offset tables.
+        contiguous = lastKept < firstReduced
+        if contiguous {
+            bases = []
+            span = []
+        } else {
+            let own = strides(of: shape)
+            let kept = (0..<rank).filter { !reduced[$0] }, folded = (0..<rank).filter { reduced[$0] }
+            bases = stridedOffsets(kept.map { shape[$0] }, kept.map { own[$0] })
+            span = stridedOffsets(folded.map { shape[$0] }, folded.map { own[$0] })
+        }
     }
 
     /// Input offset of element `r` of output `o`'s span.
     @inline(__always)
     func offset(_ o: Int, _ r: Int) -> Int {
         contiguous ? o &* spanCount &+ r : bases[o] &+ span[r]
-    }
-
-    /// Row-major enumeration of the offsets of a (dims, strides) view.
-    static func offsets(_ dims: [Int], _ strides: [Int]) -> [Int] {
-        stridedOffsets(dims, strides)
     }
 
     /// Folds each output element's span: `start(first)`, `step(acc, x)`, `finish(acc, n)`.
@@ -105,8 +109,9 @@ struct ReduceKernel: Kernel {
         let x = try args.tensor(0, "data")
         let axes = (axesFromInput ? try args.integers(1, "axes") : axesAttribute) ?? []
         if axes.isEmpty && noopWithEmptyAxes { return [.tensor(x)] }
-        let normalized = Set(try axes.map { try normalizedAxis($0, rank: x.rank) })
-        let layout = ReductionLayout(shape: x.shape, axes: normalized, keepDims: keepDims)
+        var reduced = [Bool](repeating: axes.isEmpty, count: x.rank)
+        for axis in axes { reduced[try normalizedAxis(axis, rank: x.rank)] = true }
+        let layout = ReductionLayout(shape: x.shape, reduced: reduced, keepDims: keepDims)
         switch x.storage {
         case .float(let v): return [.tensor(try floating(v, layout, exp: { expf($0) }, log: { logf($0) }))]
         case .double(let v): return [.tensor(try floating(v, layout, exp: { exp($0) }, log: { log($0) }))]
