@@ -1,5 +1,21 @@
 /// Kernels of the default ONNX domain (""). Each operator family lives in its
-/// own file and adds its registrations here.
+/// own file (`Operators/Standard/*.swift`) and contributes its registrations here.
 enum StandardOperators {
-    static let registrations: [KernelRegistration] = []
+    static let registrations: [KernelRegistration] =
+        unaryRegistrations
+        + arithmeticRegistrations
+        + comparisonRegistrations
+        + castRegistrations
+        + shapeRegistrations
+        + constantRegistrations
+        + concatRegistrations
+        + transposeRegistrations
+        + gatherRegistrations
+        + sliceRegistrations
+        + expandRegistrations
+        + matMulRegistrations
+        + softmaxRegistrations
+        + reduceRegistrations
+        + argExtremumRegistrations
+        + selectionRegistrations
 }

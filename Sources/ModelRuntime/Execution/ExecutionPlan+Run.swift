@@ -1,0 +1,47 @@
+extension ExecutionPlan {
+    /// Runs the steps over `slots` (already seeded with constants and feeds).
+    /// `needed` (one flag per step) restricts the run to the steps some
+    /// requested output depends on; nil runs them all.
+    ///
+    /// Kernel errors come back prefixed with the node that failed.
+    func execute(_ slots: inout [Value?], needed: [Bool]? = nil) throws {
+        var arguments: [Value?] = []
+        for index in steps.indices {
+            let step = steps[index]
+            if needed?[index] ?? true {
+                arguments.removeAll(keepingCapacity: true)
+                for slot in step.inputs { arguments.append(slot >= 0 ? slots[slot] : nil) }
+                let results: [Value]
+                do {
+                    results = try step.kernel.compute(arguments)
+                } catch let error as ModelError {
+                    throw ModelError(error.kind, "\(step.label): \(error.message)")
+                } catch {
+                    throw ModelError(.execution, "\(step.label): \(error)")
+                }
+                for (position, slot) in step.outputs.enumerated() where slot >= 0 {
+                    guard position < results.count else {
+                        throw ModelError(.execution, "\(step.label): the kernel returned \(results.count) values for \(step.outputs.count) outputs")
+                    }
+                    slots[slot] = results[position]
+                }
+            }
+            for slot in step.releases { slots[slot] = nil }
+        }
+    }
+
+    /// Which steps the given output slots need (for a run asking for a subset of outputs).
+    func stepsNeeded(for outputSlots: [Int]) -> [Bool] {
+        var needed = [Bool](repeating: false, count: steps.count)
+        var stack = outputSlots.compactMap { slot -> Int? in
+            let step = producer[slot]
+            return step >= 0 ? step : nil
+        }
+        while let index = stack.popLast() {
+            if needed[index] { continue }
+            needed[index] = true
+            stack.append(contentsOf: dependencies[index])
+        }
+        return needed
+    }
+}

@@ -1,0 +1,90 @@
+extension Model {
+    /// Runs the graph on `feeds` (one tensor per graph input, by name).
+    ///
+    /// Inputs are checked by name, element type and shape; a mismatch throws
+    /// `ModelError.invalidInput` naming the input, what was expected and what
+    /// was given. `outputs` nil returns every graph output; otherwise only the
+    /// named ones, computing only the nodes they need.
+    /// Thread-safe: many threads may call `run` at once.
+    public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Value] {
+        if feeds.count > plan.inputs.count || feeds.keys.contains(where: { inputIndex[$0] == nil }) {
+            for name in feeds.keys.sorted() where inputIndex[name] == nil {
+                throw ModelError(.invalidInput, "unknown input '\(name)'; the model's inputs are \(namesList(inputs.map(\.name)))")
+            }
+        }
+        var slots = [Value?](repeating: nil, count: plan.slotCount)
+        for constant in plan.constants { slots[constant.slot] = constant.value }
+        for input in plan.inputs {
+            guard let tensor = feeds[input.info.name] else {
+                throw ModelError(.invalidInput, "missing input '\(input.info.name)' (\(describe(input.info.type)))")
+            }
+            try check(tensor, against: input.info)
+            slots[input.slot] = .tensor(tensor)
+        }
+
+        var results: [String: Value] = [:]
+        if let requested {
+            var wantedSlots: [Int] = []
+            wantedSlots.reserveCapacity(requested.count)
+            for name in requested {
+                guard let slot = outputSlot[name] else {
+                    throw ModelError(.invalidInput, "unknown output '\(name)'; the model's outputs are \(namesList(outputs.map(\.name)))")
+                }
+                wantedSlots.append(slot)
+            }
+            let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
+            try plan.execute(&slots, needed: needed)
+            results.reserveCapacity(requested.count)
+            for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
+        } else {
+            try plan.execute(&slots, needed: nil)
+            results.reserveCapacity(plan.outputs.count)
+            for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
+        }
+        return results
+    }
+
+    @inline(__always)
+    private func take(_ value: Value?, _ name: String) throws -> Value {
+        guard let value else { throw ModelError(.execution, "output '\(name)' was not computed") }
+        return value
+    }
+
+    private func check(_ tensor: Tensor, against info: ValueInfo) throws {
+        guard case .tensor(let element, let shape) = info.type else {
+            throw ModelError(.invalidInput, "input '\(info.name)' is not a tensor input")
+        }
+        var matches = tensor.elementType == element
+        if matches, let shape {
+            matches = shape.count == tensor.rank
+            if matches {
+                for (declared, actual) in zip(shape, tensor.shape) {
+                    if case .fixed(let size) = declared, size != actual { matches = false; break }
+                }
+            }
+        }
+        if !matches {
+            throw ModelError(.invalidInput,
+                             "input '\(info.name)': expected \(describe(info.type)), got \(tensor.elementType) \(describe(tensor.shape))")
+        }
+    }
+
+    private func namesList(_ names: [String]) -> String {
+        names.isEmpty ? "(none)" : names.map { "'\($0)'" }.joined(separator: ", ")
+    }
+}
+
+/// "float [N,4]"-style text for messages.
+func describe(_ type: ValueType) -> String {
+    switch type {
+    case .tensor(let element, let shape):
+        guard let shape else { return "\(element) (any shape)" }
+        return "\(element) [\(shape.map(\.description).joined(separator: ","))]"
+    case .sequenceOfMaps(let key, let value):
+        return "seq(map(\(key), \(value)))"
+    }
+}
+
+func describe(_ shape: [Int]) -> String {
+    "[\(shape.map(String.init).joined(separator: ","))]"
+}
