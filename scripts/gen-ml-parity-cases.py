@@ -233,6 +233,14 @@ def preprocessing():
     case("afe_int64", "ArrayFeatureExtractor", {}, [np.arange(6, dtype=np.int64).reshape(2, 3), np.array([2, 1], dtype=np.int64)], [TP.INT64])
     case("afe_out_of_range", "ArrayFeatureExtractor", {}, [a, np.array([5], dtype=np.int64)], [TP.FLOAT])
 
+    cats = np.array([[1.7, -2.2, 3.0], [9.0, 0.0, -0.9]], dtype=np.float32)
+    case("onehot_float", "OneHotEncoder", dict(cats_int64s=[1, -2, 3, 0, 1]), [cats], [TP.FLOAT])
+    case("onehot_double_1d", "OneHotEncoder", dict(cats_int64s=[3, 0]), [cats[0].astype(np.float64)], [TP.FLOAT])
+    case("onehot_int64", "OneHotEncoder", dict(cats_int64s=[5, 7]), [np.array([[7], [5], [6]], dtype=np.int64)], [TP.FLOAT])
+    case("onehot_string", "OneHotEncoder", dict(cats_strings=["x", "y", "z"]), [np.array(["z", "q", "x"], dtype=object)], [TP.FLOAT])
+    case("onehot_unknown_no_zeros", "OneHotEncoder", dict(cats_strings=["x", "y"], zeros=0),
+         [np.array(["z"], dtype=object)], [TP.FLOAT])
+
     s = np.array([["a", "b"], ["zz", "c"]], dtype=object)
     case("labelencoder_v1_string", "LabelEncoder", dict(classes_strings=["a", "b", "a", "c"]), [s], [TP.INT64])
     case("labelencoder_v1_int", "LabelEncoder", dict(classes_strings=["a", "b", "c"], default_string="?"),

@@ -26,7 +26,7 @@ final class MLParityTests: XCTestCase {
     func testEveryOperatorIsCovered() throws {
         let covered = Set(try MLParityFixture.load().map(\.op))
         for op in ["Scaler", "Normalizer", "Imputer", "Binarizer", "ZipMap", "ArrayFeatureExtractor", "LabelEncoder",
-                   "LinearClassifier", "LinearRegressor", "SVMClassifier", "SVMRegressor",
+                   "LinearClassifier", "LinearRegressor", "SVMClassifier", "SVMRegressor", "OneHotEncoder",
                    "TreeEnsembleClassifier", "TreeEnsembleRegressor"] {
             XCTAssertTrue(covered.contains(op), "no parity case for \(op)")
         }
