@@ -69,7 +69,7 @@ struct MLSVMKernelFunction: Sendable {
             }
         case .poly:
             for i in 0..<count {
-                let base = coef0.addingProduct(MLMath.gemmDot(row, vectors + i * features, features), gamma)
+                let base = MLMath.fma(MLMath.gemmDot(row, vectors + i * features, features), gamma, coef0)
                 if degree == 2 {
                     out[i] = base * base
                 } else if degree == 3 {
@@ -80,7 +80,7 @@ struct MLSVMKernelFunction: Sendable {
             }
         case .sigmoid:
             for i in 0..<count {
-                let base = coef0.addingProduct(MLMath.gemmDot(row, vectors + i * features, features), gamma)
+                let base = MLMath.fma(MLMath.gemmDot(row, vectors + i * features, features), gamma, coef0)
                 out[i] = MLMath.mlasTanh(base)
             }
         }
