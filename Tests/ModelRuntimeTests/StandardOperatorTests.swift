@@ -222,4 +222,15 @@ final class StandardOperatorTests: XCTestCase {
         XCTAssertThrowsError(try run("Softmax", scalar, opset: 13))
         XCTAssertEqual(try run("ReduceSum", scalar, opset: 13).storage.floatValues, [1])
     }
+
+    func testTransposeOfRankThreeMatchesIndexArithmetic() throws {
+        let values = (0..<24).map(Float.init)
+        let y = try run("Transpose", Tensor(shape: [2, 3, 4], floats: values), attributes: [("perm", .ints([2, 0, 1]))], opset: 13)
+        XCTAssertEqual(y.shape, [4, 2, 3])
+        var expected: [Float] = []
+        for k in 0..<4 { for i in 0..<2 { for j in 0..<3 { expected.append(values[i * 12 + j * 4 + k]) } } }
+        XCTAssertEqual(y.storage.floatValues, expected)
+        let strings = try run("Transpose", Tensor(shape: [2, 2], strings: ["a", "b", "c", "d"]), opset: 13)
+        XCTAssertEqual(strings.storage.stringValues, ["a", "c", "b", "d"])
+    }
 }
