@@ -165,21 +165,21 @@ struct Worker: ParsableCommand {
         discussion: "Stops on SIGTERM/SIGINT after finishing the jobs in hand (bounded by --drain-seconds).")
 
     @Option(help: "Model repository: DIR/<name>/<version>/model.onnx, optional DIR/<name>/config.json.")
-    var models: String = "./models"
+    var models: String = EnvironmentDefaults.value("MODELS", "./models")
 
     @OptionGroup(title: "Job queue") var jobOptions: JobOptions
 
     @Option(help: "Serve Prometheus text on GET /metrics at this port (0 picks one; default: off).")
-    var metricsPort: Int?
+    var metricsPort: Int? = EnvironmentDefaults.optional("METRICS_PORT")
 
     @Option(help: "Address the metrics endpoint listens on (IPv4).")
-    var metricsHost: String = "0.0.0.0"
+    var metricsHost: String = EnvironmentDefaults.value("METRICS_HOST", "0.0.0.0")
 
     @Option(help: "Seconds between repository scans for new, changed or removed versions.")
-    var pollSeconds: Double = 2
+    var pollSeconds: Double = EnvironmentDefaults.value("POLL_SECONDS", 2)
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
