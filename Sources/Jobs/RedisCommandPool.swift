@@ -207,8 +207,10 @@ final class RedisCommandPool: @unchecked Sendable {
     private func reap() {
         while true {
             let expired: [Command]? = lock.withLock {
-                if stopped { return nil }
-                lock.wait(until: ContinuousClock.now.advanced(by: .milliseconds(50)))
+                // Every enqueue wakes this thread too; scan at most every
+                // 50 ms so a burst of submits costs no repeated scans.
+                let next = ContinuousClock.now.advanced(by: .milliseconds(50))
+                while !stopped && ContinuousClock.now < next { lock.wait(until: next) }
                 if stopped { return nil }
                 let now = ContinuousClock.now
                 guard queue.contains(where: { $0.bound <= now }) else { return [] }

@@ -92,6 +92,7 @@ final class RedisWorkerGroup: @unchecked Sendable {
         var outage = false
         let reclaimEvery = min(max(options.visibilityTimeout / 4, .milliseconds(100)), .seconds(2))
         defer {
+            forget(consumer, connection)
             connection.close()
             lock.withLock { alive -= 1; lock.broadcast() }
         }
@@ -138,6 +139,17 @@ final class RedisWorkerGroup: @unchecked Sendable {
                 pause(backoff)
             }
         }
+    }
+
+    /// On a clean stop, removes this thread's consumer from the group so
+    /// names do not pile up across restarts, but only when it holds no
+    /// pending entry (deleting a consumer drops its pending entries, which
+    /// would lose those jobs).
+    private func forget(_ consumer: String, _ connection: RedisConnection) {
+        let keys = queue.keys
+        guard let pending = try? connection.command(["XPENDING", .text(keys.stream), .text(keys.group), "-", "+", "1", .text(consumer)]),
+              let entries = pending.array, entries.isEmpty else { return }
+        _ = try? connection.command(["XGROUP", "DELCONSUMER", .text(keys.stream), .text(keys.group), .text(consumer)])
     }
 
     /// Sleeps up to `duration`, waking early on a stop.

@@ -153,8 +153,10 @@ final class JobRedisProcessTests: XCTestCase {
                                              arguments: ["--workers", "2", "--visibility-timeout", "2", "--redis-timeout", "0.5"])
         let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: front.port))
         defer { client.close() }
+        // Jobs big enough that the worker is still busy with them when Redis dies.
         var accepted: [String] = []
-        for i in 0..<100 { accepted.append(try client.submit(Self.request(i))) }
+        for i in 0..<100 { accepted.append(try client.submit(Self.request(i, rows: 1500))) }
+        let storedBeforeKill = try redis.integer(["HGET", "swerve:stats", "completed"])
 
         redis.kill()
         var refusals = 0
@@ -189,6 +191,7 @@ final class JobRedisProcessTests: XCTestCase {
         XCTAssertEqual(jobs.count, accepted.count)
         XCTAssertTrue(jobs.allSatisfy { $0.state == .completed }, "no accepted job lost: \(jobs.filter { $0.state != .completed }.prefix(3))")
         XCTAssertTrue(worker.process.isRunning, "the worker survived the Redis restart")
+        print("Redis restart: \(storedBeforeKill) of the first 100 jobs were stored before the kill; \(accepted.count) accepted in all")
     }
 
     func testSIGTERMOnAWorkerFinishesTheJobInHand() throws {
@@ -205,6 +208,8 @@ final class JobRedisProcessTests: XCTestCase {
         XCTAssertEqual(job.state, .completed, "finished before the worker exited")
         XCTAssertEqual(job.attempts, 1)
         XCTAssertEqual(try redis.integer(["XPENDING", "swerve:jobs", "swerve:workers"]), 0, "nothing left in hand")
+        let consumers = try redis.command(["XINFO", "CONSUMERS", "swerve:jobs", "swerve:workers"])
+        XCTAssertTrue(consumers.hasPrefix("*0"), "a cleanly stopped worker removes its consumer: \(consumers)")
     }
 }
 
