@@ -194,6 +194,25 @@ final class JobRedisProcessTests: XCTestCase {
         print("Redis restart: \(storedBeforeKill) of the first 100 jobs were stored before the kill; \(accepted.count) accepted in all")
     }
 
+    func testTwoFrontsShareJobsAndAFrontsInProcessWorkersRunThem() throws {
+        let redis = try RedisServerProcess()
+        let working = try SwerveProcess(models: TestPaths.models, arguments: ["--queue", redis.url, "--workers", "1"])
+        let accepting = try SwerveProcess(models: TestPaths.models, arguments: ["--queue", redis.url])
+        let submitter = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: accepting.port))
+        defer { submitter.close() }
+        let reader = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: working.port))
+        defer { reader.close() }
+        let expected = try submitter.predict(Self.request(3))
+        let ids = try (0..<20).map { _ in try submitter.submit(Self.request(3)) }
+        XCTAssertEqual(try submitter.submit(Self.request(3), idempotencyKey: "k"),
+                       try reader.submit(Self.request(4), idempotencyKey: "k"), "one idempotency key across fronts")
+        for id in ids {
+            let job = try reader.waitForJob(id, timeout: .seconds(30))
+            XCTAssertEqual(job.state, .completed)
+            XCTAssertTrue(same(job.result, expected), "\(String(describing: job.result))")
+        }
+    }
+
     func testSIGTERMOnAWorkerFinishesTheJobInHand() throws {
         let redis = try RedisServerProcess()
         let front = try SwerveProcess(models: TestPaths.models, arguments: ["--queue", redis.url])
