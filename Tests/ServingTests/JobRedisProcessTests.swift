@@ -123,8 +123,17 @@ final class JobRedisProcessTests: XCTestCase {
         }
         doomed.send(SIGKILL)
         XCTAssertNotNil(doomed.waitForExit(timeout: 10))
-        let orphaned = try redis.integer(["XPENDING", "swerve:jobs", "swerve:workers"])
-        XCTAssertGreaterThan(orphaned, 0, "the killed worker held jobs it never acked")
+        // The jobs the killed worker held: its pending entries, and their job ids.
+        let connection = redisConnection(redis)
+        let pending = try connection.command(["XPENDING", "swerve:jobs", "swerve:workers", "-", "+", "100"])
+        var orphaned: [String] = []
+        for entryID in pending.array?.compactMap({ $0.array?.first?.text }) ?? [] {
+            let range = try connection.command(["XRANGE", "swerve:jobs", .text(entryID), .text(entryID)])
+            if let fields = range.array?.first?.array?.last?.array, fields.count == 2, let job = fields[1].text {
+                orphaned.append(job)
+            }
+        }
+        XCTAssertFalse(orphaned.isEmpty, "the killed worker held jobs it never acked")
         let doneBeforeKill = try redis.integer(["HGET", "swerve:stats", "completed"])
         XCTAssertLessThan(doneBeforeKill, count, "killed in the middle of the run")
 
@@ -132,9 +141,13 @@ final class JobRedisProcessTests: XCTestCase {
                                               arguments: ["--workers", "2", "--visibility-timeout", "1", "--metrics-port", "0"])
         let jobs = try waitAllFinished(ids, front: front.port, timeout: 100)
         XCTAssertTrue(jobs.allSatisfy { $0.state == .completed }, "every job completed")
-        let rerun = jobs.filter { $0.attempts >= 2 }
-        XCTAssertGreaterThanOrEqual(rerun.count, 1, "the killed worker's jobs ran again")
-        XCTAssertLessThanOrEqual(rerun.count, orphaned, "only the orphaned jobs ran twice")
+        let orphanedJobs = try orphaned.map { id in try XCTUnwrap(jobs.first { $0.jobId == id }) }
+        XCTAssertTrue(orphanedJobs.allSatisfy { $0.state == .completed }, "the orphaned jobs completed")
+        // An entry delivered just before the kill may not have been started
+        // (attempts 1 after the rescue); the ones in the model run were.
+        XCTAssertTrue(orphanedJobs.contains { $0.attempts >= 2 }, "orphaned jobs ran again: \(orphanedJobs.map(\.attempts))")
+        // (A job slower than the 1 s visibility timeout may also be taken
+        // over from a live thread: delivery is at least once.)
         XCTAssertEqual(try redis.integer(["HGET", "swerve:stats", "completed"]), count, "each result stored once")
         XCTAssertEqual(try redis.integer(["XPENDING", "swerve:jobs", "swerve:workers"]), 0)
 
@@ -143,7 +156,8 @@ final class JobRedisProcessTests: XCTestCase {
         let metrics = try httpGet(port: port, path: "/metrics")
         XCTAssertTrue(metrics.hasPrefix("HTTP/1.1 200 OK"), metrics)
         let reclaimed = metrics.split(separator: "\n").first { $0.hasPrefix("swerve_worker_jobs_reclaimed_total ") }
-        XCTAssertEqual(reclaimed.flatMap { Int($0.split(separator: " ")[1]) }, rerun.count, metrics)
+        let reclaimedCount = try XCTUnwrap(reclaimed.flatMap { Int($0.split(separator: " ")[1]) }, metrics)
+        XCTAssertGreaterThanOrEqual(reclaimedCount, orphaned.count, metrics)
     }
 
     func testRedisKilledAndRestartedLosesNoAcceptedJob() throws {
