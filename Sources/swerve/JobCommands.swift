@@ -188,6 +188,9 @@ struct Worker: ParsableCommand {
         guard case .redis? = try jobOptions.backend() else {
             throw ValidationError("--queue must be redis://host:port[/db] for a worker (got '\(jobOptions.queue)')")
         }
+        if let workers = jobOptions.workers, workers < 1 {
+            throw ValidationError("--workers must be at least 1 for a worker")
+        }
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw ValidationError("--metrics-port \(metricsPort) is not in 0...65535")
         }

@@ -230,13 +230,14 @@ final class JobRedisProcessTests: XCTestCase {
     func testSIGTERMOnAWorkerFinishesTheJobInHand() throws {
         let redis = try RedisServerProcess()
         let front = try SwerveProcess(models: TestPaths.models, arguments: ["--queue", redis.url])
-        let worker = try SwerveWorkerProcess(models: TestPaths.models, queue: redis.url, arguments: ["--workers", "1"])
+        let worker = try SwerveWorkerProcess(models: TestPaths.models, queue: redis.url,
+                                             arguments: ["--workers", "1", "--drain-seconds", "120"])
         let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: front.port))
         defer { client.close() }
         let id = try client.submit(Self.request(0, rows: 40_000))
         try waitUntil("the worker took the job", timeout: 30) { try client.getJob(id).state != .pending }
         worker.send(SIGTERM)
-        XCTAssertEqual(worker.waitForExit(timeout: 60), 0, worker.standardError)
+        XCTAssertEqual(worker.waitForExit(timeout: 130), 0, worker.standardError)
         let job = try client.getJob(id)
         XCTAssertEqual(job.state, .completed, "finished before the worker exited")
         XCTAssertEqual(job.attempts, 1)
