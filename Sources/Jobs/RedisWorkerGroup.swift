@@ -88,6 +88,10 @@ final class RedisWorkerGroup: @unchecked Sendable {
                                          commandTimeout: options.commandTimeout + blockTime)
         var needGroup = true
         var nextReclaim = ContinuousClock.now
+        // XAUTOCLAIM looks at no more than 10 × COUNT pending entries per
+        // call, so the scan must go on from where the last call stopped, or
+        // orphans behind ten live entries would never be found.
+        var reclaimCursor = "0-0"
         var backoff: Duration = .milliseconds(50)
         var outage = false
         let reclaimEvery = min(max(options.visibilityTimeout / 4, .milliseconds(100)), .seconds(2))
@@ -113,8 +117,15 @@ final class RedisWorkerGroup: @unchecked Sendable {
                 carried = nil
                 var reclaimed = false
                 if entry == nil && ContinuousClock.now >= nextReclaim {
-                    entry = try reclaim(connection, consumer: consumer)
-                    if entry == nil { nextReclaim = ContinuousClock.now.advanced(by: reclaimEvery) } else { reclaimed = true }
+                    let (found, cursor) = try reclaim(connection, consumer: consumer, from: reclaimCursor)
+                    entry = found
+                    reclaimCursor = cursor
+                    if found != nil {
+                        reclaimed = true
+                    } else if cursor == "0-0" {
+                        // A whole pass over the pending entries found nothing.
+                        nextReclaim = ContinuousClock.now.advanced(by: reclaimEvery)
+                    }
                 }
                 if entry == nil {
                     entry = try read(connection, consumer: consumer)
@@ -179,17 +190,20 @@ final class RedisWorkerGroup: @unchecked Sendable {
         return Self.parseEntry(entry)
     }
 
-    private func reclaim(_ connection: RedisConnection, consumer: String) throws -> (id: String, job: String)? {
+    /// Takes over one entry pending longer than the visibility timeout,
+    /// scanning from `cursor`; returns it (if any) and where to go on.
+    private func reclaim(_ connection: RedisConnection, consumer: String, from cursor: String) throws
+        -> (entry: (id: String, job: String)?, cursor: String) {
         let keys = queue.keys
         let reply = try connection.command(["XAUTOCLAIM", .text(keys.stream), .text(keys.group), .text(consumer),
                                             .integer(max(1, queue.options.visibilityTimeout.jobMilliseconds)),
-                                            "0-0", "COUNT", "1"])
+                                            .text(cursor), "COUNT", "1"])
         if let message = reply.errorMessage { throw RedisError.reply("XAUTOCLAIM: \(message)") }
         // [next cursor, [[id, [field, value]]], [deleted ids]]
-        guard let parts = reply.array, parts.count >= 2, let entries = parts[1].array, let entry = entries.first else {
-            return nil
-        }
-        return Self.parseEntry(entry)
+        guard let parts = reply.array, parts.count >= 2 else { return (nil, "0-0") }
+        let next = parts[0].text ?? "0-0"
+        guard let entries = parts[1].array, let entry = entries.first else { return (nil, next) }
+        return (Self.parseEntry(entry), next)
     }
 
     private static func parseEntry(_ entry: RedisReply) -> (id: String, job: String)? {
