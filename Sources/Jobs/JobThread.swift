@@ -29,4 +29,13 @@ final class JobThread: @unchecked Sendable {
         joined = true
         pthread_join(thread, nil)
     }
+
+    /// Lets the thread end on its own without being joined (a worker still
+    /// inside a model run when the drain time ran out): its resources are
+    /// released when it returns.
+    func detach() {
+        guard !joined else { return }
+        joined = true
+        pthread_detach(thread)
+    }
 }

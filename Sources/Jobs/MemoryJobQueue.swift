@@ -142,9 +142,9 @@ public final class MemoryJobQueue: JobQueue, @unchecked Sendable {
         }
         // A worker still inside a model run cannot be interrupted; joining it
         // would stretch the drain past its bound, so only join idle ones.
-        if report.leftRunning == 0 {
-            let threads = lock.withLock { let t = workers; workers = []; return t }
-            for thread in threads { thread.join() }
+        let threads = lock.withLock { let t = workers; workers = []; return t }
+        for thread in threads {
+            if report.leftRunning == 0 { thread.join() } else { thread.detach() }
         }
         return report
     }

@@ -61,9 +61,9 @@ final class RedisWorkerGroup: @unchecked Sendable {
             while alive > 0 && ContinuousClock.now < deadline { lock.wait(until: deadline) }
             return JobDrainReport(finished: finishedWhileDraining, leftQueued: 0, leftRunning: inHand)
         }
-        if report.leftRunning == 0 {
-            let t = lock.withLock { let t = threads; threads = []; return t }
-            for thread in t { thread.join() }
+        let t = lock.withLock { let t = threads; threads = []; return t }
+        for thread in t {
+            if report.leftRunning == 0 { thread.join() } else { thread.detach() }
         }
         return report
     }
