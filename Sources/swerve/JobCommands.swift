@@ -169,8 +169,11 @@ struct Worker: ParsableCommand {
 
     @OptionGroup(title: "Job queue") var jobOptions: JobOptions
 
-    @Option(help: "Serve Prometheus text on GET /metrics at this port (0 picks one; default: off).")
-    var metricsPort: Int? = EnvironmentDefaults.optional("METRICS_PORT")
+    @Option(name: .customLong("metrics-port"), help: "Serve Prometheus text on GET /metrics at this port (0 picks one; default: off).")
+    var metricsPortFlag: Int?
+
+    /// `--metrics-port`, else SWERVE_METRICS_PORT, else off.
+    var metricsPort: Int? { metricsPortFlag ?? EnvironmentDefaults.optional("METRICS_PORT") }
 
     @Option(help: "Address the metrics endpoint listens on (IPv4).")
     var metricsHost: String = EnvironmentDefaults.value("METRICS_HOST", "0.0.0.0")

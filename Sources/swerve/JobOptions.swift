@@ -10,8 +10,11 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Job queue for Submit/GetJob: memory, redis://host:port[/db], or off.")
     var queue: String = EnvironmentDefaults.value("QUEUE", "memory")
 
-    @Option(help: "In-process job workers (default: one per core with memory, 0 with Redis; `swerve worker`: one per core).")
-    var workers: Int? = EnvironmentDefaults.optional("WORKERS")
+    @Option(name: .customLong("workers"), help: "In-process job workers (default: one per core with memory, 0 with Redis; `swerve worker`: one per core).")
+    var workersFlag: Int?
+
+    /// `--workers`, else SWERVE_WORKERS, else nil (the driver's default).
+    var workers: Int? { workersFlag ?? EnvironmentDefaults.optional("WORKERS") }
 
     @Option(help: "Memory queue: jobs allowed to wait; more are refused with RESOURCE_EXHAUSTED.")
     var queueCapacity: Int = EnvironmentDefaults.value("QUEUE_CAPACITY", 10_000)
