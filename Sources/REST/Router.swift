@@ -220,9 +220,12 @@ struct TimedRespond: Sendable {
     let start: ContinuousClock.Instant
 
     func callAsFunction(_ response: HTTPResponse, route: String, model: String = "", version: String = "") {
+        // A model that does not exist is not a label value: clients choose
+        // those names, and every new one would be a new time series.
+        let known = response.status != 404 && model.utf8.count <= 128
         let elapsed = start.duration(to: .now)
         let (s, atto) = elapsed.components
-        metrics.end(route: route, model: model, version: version, status: response.status,
+        metrics.end(route: route, model: known ? model : "", version: known ? version : "", status: response.status,
                     seconds: Double(s) + Double(atto) / 1e18)
         respond(response)
     }

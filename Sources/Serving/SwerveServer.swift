@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import ModelServer
+import REST
 import Transport
 import Wire
 
@@ -24,6 +25,8 @@ public final class SwerveServer: Sendable {
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
         public var limits = ServerLimits()
+        /// The REST adapter on the same loops; nil turns it off.
+        public var rest: RESTServer.Options? = RESTServer.Options()
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -37,6 +40,8 @@ public final class SwerveServer: Sendable {
     public let repository: ModelRepository
     public let dispatcher: Dispatcher
     private let frameServer: FrameServer
+    /// The in-process REST adapter, when `options.rest` is set.
+    public let restServer: RESTServer?
     private let group: EventLoopGroup
     private let logger: Logger
 
@@ -53,6 +58,16 @@ public final class SwerveServer: Sendable {
             frameServer = try FrameServer(host: options.host, port: options.port,
                                           handler: DispatchFrameHandler(dispatcher: dispatcher),
                                           limits: options.limits, group: group)
+            do {
+                if let restOptions = options.rest {
+                    restServer = try RESTServer(options: restOptions, handler: dispatcher, group: group, logger: logger)
+                } else {
+                    restServer = nil
+                }
+            } catch {
+                frameServer.shutdown(grace: .zero)
+                throw error
+            }
         } catch {
             repository.stop()
             throw error
@@ -70,6 +85,7 @@ public final class SwerveServer: Sendable {
     /// Blocks until the server has shut down, then stops the repository.
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
+        restServer?.shutdown(grace: .seconds(1))
         group.shutdown()
         repository.stop()
     }
@@ -77,6 +93,7 @@ public final class SwerveServer: Sendable {
     /// Stops accepting, lets in-flight calls finish (at most `grace`), closes
     /// every connection and stops the repository.
     public func shutdown(grace: Duration = .seconds(5)) {
+        restServer?.shutdown(grace: grace)
         frameServer.shutdown(grace: grace)
         group.shutdown()
         repository.stop()

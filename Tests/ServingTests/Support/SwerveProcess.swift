@@ -53,7 +53,7 @@ final class SwerveProcess {
     /// until it prints the line saying where it listens.
     init(models: URL, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
         process.executableURL = TestPaths.swerveBinary
-        process.arguments = ["serve", "--models", models.path, "--host", "127.0.0.1", "--port", "0"] + arguments
+        process.arguments = ["serve", "--models", models.path, "--host", "127.0.0.1", "--port", "0", "--rest-port=-1"] + arguments
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
