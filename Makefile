@@ -51,7 +51,7 @@ build: deps
 	swift build
 
 release: deps
-	swift build -c release
+	swift build -c release $(SWIFT_BUILD_FLAGS)
 
 run: release
 	.build/release/swerve serve --models $(MODELS) --host $(HOST) --port $(PORT)
@@ -64,7 +64,7 @@ proto-check: deps
 
 test: test-deps rest-test-deps proto-check
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 	$(MAKE) rest-schemathesis
 
 models:

@@ -172,7 +172,7 @@ extension Router {
         do {
             translated = try Self.v2Request(body, spec: spec)
         } catch {
-            return respond(.error(400, (error as? TranslationError)?.message ?? "\(error)"), route: route, model: spec.name, version: Self.label(spec))
+            return respond(.error(400, error.message), route: route, model: spec.name, version: Self.label(spec))
         }
         let (predict, requested, id) = translated
         call(.predict(predict), timeoutMs: request.timeoutMs) { response in

@@ -5,16 +5,16 @@ import REST
 /// and `swerve rest` (standalone).
 struct RESTOptions: ParsableArguments {
     @Option(help: "Largest accepted REST request body, in bytes (larger ones get 413).")
-    var maxBodyBytes: Int = 16 * 1024 * 1024
+    var maxBodyBytes: Int = EnvironmentDefaults.value("MAX_BODY_BYTES", 16 * 1024 * 1024)
 
     @Option(help: "The model behind the classic routes (/predict, /predict/label, /metadata, /submit).")
-    var defaultModel: String = "iris"
+    var defaultModel: String = EnvironmentDefaults.value("DEFAULT_MODEL", "iris")
 
     @Option(help: "Seconds a REST request's headers may take to arrive (slower clients get 408 and are dropped).")
-    var headerTimeoutSeconds: Double = 10
+    var headerTimeoutSeconds: Double = EnvironmentDefaults.value("HEADER_TIMEOUT_SECONDS", 10)
 
     @Option(help: "Seconds a REST request's body may take to arrive after its headers.")
-    var bodyTimeoutSeconds: Double = 30
+    var bodyTimeoutSeconds: Double = EnvironmentDefaults.value("BODY_TIMEOUT_SECONDS", 30)
 
     func validate() throws {
         guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes must not be negative") }
@@ -40,7 +40,7 @@ struct RESTOptions: ParsableArguments {
 /// `--rest-port` for `swerve serve`.
 struct ServeRESTOptions: ParsableArguments {
     @Option(help: "REST (HTTP/JSON) port served in-process on the same loops; 0 turns REST off, -1 picks a free port.")
-    var restPort: Int = 8501
+    var restPort: Int = EnvironmentDefaults.value("REST_PORT", 8501)
 
     @OptionGroup var rest: RESTOptions
 

@@ -16,27 +16,27 @@ struct Rest: ParsableCommand {
         abstract: "Serve the REST adapter in front of a binary-protocol server.")
 
     @Option(help: "The binary-protocol server to forward to, host:port.")
-    var upstream: String = "127.0.0.1:8500"
+    var upstream: String = EnvironmentDefaults.value("UPSTREAM", "127.0.0.1:8500")
 
     @Option(help: "Address to listen on; 0.0.0.0 (or ::) for every interface.")
-    var host: String = "127.0.0.1"
+    var host: String = EnvironmentDefaults.value("HOST", "127.0.0.1")
 
     @Option(help: "REST port (0 picks a free one).")
-    var port: Int = 8501
+    var port: Int = EnvironmentDefaults.value("PORT", 8501)
 
     @Option(help: "Event loops (threads) serving connections (default: one per core).")
-    var loops: Int = EventLoopGroup.defaultLoopCount
+    var loops: Int = EnvironmentDefaults.value("LOOPS", EventLoopGroup.defaultLoopCount)
 
     @Option(help: "Upstream connections per loop (calls on each are pipelined).")
-    var upstreamConnections: Int = 2
+    var upstreamConnections: Int = EnvironmentDefaults.value("UPSTREAM_CONNECTIONS", 2)
 
     @Option(help: "Seconds an upstream call may take when the request sets no deadline.")
-    var upstreamTimeoutSeconds: Double = 30
+    var upstreamTimeoutSeconds: Double = EnvironmentDefaults.value("UPSTREAM_TIMEOUT_SECONDS", 30)
 
     @OptionGroup(title: "REST adapter") var rest: RESTOptions
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
     func validate() throws {
         guard ServerAddress(upstream) != nil else {
