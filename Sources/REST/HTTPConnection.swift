@@ -316,8 +316,8 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
 
     private static func splitTarget(_ url: [UInt8]) -> (Substring, Substring) {
         let target = String(decoding: url, as: UTF8.self)
-        if let q = target.firstIndex(of: "?") {
-            return (target[..<q], target[target.index(after: q)...])
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            return (target[..<q], target[target.utf8.index(after: q)...])
         }
         return (target[...], "")
     }

@@ -36,9 +36,11 @@ final class Router: Sendable {
             return respond(.error(400, "request target '\(request.path.prefix(100))' must be an absolute path"))
         }
         var segments: [String] = []
-        for raw in request.path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+        segments.reserveCapacity(4)
+        // Split on bytes (no Character breaking), then decode each segment.
+        for raw in request.path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
             guard let decoded = Self.percentDecode(raw) else {
-                return respond(.error(400, "path segment '\(raw.prefix(100))' has an invalid percent-encoding"))
+                return respond(.error(400, "path segment '\(String(decoding: raw.prefix(100), as: UTF8.self))' has an invalid percent-encoding"))
             }
             segments.append(decoded)
         }
@@ -81,6 +83,8 @@ final class Router: Sendable {
     }
 
     static func isJSON(_ contentType: String) -> Bool {
+        // The common case without splitting, trimming or lowercasing.
+        if contentType == "application/json" { return true }
         let media = contentType.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingSpaces.lowercased() } ?? ""
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
     }
@@ -140,11 +144,11 @@ final class Router: Sendable {
         }
     }
 
-    static func percentDecode(_ s: Substring) -> String? {
-        guard s.utf8.contains(UInt8(ascii: "%")) else { return String(s) }
+    static func percentDecode(_ s: Substring.UTF8View.SubSequence) -> String? {
+        guard s.contains(UInt8(ascii: "%")) else { return String(validating: s, as: UTF8.self) }
         var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        var it = s.utf8.makeIterator()
+        out.reserveCapacity(s.count)
+        var it = s.makeIterator()
         while let c = it.next() {
             if c != UInt8(ascii: "%") {
                 out.append(c)

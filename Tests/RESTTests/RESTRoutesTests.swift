@@ -152,6 +152,22 @@ final class RESTRoutesTests: XCTestCase {
         XCTAssertEqual(infer.text, #"{"model_name":"iris","model_version":"1","id":"r1","outputs":[{"name":"probabilities","datatype":"FP32","shape":[1,3],"data":[0.75,0.125,0.125]}]}"#)
     }
 
+    func testReadinessFollowsHealth() throws {
+        server.handler.serving = false
+        XCTAssertEqual(try client.call("GET", "/v2/health/ready").status, 503)
+        XCTAssertEqual(try client.call("GET", "/health").status, 503)
+        XCTAssertEqual(try client.call("GET", "/v2/health/live").status, 200, "live even while loading")
+        server.handler.serving = true
+        XCTAssertEqual(try client.call("GET", "/v2/health/ready").text, #"{"ready":true}"#)
+    }
+
+    func testRequestTimeoutHeaderBecomesTheCallsDeadline() throws {
+        _ = try client.call("GET", "/v1/models/iris", headers: ["Request-Timeout-Ms": "250"])
+        XCTAssertEqual(server.handler.requests.last?.timeoutMs, 250)
+        _ = try client.call("GET", "/v1/models/iris")
+        XCTAssertEqual(server.handler.requests.last?.timeoutMs, 0)
+    }
+
     func testKServeErrors() throws {
         let binary = try client.call("POST", "/v2/models/iris/infer", body: #"{"inputs": [], "outputs": [{"name": "label", "parameters": {"binary_data": true}}]}"#)
         XCTAssertEqual(binary.status, 400)

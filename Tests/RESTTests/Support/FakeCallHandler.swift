@@ -14,6 +14,13 @@ final class FakeCallHandler: CallHandler, @unchecked Sendable {
 
     var requests: [Request] { lock.withLock { _requests } }
 
+    private var _serving = true
+    /// What Health reports (false: a model is still loading).
+    var serving: Bool {
+        get { lock.withLock { _serving } }
+        set { lock.withLock { _serving = newValue } }
+    }
+
     /// Model names that answer with a status: "fail-<code>", e.g. "fail-9".
     static func failingModel(_ code: StatusCode) -> String { "fail-\(code.rawValue)" }
 
@@ -59,7 +66,8 @@ final class FakeCallHandler: CallHandler, @unchecked Sendable {
             completion(.success(id: id, .listModels(ListModelsResponse(models: [
                 ModelSummary(name: "iris", versions: [ModelVersionStatus(version: 1, state: .available)])]))))
         case .health:
-            completion(.success(id: id, .health(HealthResponse(serving: true, version: "test", modelsAvailable: 1, modelsTotal: 1))))
+            let serving = self.serving
+            completion(.success(id: id, .health(HealthResponse(serving: serving, version: "test", modelsAvailable: serving ? 1 : 0, modelsTotal: 1))))
         case .submit(let s):
             if let error = Self.error(for: s.request.modelSpec) { return completion(.failure(id: id, error)) }
             DispatchQueue.global().async { completion(.success(id: id, .submit(SubmitResponse(jobId: "job-1")))) }
