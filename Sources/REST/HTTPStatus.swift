@@ -38,6 +38,7 @@ public enum HTTPStatus {
         case 408: return "Request Timeout"
         case 409: return "Conflict"
         case 413: return "Payload Too Large"
+        case 414: return "URI Too Long"
         case 415: return "Unsupported Media Type"
         case 429: return "Too Many Requests"
         case 431: return "Request Header Fields Too Large"

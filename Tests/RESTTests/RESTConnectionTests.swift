@@ -163,3 +163,17 @@ final class RESTConnectionTests: XCTestCase {
         XCTAssertTrue(client.waitForClose())
     }
 }
+
+extension RESTConnectionTests {
+    func testOverlongTargetAndHeadersAreRefused() throws {
+        try start()
+        let long = try server.client()
+        try long.send("GET /v1/models/" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try long.readResponse()
+        XCTAssertEqual(r.status, 414)
+        XCTAssertTrue(long.waitForClose())
+        let headers = try server.client()
+        try headers.send("GET /v2/health/live HTTP/1.1\r\nX-Big: " + String(repeating: "b", count: 100_000) + "\r\n\r\n")
+        XCTAssertEqual(try headers.readResponse().status, 431)
+    }
+}
