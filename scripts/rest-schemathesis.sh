@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SWERVE=${1:-.build/debug/swerve}
 MIN_REQUESTS=${MIN_REQUESTS:-500}
-EXAMPLES=${EXAMPLES:-40}
+EXAMPLES=${EXAMPLES:-100}
 work=$(mktemp -d)
 cleanup() {
     if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
