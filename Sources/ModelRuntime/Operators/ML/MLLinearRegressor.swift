@@ -41,11 +41,11 @@ struct MLLinearRegressor: Kernel {
         let out = xs.withUnsafeBufferPointer { xb in
             coefficients.withUnsafeBufferPointer { wb in
                 MLInput.makeFloats(rows * t) { s in
-                    for r in 0..<rows {
-                        let row = xb.baseAddress! + r * cols
-                        for j in 0..<t {
-                            let dot = MLMath.gemmDot(row, wb.baseAddress! + j * cols, cols)
-                            s[r * t + j] = intercepts.map { dot + $0[j] } ?? dot
+                    MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, wb.baseAddress!, targets: t,
+                                    into: s, outStride: t)
+                    if let intercepts {
+                        for r in 0..<rows {
+                            for j in 0..<t { s[r * t + j] += intercepts[j] }
                         }
                     }
                     if transform != .none {
