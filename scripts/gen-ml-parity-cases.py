@@ -298,6 +298,12 @@ def linear():
          dict(coefficients=w3, intercepts=b3, classlabels_ints=[0, 1, 2]), [np.array([[1, 2, 3, 4], [-5, 0, 2, 1]], dtype=np.int64)], [TP.INT64, TP.FLOAT])
     case("linclass_int32_1d", "LinearClassifier",
          dict(coefficients=w3, intercepts=b3, classlabels_ints=[0, 1, 2]), [np.array([1, 2, 3, 4], dtype=np.int32)], [TP.INT64, TP.FLOAT])
+    # Six classes: ORT hands rows of 5+ scores to MlasComputeSoftmax (vectorised
+    # exp), which this runtime matches only to a few ulps (see MLParityTests).
+    w6 = f32(6, 4).ravel().tolist()
+    for t in ["SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO"]:
+        case(f"linclass_six_{t.lower()}", "LinearClassifier",
+             dict(coefficients=w6, intercepts=f32(6).tolist(), classlabels_ints=list(range(6)), post_transform=t), [x], [TP.INT64, TP.FLOAT])
     case("linclass_wide", "LinearClassifier",
          dict(coefficients=f32(3, 37).ravel().tolist(), intercepts=b3, classlabels_ints=[0, 1, 2], post_transform="LOGISTIC"),
          [f32(9, 37, scale=3)], [TP.INT64, TP.FLOAT])
@@ -348,6 +354,18 @@ def svms():
         case(f"svc_binary_noproba_{t.lower()}", "SVMClassifier", bbase, [x], [TP.INT64, TP.FLOAT],
              undefined=(1, 1) if t == "PROBIT" else None)
         case(f"svc_binary_proba_{t.lower()}", "SVMClassifier", dict(bbase, prob_a=proba[:1], prob_b=probb[:1]), [x], [TP.INT64, TP.FLOAT])
+
+    # Four classes without probabilities: six pairwise scores per row.
+    sv4 = f32(9, 3).ravel().tolist()
+    coef4 = f32(3, 9).ravel().tolist()
+    for t in ["NONE", "SOFTMAX"]:
+        case(f"svc_four_classes_noproba_{t.lower()}", "SVMClassifier",
+             dict(kernel_type="RBF", kernel_params=[0.3, 0.0, 3.0], vectors_per_class=[2, 3, 2, 2], support_vectors=sv4,
+                  coefficients=coef4, rho=f32(6).tolist(), classlabels_ints=[1, 2, 3, 4], post_transform=t), [x], [TP.INT64, TP.FLOAT])
+    case("svc_four_classes_proba", "SVMClassifier",
+         dict(kernel_type="RBF", kernel_params=[0.3, 0.0, 3.0], vectors_per_class=[2, 3, 2, 2], support_vectors=sv4,
+              coefficients=coef4, rho=f32(6).tolist(), classlabels_ints=[1, 2, 3, 4],
+              prob_a=(-np.abs(f32(6)) * 2).tolist(), prob_b=(f32(6) * 0.2).tolist()), [x], [TP.INT64, TP.FLOAT])
 
     # liblinear mode: no support vectors.
     lcoef = f32(3, 3).ravel().tolist()
