@@ -121,13 +121,16 @@ final class StandardOperatorTests: XCTestCase {
         XCTAssertEqual(y.shape, [2, 1, 2]); assertClose(y.storage.floatValues, [1, 2, 3, 4])
         let v = try run("MatMul", Tensor(shape: [2], floats: [1, 1]), constants: [("b", Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6]))])
         XCTAssertEqual(v.shape, [3]); assertClose(v.storage.floatValues, [5, 7, 9])
-        // Larger than the 4-row block, with a remainder, against a naive product.
-        let m = 7, k = 5, n = 3
-        let av = (0..<(m * k)).map { Float($0 % 11) - 5 }, bv = (0..<(k * n)).map { Float($0 % 7) - 3 }
-        let big = try run("MatMul", Tensor(shape: [m, k], floats: av), constants: [("b", Tensor(shape: [k, n], floats: bv))])
-        var expected = [Float](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += av[i * k + p] * bv[p * n + j] } } }
-        assertClose(big.storage.floatValues, expected)
+        // Against a naive product: narrow outputs (8-row blocks + remainder) and
+        // wide ones (4-row blocks + remainder).
+        for (m, k, n) in [(7, 5, 3), (19, 6, 3), (13, 5, 9), (4, 3, 1)] {
+            let av = (0..<(m * k)).map { Float($0 % 11) - 5 }, bv = (0..<(k * n)).map { Float($0 % 7) - 3 }
+            let big = try run("MatMul", Tensor(shape: [m, k], floats: av), constants: [("b", Tensor(shape: [k, n], floats: bv))])
+            var expected = [Float](repeating: 0, count: m * n)
+            for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += av[i * k + p] * bv[p * n + j] } } }
+            XCTAssertEqual(big.shape, [m, n])
+            assertClose(big.storage.floatValues, expected)
+        }
     }
 
     func testBroadcastingArithmetic() throws {
@@ -208,5 +211,26 @@ final class StandardOperatorTests: XCTestCase {
         XCTAssertThrowsError(try model.load().run(["x": Tensor(shape: [2], int64s: [1 << 40, 1 << 40])])) { error in
             XCTAssertEqual((error as? ModelError)?.kind, .execution)
         }
+    }
+
+    func testAxesOnScalarsAreErrors() throws {
+        let scalar = Tensor(shape: [], floats: [1])
+        XCTAssertThrowsError(try run("Concat", scalar, attributes: [("axis", .int(0))], opset: 13))
+        XCTAssertThrowsError(try run("ArgMax", scalar, opset: 13))
+        XCTAssertThrowsError(try run("Slice", scalar, constants: [("s", Tensor(shape: [1], int64s: [0])), ("e", Tensor(shape: [1], int64s: [1]))], opset: 13))
+        XCTAssertThrowsError(try run("Gather", scalar, constants: [("i", Tensor(shape: [], int64s: [0]))], opset: 13))
+        XCTAssertThrowsError(try run("Softmax", scalar, opset: 13))
+        XCTAssertEqual(try run("ReduceSum", scalar, opset: 13).storage.floatValues, [1])
+    }
+
+    func testTransposeOfRankThreeMatchesIndexArithmetic() throws {
+        let values = (0..<24).map(Float.init)
+        let y = try run("Transpose", Tensor(shape: [2, 3, 4], floats: values), attributes: [("perm", .ints([2, 0, 1]))], opset: 13)
+        XCTAssertEqual(y.shape, [4, 2, 3])
+        var expected: [Float] = []
+        for k in 0..<4 { for i in 0..<2 { for j in 0..<3 { expected.append(values[i * 12 + j * 4 + k]) } } }
+        XCTAssertEqual(y.storage.floatValues, expected)
+        let strings = try run("Transpose", Tensor(shape: [2, 2], strings: ["a", "b", "c", "d"]), opset: 13)
+        XCTAssertEqual(strings.storage.stringValues, ["a", "c", "b", "d"])
     }
 }

@@ -42,26 +42,11 @@ struct SliceKernel: Kernel {
             step[axis] = st
         }
         let sourceStrides = strides(of: data.shape)
-        let count = elementCount(shape)
-        var picks = [Int](repeating: 0, count: count)
-        if count > 0 {
-            var index = [Int](repeating: 0, count: rank)
-            var offset = 0
-            for d in 0..<rank { offset += begin[d] * sourceStrides[d] }
-            // Wrapping arithmetic: after a lane's last element the offset may step
-            // far outside with a huge step, but it is wound back before any use.
-            for position in 0..<count {
-                picks[position] = offset
-                var d = rank - 1
-                while d >= 0 {
-                    index[d] += 1; offset = offset &+ step[d] &* sourceStrides[d]
-                    if index[d] < shape[d] { break }
-                    offset = offset &- step[d] &* sourceStrides[d] &* shape[d]
-                    index[d] = 0
-                    d -= 1
-                }
-            }
-        }
+        var start = 0
+        for d in 0..<rank { start += begin[d] * sourceStrides[d] }
+        // Wrapping products: a huge step only matters past a lane's end, where
+        // stridedOffsets winds the offset back before storing it.
+        let picks = stridedOffsets(shape, (0..<rank).map { step[$0] &* sourceStrides[$0] }, start: start)
         return [.tensor(Tensor(shape: shape, storage: data.storage.gathered(picks)))]
     }
 }

@@ -129,7 +129,7 @@ struct StandardAttributes {
 @inline(__always)
 func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
     let resolved = axis < 0 ? axis + rank : axis
-    guard resolved >= 0, resolved < max(rank, 1) else {
+    guard resolved >= 0, resolved < rank else {
         throw ModelError(.execution, "\(what) \(axis) is out of range for rank \(rank)")
     }
     return resolved
