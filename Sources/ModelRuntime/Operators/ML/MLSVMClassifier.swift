@@ -8,8 +8,10 @@
 ///   [1e-7, 1 - 1e-7], coupled into class probabilities by ORT's
 ///   `multiclass_probability`; output [rows, classes].
 /// - Without: the raw decision values, [rows, classes·(classes-1)/2] for 3+
-///   classes; for two classes [rows, 2] = [-d, d] (post_transform NONE) or
-///   [1 - d, d] (any other post_transform, which is otherwise not applied).
+///   classes (post_transform applied per row); for two classes [rows, 2] =
+///   [-d, d] under NONE, [1 - p, p] with p = logistic(d) under LOGISTIC,
+///   [probit(d), 0] under PROBIT (ORT leaves that second column unwritten),
+///   and [1 - d, d] under SOFTMAX and SOFTMAX_ZERO, as ORT does.
 ///
 /// Linear mode (liblinear, no support vectors): scores = X · coefficientsᵀ +
 /// rho[0] for every class; the label is the first highest score, except that
