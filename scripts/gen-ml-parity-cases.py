@@ -312,6 +312,20 @@ def linear():
         case(f"linreg_1_{t.lower()}", "LinearRegressor", dict(coefficients=w3[:4], intercepts=b3[:1], post_transform=t), [x], [TP.FLOAT])
         case(f"linreg_3_{t.lower()}", "LinearRegressor", dict(coefficients=w3, intercepts=b3, targets=3, post_transform=t), [x], [TP.FLOAT])
     case("linreg_no_intercepts", "LinearRegressor", dict(coefficients=w3, targets=3), [x], [TP.FLOAT])
+    # Single rows: ORT's GEMM takes MLAS's M = 1 kernel (lane sums, reduction
+    # order by output position), for every target count and width.
+    for targets in [1, 2, 3, 5, 6, 7]:
+        for width in [3, 8, 11, 20]:
+            w = f32(targets, width).ravel().tolist()
+            row = f32(1, width, scale=2)
+            case(f"linreg_single_row_{targets}x{width}", "LinearRegressor",
+                 dict(coefficients=w, intercepts=f32(targets).tolist(), targets=targets), [row], [TP.FLOAT])
+            case(f"linreg_single_row_{targets}x{width}_no_intercepts", "LinearRegressor",
+                 dict(coefficients=w, targets=targets), [row], [TP.FLOAT])
+            if targets > 1:
+                case(f"linclass_single_row_{targets}x{width}", "LinearClassifier",
+                     dict(coefficients=w, intercepts=f32(targets).tolist(), classlabels_ints=list(range(targets)),
+                          post_transform="LOGISTIC"), [row], [TP.INT64, TP.FLOAT])
     case("linreg_wrong_intercepts", "LinearRegressor", dict(coefficients=w3, intercepts=b3[:2], targets=3), [x], [TP.FLOAT])
     case("linreg_1d", "LinearRegressor", dict(coefficients=w3[:4], intercepts=b3[:1]), [x[0]], [TP.FLOAT])
 
@@ -391,6 +405,21 @@ def svms():
         case(f"svr_{k.lower()}_one_class", "SVMRegressor",
              dict(kernel_type=k, kernel_params=params, n_supports=6, support_vectors=rsv, coefficients=rcoef, rho=[0.1], one_class=1),
              [x], [TP.FLOAT])
+    # Single rows through every GEMM-based kernel (MLAS's M = 1 path when alpha = 1).
+    one = x[:1].copy()
+    for k, params in list(kernels.items()) + [("POLY", [1.0, 0.5, 3.0]), ("SIGMOID", [1.0, 0.0, 3.0])]:
+        tag = f"{k.lower()}_g{params[0]:g}"
+        case(f"svr_single_row_{tag}", "SVMRegressor",
+             dict(kernel_type=k, kernel_params=params, n_supports=6, support_vectors=rsv, coefficients=rcoef, rho=[0.75]),
+             [one], [TP.FLOAT])
+        case(f"svc_single_row_{tag}", "SVMClassifier",
+             dict(kernel_type=k, kernel_params=params, vectors_per_class=per_class, support_vectors=sv, coefficients=coef,
+                  rho=rho, classlabels_ints=[0, 1, 2], prob_a=proba, prob_b=probb), [one], [TP.INT64, TP.FLOAT])
+    for n in [2, 3, 5]:
+        case(f"svc_linear_mode_single_row_{n}", "SVMClassifier",
+             dict(coefficients=f32(n, 3).ravel().tolist(), rho=[0.25], classlabels_ints=list(range(n)),
+                  kernel_params=[0.0, 0.0, 0.0]), [one], [TP.INT64, TP.FLOAT])
+    case("svr_linear_mode_single_row", "SVMRegressor", dict(coefficients=[0.5, -1.5, 2.0], rho=[0.3]), [one], [TP.FLOAT])
     case("svr_linear_mode", "SVMRegressor", dict(coefficients=[0.5, -1.5, 2.0], rho=[0.3], kernel_params=[0.0, 0.0, 0.0]), [x], [TP.FLOAT])
     case("svr_poly_degree4", "SVMRegressor",
          dict(kernel_type="POLY", kernel_params=[0.3, 0.7, 4.0], n_supports=6, support_vectors=rsv, coefficients=rcoef, rho=[0.75]),

@@ -68,10 +68,17 @@ struct MLLinearClassifier: Kernel {
             coefficients.withUnsafeBufferPointer { wb in
                 scores.withUnsafeMutableBufferPointer { sb in
                     let s = sb.baseAddress!, w = wb.baseAddress!
-                    MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, w, targets: classes,
-                                    into: s, outStride: classes)
+                    if rows == 1 {
+                        MLGemm.singleRow(xb.baseAddress!, features: cols, w, targets: classes,
+                                         bias: { intercepts[$0] }, into: s)
+                    } else {
+                        MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, w, targets: classes,
+                                        into: s, outStride: classes)
+                        for r in 0..<rows {
+                            for t in 0..<classes { s[r * classes + t] += intercepts[t] }
+                        }
+                    }
                     for r in 0..<rows {
-                        for t in 0..<classes { s[r * classes + t] += intercepts[t] }
                         if classes == 1 {
                             positive[r] = s[r] > 0
                         } else {

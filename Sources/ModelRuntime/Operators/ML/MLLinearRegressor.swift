@@ -41,9 +41,14 @@ struct MLLinearRegressor: Kernel {
         let out = xs.withUnsafeBufferPointer { xb in
             coefficients.withUnsafeBufferPointer { wb in
                 MLInput.makeFloats(rows * t) { s in
-                    MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, wb.baseAddress!, targets: t,
-                                    into: s, outStride: t)
-                    if let intercepts {
+                    if rows == 1 {
+                        MLGemm.singleRow(xb.baseAddress!, features: cols, wb.baseAddress!, targets: t,
+                                         bias: intercepts.map { b in { b[$0] } }, into: s)
+                    } else {
+                        MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, wb.baseAddress!, targets: t,
+                                        into: s, outStride: t)
+                    }
+                    if rows > 1, let intercepts {
                         for r in 0..<rows {
                             for j in 0..<t { s[r * t + j] += intercepts[j] }
                         }

@@ -128,7 +128,8 @@ struct MLSVMClassifier: Kernel {
                         let s = sb.baseAddress!
                         for r in 0..<rows {
                             let out = s + r * classes
-                            kernel.evaluate(xb.baseAddress! + r * featureCount, vectors, constant: rho[0], into: out)
+                            kernel.evaluate(xb.baseAddress! + r * featureCount, vectors, constant: rho[0], into: out,
+                                            singleRow: rows == 1)
                             var best = 0
                             for c in 1..<max(classes, 1) where out[c] > out[best] { best = c }
                             let maxWeight = out[best]
@@ -188,7 +189,7 @@ struct MLSVMClassifier: Kernel {
                 let n = min(8, rows - first)
                 for j in 0..<n {
                     kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: 0,
-                                    into: k + j, outStride: 8)
+                                    into: k + j, outStride: 8, singleRow: rows == 1)
                 }
                 for c in 0..<(classes * 8) { votes[c] = 0 }
                 var pair = 0

@@ -33,6 +33,8 @@ struct MLSVMKernelFunction: Sendable {
             throw a.unsupported("kernel_type", "has unknown value '\(text)' (expected LINEAR, POLY, RBF or SIGMOID)")
         }
         kind = k
+        // ORT requires the attribute (it may be empty for liblinear models).
+        guard a.has("kernel_params") else { throw a.invalid("kernel_params", "is missing") }
         let params = try a.floats("kernel_params")
         if params.isEmpty {
             (gamma, coef0, degree) = (0, 0, 0)
@@ -50,8 +52,31 @@ struct MLSVMKernelFunction: Sendable {
     /// Eight vectors are evaluated at a time from the feature-major copy: each
     /// lane runs exactly ORT's per-vector sequence (same operations, same
     /// order), only eight sequences proceed side by side.
+    ///
+    /// `singleRow` says the call holds one row: ORT's GEMM then runs MLAS's
+    /// M = 1 kernel when alpha is 1 (LINEAR, or POLY/SIGMOID with gamma 1),
+    /// whose summation order differs, so that path is reproduced instead.
     func evaluate(_ row: UnsafePointer<Float>, _ vectors: MLSVMVectors, constant: Float,
-                  into out: UnsafeMutablePointer<Float>, outStride: Int = 1) {
+                  into out: UnsafeMutablePointer<Float>, outStride: Int = 1, singleRow: Bool = false) {
+        if singleRow && kind != .rbf && (kind == .linear || gamma == 1) {
+            let c = kind == .linear ? constant : coef0
+            vectors.rows.withUnsafeBufferPointer { rb in
+                MLGemm.singleRow(row, features: vectors.features, rb.baseAddress!, targets: vectors.count,
+                                 bias: c != 0 ? { _ in c } : nil, into: out, outStride: outStride)
+            }
+            for v in 0..<vectors.count {
+                let base = out[v * outStride]
+                switch kind {
+                case .poly:
+                    out[v * outStride] = degree == 2 ? base * base : degree == 3 ? base * base * base : powf(base, degree)
+                case .sigmoid:
+                    out[v * outStride] = MLMath.mlasTanh(base)
+                default:
+                    break
+                }
+            }
+            return
+        }
         let features = vectors.features
         let padded = vectors.padded
         vectors.columns.withUnsafeBufferPointer { cb in
@@ -101,17 +126,20 @@ struct MLSVMKernelFunction: Sendable {
 }
 
 /// Support vectors (or liblinear coefficient rows) kept twice: row-major as
-/// given, and feature-major with the vector count padded to a multiple of 8,
+/// given (for the single-row kernel), and feature-major with the vector count
+/// padded to a multiple of 8,
 /// so eight vectors load as one SIMD value per feature.
 struct MLSVMVectors: Sendable {
     let count: Int
     let features: Int
     let padded: Int
+    let rows: [Float]
     let columns: [Float]
 
     init(_ rowMajor: [Float], count: Int, features: Int) {
         self.count = count
         self.features = features
+        rows = rowMajor
         padded = (count + 7) / 8 * 8
         var columns = [Float](repeating: 0, count: padded * features)
         for v in 0..<count {

@@ -74,7 +74,11 @@ struct MLSVMRegressor: Kernel {
                         var first = 0
                         while first < rows {
                             let n = min(8, rows - first)
-                            if count > 0 {
+                            if count > 0 && rows == 1 {
+                                // One row: both GEMMs take MLAS's M = 1 kernel.
+                                kernel.evaluate(xb.baseAddress!, vectors, constant: 0, into: k, singleRow: true)
+                                MLGemm.singleRow(k, features: count, coef, targets: 1, bias: { _ in rho }, into: y)
+                            } else if count > 0 {
                                 for j in 0..<n {
                                     kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: 0,
                                                     into: k + j, outStride: 8)
@@ -88,7 +92,7 @@ struct MLSVMRegressor: Kernel {
                             } else {
                                 for j in 0..<n {
                                     kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: rho,
-                                                    into: y + first + j)
+                                                    into: y + first + j, singleRow: rows == 1)
                                 }
                             }
                             if oneClass {
