@@ -108,12 +108,14 @@ def enc_proto_attr(a):
     raise TypeError(f"attribute {a.name} of type {a.type}")
 
 
-def case(name, op, attrs, inputs, outputs, opset=1, undefined=None):
+def case(name, op, attrs, inputs, outputs, opset=1, undefined=None, tile=1):
     """attrs: dict of Python values, or a list of AttributeProto taken from a
     real model; inputs: numpy arrays; outputs: TP types or 'zipmap_int'/'zipmap_string'.
     undefined: (output index, column[, per-row flags]) that onnxruntime leaves
     uninitialised (written as null: any value is accepted), or
-    (output index, "tail") for every element past the first half of the flat output."""
+    (output index, "tail") for every element past the first half of the flat output.
+    tile: run with the inputs repeated this many times along axis 0 and record
+    one period (the outputs must repeat too); the test expands them again."""
     in_names = [f"in{i}" for i in range(len(inputs))]
     out_names = [f"out{i}" for i in range(len(outputs))]
     node = h.make_node(op, in_names, out_names, domain="ai.onnx.ml")
@@ -136,9 +138,16 @@ def case(name, op, attrs, inputs, outputs, opset=1, undefined=None):
     doc = {"name": name, "op": op, "opset": opset,
            "attributes": encoded,
            "inputs": [enc_array(a) for a in inputs]}
+    if tile > 1:
+        doc["tile"] = tile
     try:
         sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-        results = sess.run(None, dict(zip(in_names, inputs)))
+        results = sess.run(None, dict(zip(in_names, [np.tile(a, (tile,) + (1,) * (a.ndim - 1)) for a in inputs])))
+        if tile > 1:
+            period = len(inputs[0])
+            for r in results:
+                assert all(np.array_equal(r[:period], r[k * period:(k + 1) * period]) for k in range(tile))
+            results = [r[:period] for r in results]
     except Exception as e:  # noqa: BLE001 - any refusal is the expected outcome
         doc["error"] = str(e).splitlines()[0][:200]
         CASES.append(doc)
@@ -298,12 +307,20 @@ def linear():
          dict(coefficients=w3, intercepts=b3, classlabels_ints=[0, 1, 2]), [np.array([[1, 2, 3, 4], [-5, 0, 2, 1]], dtype=np.int64)], [TP.INT64, TP.FLOAT])
     case("linclass_int32_1d", "LinearClassifier",
          dict(coefficients=w3, intercepts=b3, classlabels_ints=[0, 1, 2]), [np.array([1, 2, 3, 4], dtype=np.int32)], [TP.INT64, TP.FLOAT])
-    # Six classes: ORT hands rows of 5+ scores to MlasComputeSoftmax (vectorised
-    # exp), which this runtime matches only to a few ulps (see MLParityTests).
+    # ORT hands rows of 5+ scores, and large batches of 2-4, to MlasComputeSoftmax.
     w6 = f32(6, 4).ravel().tolist()
     for t in ["SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO"]:
         case(f"linclass_six_{t.lower()}", "LinearClassifier",
              dict(coefficients=w6, intercepts=f32(6).tolist(), classlabels_ints=list(range(6)), post_transform=t), [x], [TP.INT64, TP.FLOAT])
+    for classes in [17, 53]:
+        case(f"linclass_{classes}_softmax", "LinearClassifier",
+             dict(coefficients=f32(classes, 4).ravel().tolist(), intercepts=f32(classes).tolist(),
+                  classlabels_ints=list(range(classes)), post_transform="SOFTMAX"), [x], [TP.INT64, TP.FLOAT])
+    for classes, tile in [(3, 547), (2, 1639), (3, 545)]:
+        case(f"linclass_{classes}_softmax_{tile * 10}_rows", "LinearClassifier",
+             dict(coefficients=f32(classes, 2).ravel().tolist(), intercepts=f32(classes).tolist(),
+                  classlabels_ints=list(range(classes)), post_transform="SOFTMAX"), [f32(10, 2, scale=2)], [TP.INT64, TP.FLOAT],
+             tile=tile)
     case("linclass_wide", "LinearClassifier",
          dict(coefficients=f32(3, 37).ravel().tolist(), intercepts=b3, classlabels_ints=[0, 1, 2], post_transform="LOGISTIC"),
          [f32(9, 37, scale=3)], [TP.INT64, TP.FLOAT])

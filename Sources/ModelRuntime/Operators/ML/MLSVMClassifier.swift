@@ -143,7 +143,7 @@ struct MLSVMClassifier: Kernel {
                             labelIndex[r] = best
                         }
                         MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform,
-                                            secondClass: .none, packed: false)
+                                            secondClass: .none, packed: false, rowsPerCall: 1)
                     }
             }
         }
@@ -249,9 +249,11 @@ struct MLSVMClassifier: Kernel {
                 first += n
             }
             if withProbabilities {
-                MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform, secondClass: .none, packed: false)
+                MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform, secondClass: .none, packed: false,
+                                    rowsPerCall: 1)
             } else if classes > 2 {
-                MLScoreUpdate.apply(s, rows: rows, perRow: pairs, transform: transform, secondClass: .none, packed: false)
+                MLScoreUpdate.apply(s, rows: rows, perRow: pairs, transform: transform, secondClass: .none, packed: false,
+                                    rowsPerCall: 1)
             } else if pairs == 1 {
                 // One decision value widened into the row's two columns.
                 MLScoreUpdate.apply(s, rows: rows, perRow: 1, transform: transform,
