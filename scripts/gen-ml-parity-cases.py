@@ -329,6 +329,19 @@ def linear():
         case(f"linreg_1_{t.lower()}", "LinearRegressor", dict(coefficients=w3[:4], intercepts=b3[:1], post_transform=t), [x], [TP.FLOAT])
         case(f"linreg_3_{t.lower()}", "LinearRegressor", dict(coefficients=w3, intercepts=b3, targets=3, post_transform=t), [x], [TP.FLOAT])
     case("linreg_no_intercepts", "LinearRegressor", dict(coefficients=w3, targets=3), [x], [TP.FLOAT])
+    # Wide inputs: MLAS splits the features into K blocks (1024 for few outputs)
+    # and folds each block's chain into the output.
+    wide = f32(3, 1030)
+    wide_w = f32(2, 1030).ravel().tolist()
+    case("linreg_wide_k_blocks", "LinearRegressor", dict(coefficients=wide_w[:1030], intercepts=[0.5]), [wide], [TP.FLOAT])
+    case("linreg_wide_k_blocks_no_intercepts", "LinearRegressor", dict(coefficients=wide_w[:1030]), [wide], [TP.FLOAT])
+    case("linclass_wide_k_blocks", "LinearClassifier",
+         dict(coefficients=wide_w, intercepts=[0.25, -0.5], classlabels_ints=[0, 1]), [wide], [TP.INT64, TP.FLOAT])
+    case("svc_linear_mode_wide_k_blocks", "SVMClassifier",
+         dict(coefficients=wide_w, rho=[0.25], classlabels_ints=[4, 5], kernel_params=[0.0, 0.0, 0.0]), [wide], [TP.INT64, TP.FLOAT])
+    case("svr_many_support_vectors", "SVMRegressor",
+         dict(kernel_type="RBF", kernel_params=[0.5, 0.0, 3.0], n_supports=1030, support_vectors=wide[0].tolist(),
+              coefficients=wide_w[:1030], rho=[0.1]), [f32(5, 1)], [TP.FLOAT])
     # Single rows: ORT's GEMM takes MLAS's M = 1 kernel (lane sums, reduction
     # order by output position), for every target count and width.
     for targets in [1, 2, 3, 5, 6, 7]:

@@ -55,11 +55,42 @@ enum MLGemm {
         return sums
     }
 
-    /// `out[r * outStride + t] = Σ_k x[r, k] · w[t, k]` for `rows` rows of
-    /// `features` values and `targets` weight rows of `features` values.
+    /// MLAS's K blocking for a GEMM with `outputs` columns over `depth`
+    /// products (no-transpose A): the chain restarts every this many features.
+    static func strideK(outputs: Int, depth: Int) -> Int {
+        guard depth > 0 else { return 128 }
+        var strideN = 128, strideK = 128
+        if outputs >= depth {
+            while strideK / 2 >= depth {
+                strideN *= 2
+                strideK /= 2
+            }
+        } else {
+            while strideN > 16 && strideN / 2 >= outputs {
+                strideK *= 2
+                strideN /= 2
+            }
+        }
+        return strideK
+    }
+
+    /// Combines the chain of one K block with the output so far, as the MLAS
+    /// kernel does: the first block without C is just scaled (ZeroMode), later
+    /// blocks (and a first block with C) are fused: partial · alpha + C.
+    @inline(__always)
+    static func accumulate(_ partial: Float, alpha: Float, into c: Float?) -> Float {
+        guard let c else { return alpha == 1 ? partial : partial * alpha }
+        return MLMath.fma(partial, alpha, c)
+    }
+
+    /// `out[r * outStride + t] = alpha · Σ_k x[r, k] · w[t, k] + bias(t)` for
+    /// `rows` (≥ 2) rows of `features` values and `targets` weight rows, with
+    /// MLAS's K blocking: each block is a fused chain from zero, folded into
+    /// the output with `accumulate`.
     static func multiply(_ x: UnsafePointer<Float>, rows: Int, features: Int,
-                         _ w: UnsafePointer<Float>, targets: Int,
+                         _ w: UnsafePointer<Float>, targets: Int, bias: ((Int) -> Float)?,
                          into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let stride = strideK(outputs: targets, depth: features)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(features, 1) * 8) { block in
             let xt = block.baseAddress!
             var first = 0
@@ -70,22 +101,46 @@ enum MLGemm {
                 }
                 for t in 0..<targets {
                     let weights = w + t * features
-                    var acc = SIMD8<Float>(repeating: 0)
-                    for k in 0..<features {
-                        let column = SIMD8<Double>(MLSVMVectors.load(xt + k &* 8))
-                        acc = SIMD8<Float>(column * Double(weights[k]) + SIMD8<Double>(acc))
-                    }
-                    for lane in 0..<8 { out[(first + lane) * outStride + t] = acc[lane] }
+                    var c: SIMD8<Float>? = bias.map { SIMD8<Float>(repeating: $0(t)) }
+                    var start = 0
+                    repeat {
+                        let end = min(features, start + stride)
+                        var acc = SIMD8<Float>(repeating: 0)
+                        for k in start..<end {
+                            let column = SIMD8<Double>(MLSVMVectors.load(xt + k &* 8))
+                            acc = SIMD8<Float>(column * Double(weights[k]) + SIMD8<Double>(acc))
+                        }
+                        c = c.map { SIMD8<Float>(SIMD8<Double>(acc) + SIMD8<Double>($0)) } ?? acc
+                        start = end
+                    } while start < features
+                    let result = c ?? SIMD8<Float>(repeating: 0)
+                    for lane in 0..<8 { out[(first + lane) * outStride + t] = result[lane] }
                 }
                 first += 8
             }
             while first < rows {
                 let row = x + first * features
                 for t in 0..<targets {
-                    out[first * outStride + t] = MLMath.gemmDot(row, w + t * features, features)
+                    out[first * outStride + t] = blockedDot(row, w + t * features, features, stride: stride,
+                                                            alpha: 1, c: bias?(t))
                 }
                 first += 1
             }
         }
+    }
+
+    /// One output of the batched kernel: fused chains per K block, folded
+    /// into `c` (nil: no C term) with `accumulate`.
+    @inline(__always)
+    static func blockedDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, stride: Int,
+                           alpha: Float, c: Float?) -> Float {
+        var out = c
+        var start = 0
+        repeat {
+            let end = min(count, start + stride)
+            out = accumulate(MLMath.gemmDot(a + start, b + start, end - start), alpha: alpha, into: out)
+            start = end
+        } while start < count
+        return out ?? 0
     }
 }

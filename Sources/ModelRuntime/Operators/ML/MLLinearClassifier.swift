@@ -73,10 +73,7 @@ struct MLLinearClassifier: Kernel {
                                          bias: { intercepts[$0] }, into: s)
                     } else {
                         MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, w, targets: classes,
-                                        into: s, outStride: classes)
-                        for r in 0..<rows {
-                            for t in 0..<classes { s[r * classes + t] += intercepts[t] }
-                        }
+                                        bias: { intercepts[$0] }, into: s, outStride: classes)
                     }
                     for r in 0..<rows {
                         if classes == 1 {

@@ -46,12 +46,7 @@ struct MLLinearRegressor: Kernel {
                                          bias: intercepts.map { b in { b[$0] } }, into: s)
                     } else {
                         MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, wb.baseAddress!, targets: t,
-                                        into: s, outStride: t)
-                    }
-                    if rows > 1, let intercepts {
-                        for r in 0..<rows {
-                            for j in 0..<t { s[r * t + j] += intercepts[j] }
-                        }
+                                        bias: intercepts.map { b in { b[$0] } }, into: s, outStride: t)
                     }
                     if transform != .none {
                         MLScoreUpdate.apply(s, rows: rows, perRow: t, transform: transform, secondClass: .none, packed: true)

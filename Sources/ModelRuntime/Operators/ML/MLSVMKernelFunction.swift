@@ -95,17 +95,32 @@ struct MLSVMKernelFunction: Sendable {
                     let g = -gamma
                     for lane in 0..<lanes { result[lane] = expf(g * sum[lane]) }
                 case .linear, .poly, .sigmoid:
-                    var acc = SIMD8<Float>(repeating: 0)
-                    for f in 0..<features {
-                        let x = SIMD8<Double>(repeating: Double(row[f]))
-                        let w = SIMD8<Double>(MLSVMVectors.load(columns + (f &* padded &+ block)))
-                        acc = SIMD8<Float>(x * w + SIMD8<Double>(acc))
-                    }
+                    // ORT's GEMM: alpha 1 and C = constant for LINEAR, alpha gamma
+                    // and C = coef0 otherwise (a zero C is no C), with MLAS's K blocks.
+                    let alpha = kind == .linear ? 1 : gamma
+                    let cValue = kind == .linear ? constant : coef0
+                    var c: SIMD8<Float>? = cValue != 0 ? SIMD8<Float>(repeating: cValue) : nil
+                    var start = 0
+                    repeat {
+                        let end = Swift.min(features, start + vectors.strideK)
+                        var acc = SIMD8<Float>(repeating: 0)
+                        for f in start..<end {
+                            let x = SIMD8<Double>(repeating: Double(row[f]))
+                            let w = SIMD8<Double>(MLSVMVectors.load(columns + (f &* padded &+ block)))
+                            acc = SIMD8<Float>(x * w + SIMD8<Double>(acc))
+                        }
+                        if let previous = c {
+                            c = SIMD8<Float>(SIMD8<Double>(acc) * Double(alpha) + SIMD8<Double>(previous))
+                        } else {
+                            c = alpha == 1 ? acc : SIMD8<Float>(SIMD8<Double>(acc) * Double(alpha))
+                        }
+                        start = end
+                    } while start < features
+                    let base = c ?? SIMD8<Float>(repeating: 0)
                     switch kind {
                     case .linear:
-                        result = constant != 0 ? acc + SIMD8<Float>(repeating: constant) : acc
+                        result = base
                     case .poly:
-                        let base = SIMD8<Float>(SIMD8<Double>(acc) * Double(gamma) + Double(coef0))
                         if degree == 2 {
                             result = base * base
                         } else if degree == 3 {
@@ -114,7 +129,6 @@ struct MLSVMKernelFunction: Sendable {
                             for lane in 0..<lanes { result[lane] = powf(base[lane], degree) }
                         }
                     default:
-                        let base = SIMD8<Float>(SIMD8<Double>(acc) * Double(gamma) + Double(coef0))
                         for lane in 0..<lanes { result[lane] = MLMath.mlasTanh(base[lane]) }
                     }
                 }
@@ -135,11 +149,14 @@ struct MLSVMVectors: Sendable {
     let padded: Int
     let rows: [Float]
     let columns: [Float]
+    /// MLAS's K block for a GEMM against these vectors (see `MLGemm.strideK`).
+    let strideK: Int
 
     init(_ rowMajor: [Float], count: Int, features: Int) {
         self.count = count
         self.features = features
         rows = rowMajor
+        strideK = MLGemm.strideK(outputs: count, depth: features)
         padded = (count + 7) / 8 * 8
         var columns = [Float](repeating: 0, count: padded * features)
         for v in 0..<count {
