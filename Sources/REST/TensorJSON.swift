@@ -23,7 +23,15 @@ enum TensorJSON {
         if shape.contains(0) && shape.last != 0 {
             throw TranslationError("input '\(name)': an empty array inside a non-empty one")
         }
-        var builder = ElementBuilder(type: type, name: name, capacity: shape.reduce(1, *))
+        // The shape comes from the first element at each depth and is only
+        // checked while flattening, so its product may be absurd (and
+        // overflow) for a hostile body: clamp the reservation.
+        var capacity = 1
+        for d in shape {
+            let (p, overflow) = capacity.multipliedReportingOverflow(by: d)
+            capacity = overflow ? Int.max : p
+        }
+        var builder = ElementBuilder(type: type, name: name, capacity: capacity)
         var index: [Int] = []
         try flatten(value, shape: shape, depth: 0, index: &index, into: &builder)
         return Tensor(shape: shape, storage: builder.storage)

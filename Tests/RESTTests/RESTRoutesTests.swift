@@ -74,6 +74,16 @@ final class RESTRoutesTests: XCTestCase {
         XCTAssertTrue(intForInt64.text.contains("expected an integer"), intForInt64.text)
     }
 
+    func testDeepFirstElementChainsAreRaggedNotAnOverflow() throws {
+        // Each level's first element has two entries, the second does not:
+        // the shape read from first elements would be [2, 2, ..., 2].
+        var nested = "1"
+        for _ in 0..<63 { nested = "[\(nested),0]" }
+        let r = try client.call("POST", "/v1/models/iris:predict", body: "{\"inputs\": \(nested)}")
+        XCTAssertEqual(r.status, 400, r.text)
+        XCTAssertTrue(r.text.contains("ragged"), r.text)
+    }
+
     func testMalformedJSONIs400WithTheOffset() throws {
         let r = try client.call("POST", "/v1/models/iris:predict", body: #"{"instances": [[5.1, 3.5,]]}"#)
         XCTAssertEqual(r.status, 400)
