@@ -67,6 +67,7 @@ extension Router {
     /// id, else the ZipMap label itself.
     static func writeClassicLabel(_ outputs: [LogicalOutput], meta: GetModelMetadataResponse, to w: inout JSONWriter) {
         guard let zip = outputs.first(where: { $0.labels != nil }), let labels = zip.labels, zip.tensor.rank == 2,
+              zip.tensor.shape[1] > 0, labels.count == zip.tensor.shape[1],
               case .float(let p) = zip.tensor.storage else {
             return writeClassic(outputs, to: &w)
         }
@@ -76,7 +77,7 @@ extension Router {
         for r in 0..<rows {
             if r > 0 { w.byte(UInt8(ascii: ",")) }
             var best = 0
-            for c in 1..<max(classes, 1) where p[r * classes + c] > p[r * classes + best] { best = c }
+            for c in 1..<classes where p[r * classes + c] > p[r * classes + best] { best = c }
             var name = TensorJSON.keyText(labels.storage, best)
             if case .int64(let ids) = labels.storage, ids[best] >= 0, Int(ids[best]) < meta.classLabels.count {
                 name = meta.classLabels[Int(ids[best])]
@@ -84,7 +85,7 @@ extension Router {
             w.raw("{\"label\":")
             w.string(name)
             w.raw(",\"proba\":")
-            if classes > 0 { w.float(p[r * classes + best]) } else { w.null() }
+            w.float(p[r * classes + best])
             w.byte(UInt8(ascii: "}"))
         }
         if rows != 1 { w.byte(UInt8(ascii: "]")) }

@@ -18,8 +18,8 @@ struct RESTOptions: ParsableArguments {
 
     func validate() throws {
         guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes must not be negative") }
-        guard headerTimeoutSeconds > 0, bodyTimeoutSeconds > 0 else {
-            throw ValidationError("--header-timeout-seconds and --body-timeout-seconds must be positive")
+        guard headerTimeoutSeconds > 0, bodyTimeoutSeconds > 0, headerTimeoutSeconds <= 86_400, bodyTimeoutSeconds <= 86_400 else {
+            throw ValidationError("--header-timeout-seconds and --body-timeout-seconds must be in (0, 86400]")
         }
         guard !defaultModel.isEmpty else { throw ValidationError("--default-model must not be empty") }
     }

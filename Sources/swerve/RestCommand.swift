@@ -45,7 +45,9 @@ struct Rest: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not in 0...65535") }
         guard loops >= 1 else { throw ValidationError("--loops must be at least 1") }
         guard upstreamConnections >= 1 else { throw ValidationError("--upstream-connections must be at least 1") }
-        guard upstreamTimeoutSeconds > 0 else { throw ValidationError("--upstream-timeout-seconds must be positive") }
+        guard upstreamTimeoutSeconds > 0, upstreamTimeoutSeconds <= 86_400 else {
+            throw ValidationError("--upstream-timeout-seconds must be in (0, 86400]")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
     }
 
