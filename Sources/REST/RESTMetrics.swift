@@ -6,9 +6,11 @@ import Transport
 /// Kept by the adapter: requests by route, model, version and HTTP status;
 /// a latency histogram by route; calls in flight; requests dropped for
 /// timeouts. Model version states are read from the call handler at scrape
-/// time. Other modules report their own numbers through ``setGauge(_:help:labels:value:)``
-/// and ``addCounter(_:help:labels:by:)`` (e.g. `swerve_job_queue_depth`,
-/// `swerve_jobs{state=…}`, `swerve_fanout_member_errors_total{member=…}`).
+/// time. Other modules report their own numbers through ``setGauge(_:help:labels:value:)``,
+/// ``addCounter(_:help:labels:by:)`` or ``addCollector(_:)`` (e.g.
+/// `swerve_job_queue_depth`, `swerve_jobs{state=…}`,
+/// `swerve_fanout_member_errors_total{member=…}`); `SwerveServer` exposes
+/// the in-process adapter's instance as `restServer?.metrics`.
 ///
 /// Thread-safety: every method may be called from any thread (one mutex;
 /// a request costs one lock round).
@@ -45,6 +47,7 @@ public final class RESTMetrics: Sendable {
     }
 
     private let state = Locked(State())
+    private let collectors = Locked([@Sendable () -> String]())
 
     public init() {}
 
@@ -94,6 +97,15 @@ public final class RESTMetrics: Sendable {
         }
     }
 
+    /// Adds a collector that another module owns: called at every scrape
+    /// (on a loop thread, so it must be quick and must not block) for
+    /// complete exposition lines, `# HELP`/`# TYPE` included. For numbers
+    /// that are cheaper to read when asked than to push on every change,
+    /// such as a queue's depth or jobs by state.
+    public func addCollector(_ collect: @escaping @Sendable () -> String) {
+        collectors.withLock { $0.append(collect) }
+    }
+
     /// The exposition text; `extra` is appended (e.g. model version states).
     public func render(extra: String = "") -> String {
         let s = state.withLock { $0 }
@@ -127,6 +139,11 @@ public final class RESTMetrics: Sendable {
             for (key, value) in series.filter({ $0.key.name == name }).sorted(by: { $0.key.labels < $1.key.labels }) {
                 out += "\(name)\(key.labels) \(Self.number(value))\n"
             }
+        }
+        for collect in collectors.withLock({ $0 }) {
+            let text = collect()
+            out += text
+            if !text.isEmpty && !text.hasSuffix("\n") { out += "\n" }
         }
         out += extra
         return out

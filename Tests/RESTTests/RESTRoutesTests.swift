@@ -233,6 +233,8 @@ final class RESTRoutesTests: XCTestCase {
         _ = try client.call("POST", "/v1/models/iris:predict", body: #"{"instances": [[5.1, 3.5, 1.4, 0.2]]}"#)
         _ = try client.call("GET", "/v1/models/nope")
         server.server.metrics.setGauge("swerve_job_queue_depth", help: "Jobs waiting.", value: 3)
+        server.server.metrics.addCounter("swerve_fanout_member_errors_total", help: "Member call failures.", labels: [("member", "setosa")], by: 2)
+        server.server.metrics.addCollector { "# HELP swerve_jobs Jobs by state.\n# TYPE swerve_jobs gauge\nswerve_jobs{state=\"pending\"} 5" }
         let page = try client.call("GET", "/metrics")
         XCTAssertEqual(page.status, 200)
         XCTAssertEqual(page.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
@@ -241,7 +243,9 @@ final class RESTRoutesTests: XCTestCase {
         XCTAssertTrue(text.contains(#"swerve_rest_requests_total{route="model_status",model="",version="",status="404"} 1"#), text)
         XCTAssertTrue(text.contains(#"swerve_rest_request_duration_seconds_count{route="predict"} 1"#), text)
         XCTAssertTrue(text.contains("swerve_rest_in_flight_requests 1"), "the metrics call itself is in flight:\n\(text)")
-        XCTAssertTrue(text.contains("swerve_job_queue_depth 3"), text)
+        XCTAssertTrue(text.contains("# TYPE swerve_job_queue_depth gauge\nswerve_job_queue_depth 3\n"), text)
+        XCTAssertTrue(text.contains(#"swerve_fanout_member_errors_total{member="setosa"} 2"#), text)
+        XCTAssertTrue(text.contains("swerve_jobs{state=\"pending\"} 5\n"), text)
         XCTAssertTrue(text.contains(#"swerve_model_version_state{model="iris",version="1",state="AVAILABLE"} 1"#), text)
         XCTAssertEqual(try client.call("GET", "/monitoring/prometheus/metrics").status, 200)
     }
