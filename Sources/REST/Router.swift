@@ -145,7 +145,8 @@ final class Router: Sendable {
     }
 
     static func percentDecode(_ s: Substring.UTF8View.SubSequence) -> String? {
-        guard s.contains(UInt8(ascii: "%")) else { return String(validating: s, as: UTF8.self) }
+        // Split from a String on an ASCII byte, so the slice is valid UTF-8 already.
+        guard s.contains(UInt8(ascii: "%")) else { return String(Substring(s)) }
         var out: [UInt8] = []
         out.reserveCapacity(s.count)
         var it = s.makeIterator()

@@ -270,8 +270,17 @@ struct LogicalOutput {
 
     static func group(_ outputs: [NamedTensor]) -> [LogicalOutput] {
         var result: [LogicalOutput] = []
-        for o in outputs where !o.name.hasSuffix(NamedTensor.labelsSuffix) {
-            let labels = outputs.last(where: { $0.name == o.name + NamedTensor.labelsSuffix })?.tensor
+        result.reserveCapacity(outputs.count)
+        for (i, o) in outputs.enumerated() where !o.name.hasSuffix(NamedTensor.labelsSuffix) {
+            // The dispatcher puts `X:labels` right after `X`; look there first.
+            var labels: Tensor?
+            if i + 1 < outputs.count, outputs[i + 1].name.hasSuffix(NamedTensor.labelsSuffix),
+               outputs[i + 1].name.utf8.count == o.name.utf8.count + NamedTensor.labelsSuffix.utf8.count,
+               outputs[i + 1].name.hasPrefix(o.name) {
+                labels = outputs[i + 1].tensor
+            } else {
+                labels = outputs.last(where: { $0.name == o.name + NamedTensor.labelsSuffix })?.tensor
+            }
             result.append(LogicalOutput(name: o.name, tensor: o.tensor, labels: labels))
         }
         return result
