@@ -89,7 +89,7 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
     /// Reads `Response.id` (field 1, a varint) from the start of an encoded
     /// response without decoding the rest; protobuf-c writes fields in
     /// number order, so a non-zero id is always first.
-    @Sendable static func responseID(_ payload: UnsafeRawBufferPointer) -> UInt64? {
+    @Sendable public static func responseID(_ payload: UnsafeRawBufferPointer) -> UInt64? {
         guard payload.count >= 2, payload[0] == 0x08 else { return nil }
         var value: UInt64 = 0
         var shift: UInt64 = 0

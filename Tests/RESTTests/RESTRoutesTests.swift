@@ -178,6 +178,20 @@ final class RESTRoutesTests: XCTestCase {
         XCTAssertEqual(server.handler.requests.last?.timeoutMs, 0)
     }
 
+    func testVersionedStatusAndInferRoutes() throws {
+        XCTAssertEqual(try client.call("GET", "/v1/models/iris/versions/1").status, 200)
+        guard case .getModelStatus(let g)? = server.handler.requests.last?.call else { return XCTFail("no status call") }
+        XCTAssertEqual(g.modelSpec.version, 1)
+        let infer = try client.call("POST", "/v2/models/iris/versions/1/infer", body: """
+            {"inputs": [{"name": "input", "shape": [2, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5]}],
+             "outputs": [{"name": "label"}, {"name": "probabilities:labels"}]}
+            """)
+        XCTAssertEqual(infer.text, #"{"model_name":"iris","model_version":"1","outputs":[{"name":"label","datatype":"INT64","shape":[2],"data":[0,2]},{"name":"probabilities:labels","datatype":"INT64","shape":[3],"data":[0,1,2]}]}"#)
+        guard case .predict(let p)? = server.handler.requests.last?.call else { return XCTFail("no predict call") }
+        XCTAssertEqual(p.modelSpec.version, 1)
+        XCTAssertEqual(p.outputFilter, ["label", "probabilities"], "X:labels is asked for through X")
+    }
+
     func testKServeErrors() throws {
         let binary = try client.call("POST", "/v2/models/iris/infer", body: #"{"inputs": [], "outputs": [{"name": "label", "parameters": {"binary_data": true}}]}"#)
         XCTAssertEqual(binary.status, 400)
