@@ -38,7 +38,7 @@ test-deps:
 
 # REST test tools, installed with pip only when missing.
 rest-test-deps:
-	@if ! command -v st >/dev/null 2>&1 || ! python3 -c "import tritonclient.http" >/dev/null 2>&1; then \
+	@if ! python3 -c "import schemathesis, tritonclient.http" >/dev/null 2>&1; then \
 		echo "installing: $(REST_PIP_PACKAGES)"; \
 		pip install -q $(REST_PIP_PACKAGES); \
 	fi

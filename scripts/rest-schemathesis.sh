@@ -27,7 +27,10 @@ port=$(sed -n 's/^swerve REST on .*:\([0-9]*\) (HTTP\/JSON).*/\1/p' "$work/out")
 
 # not_a_server_error: any 5xx fails the run, except 501 and 503, which the
 # API documents (jobs not enabled in this build; a model still loading).
-st run openapi.yaml --base-url "http://127.0.0.1:$port" \
+# `st` may not be on PATH right after pip installed it (e.g. a pyenv shim
+# not yet rehashed); the module entry point is the same program.
+if command -v st >/dev/null 2>&1; then ST=(st); else ST=(python3 -m schemathesis.cli); fi
+"${ST[@]}" run openapi.yaml --base-url "http://127.0.0.1:$port" \
     --checks not_a_server_error \
     --hypothesis-max-examples "$EXAMPLES" --hypothesis-derandomize \
     --hypothesis-suppress-health-check all \
