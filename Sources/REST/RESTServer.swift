@@ -50,11 +50,13 @@ public final class RESTServer: Sendable {
     private let server: StreamServer
 
     /// Binds and starts serving `handler` over HTTP on the loops of `group`.
+    /// - Parameter members: fan-out member health for `/health/all`; nil lists models only.
     public init(options: Options, handler: any CallHandler, group: EventLoopGroup,
-                metrics: RESTMetrics = RESTMetrics(), logger: Logger = Logger(label: "swerve.rest")) throws {
+                metrics: RESTMetrics = RESTMetrics(), members: (any MemberHealthSource)? = nil,
+                logger: Logger = Logger(label: "swerve.rest")) throws {
         self.options = options
         self.metrics = metrics
-        let router = Router(handler: handler, options: options, metrics: metrics, logger: logger)
+        let router = Router(handler: handler, options: options, metrics: metrics, members: members, logger: logger)
         let shared = RESTServerShared(options: options, router: router, metrics: metrics)
         let streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
                                                  sweepInterval: options.sweepInterval)

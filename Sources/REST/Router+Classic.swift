@@ -108,34 +108,63 @@ extension Router {
         }
     }
 
-    /// Every model of the repository and its best version state; 200 when
-    /// all have an AVAILABLE version, else 503.
+    /// Every model of the repository and its best version state, and, when
+    /// a ``MemberHealthSource`` is set, every fan-out member service; 200
+    /// when all models have an AVAILABLE version and all members are
+    /// healthy, else 503.
     private func classicHealthAll(_ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.listModels(ListModelsRequest()), timeoutMs: request.timeoutMs) { response in
+        call(.listModels(ListModelsRequest()), timeoutMs: request.timeoutMs) { [self] response in
             guard case .listModels(let list)? = response.result else { return respond(Self.failure(response.status), route: "health_all") }
-            var all = true
-            var w = JSONWriter(capacity: 256)
-            w.raw("{\"models\":{")
-            for (i, model) in list.models.enumerated() {
-                if i > 0 { w.byte(UInt8(ascii: ",")) }
-                let available = model.versions.contains { $0.state == .available }
-                all = all && available
-                w.key(model.name)
-                w.raw("{\"status\":")
-                w.string(available ? "healthy" : "unavailable")
-                w.raw(",\"versions\":{")
-                for (j, v) in model.versions.enumerated() {
-                    if j > 0 { w.byte(UInt8(ascii: ",")) }
-                    w.key(String(v.version))
-                    w.string(Self.stateName(v.state))
-                }
-                w.raw("}}")
-            }
-            w.raw("},\"status\":")
-            w.string(all ? "healthy" : "degraded")
-            w.byte(UInt8(ascii: "}"))
-            respond(HTTPResponse(status: all ? 200 : 503, body: w.bytes), route: "health_all")
+            guard let members else { return respond(Self.healthAll(list, members: nil), route: "health_all") }
+            members.memberHealth { respond(Self.healthAll(list, members: $0), route: "health_all") }
         }
+    }
+
+    static func healthAll(_ list: ListModelsResponse, members: [MemberHealth]?) -> HTTPResponse {
+        var all = true
+        var w = JSONWriter(capacity: 256)
+        w.raw("{\"models\":{")
+        for (i, model) in list.models.enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            let available = model.versions.contains { $0.state == .available }
+            all = all && available
+            w.key(model.name)
+            w.raw("{\"status\":")
+            w.string(available ? "healthy" : "unavailable")
+            w.raw(",\"versions\":{")
+            for (j, v) in model.versions.enumerated() {
+                if j > 0 { w.byte(UInt8(ascii: ",")) }
+                w.key(String(v.version))
+                w.string(stateName(v.state))
+            }
+            w.raw("}}")
+        }
+        w.byte(UInt8(ascii: "}"))
+        if let members {
+            w.raw(",\"members\":[")
+            for (i, m) in members.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                all = all && m.healthy
+                w.raw("{\"model\":")
+                w.string(m.model)
+                w.raw(",\"member\":")
+                w.string(m.member)
+                w.raw(",\"address\":")
+                w.string(m.address)
+                w.raw(",\"status\":")
+                w.string(m.healthy ? "healthy" : "unhealthy")
+                if !m.message.isEmpty {
+                    w.raw(",\"error\":")
+                    w.string(m.message)
+                }
+                w.byte(UInt8(ascii: "}"))
+            }
+            w.byte(UInt8(ascii: "]"))
+        }
+        w.raw(",\"status\":")
+        w.string(all ? "healthy" : "degraded")
+        w.byte(UInt8(ascii: "}"))
+        return HTTPResponse(status: all ? 200 : 503, body: w.bytes)
     }
 
     private func classicMetadata(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {

@@ -18,10 +18,13 @@ final class Router: Sendable {
     let options: RESTServer.Options
     let metrics: RESTMetrics
     let logger: Logger
+    let members: (any MemberHealthSource)?
     let metadataCache = Locked([String: (response: GetModelMetadataResponse, expires: ContinuousClock.Instant)]())
 
-    init(handler: any CallHandler, options: RESTServer.Options, metrics: RESTMetrics, logger: Logger) {
+    init(handler: any CallHandler, options: RESTServer.Options, metrics: RESTMetrics,
+         members: (any MemberHealthSource)? = nil, logger: Logger) {
         self.handler = handler
+        self.members = members
         self.options = options
         self.metrics = metrics
         self.logger = logger

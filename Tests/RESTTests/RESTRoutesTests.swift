@@ -264,3 +264,23 @@ final class RESTRoutesTests: XCTestCase {
         XCTAssertEqual(try client.call("GET", "/monitoring/prometheus/metrics").status, 200)
     }
 }
+
+final class RESTMemberHealthTests: XCTestCase {
+    func testHealthAllListsFanOutMembersAndCountsThem() throws {
+        let healthy = MemberHealth(model: "iris-fanout", member: "setosa", address: "member-setosa:8500", healthy: true)
+        let sick = MemberHealth(model: "iris-fanout", member: "virginica", address: "member-virginica:8500", healthy: false,
+                                message: "connect refused")
+        let up = try FakeRESTServer(members: FakeMembers(members: [healthy]))
+        defer { up.shutdown() }
+        let ok = try up.client().call("GET", "/health/all")
+        XCTAssertEqual(ok.status, 200)
+        XCTAssertTrue(ok.text.contains(#""members":[{"model":"iris-fanout","member":"setosa","address":"member-setosa:8500","status":"healthy"}],"status":"healthy"}"#), ok.text)
+
+        let down = try FakeRESTServer(members: FakeMembers(members: [healthy, sick]))
+        defer { down.shutdown() }
+        let degraded = try down.client().call("GET", "/health/all")
+        XCTAssertEqual(degraded.status, 503)
+        XCTAssertTrue(degraded.text.contains(#""member":"virginica","address":"member-virginica:8500","status":"unhealthy","error":"connect refused"}"#), degraded.text)
+        XCTAssertTrue(degraded.text.hasSuffix(#""status":"degraded"}"#), degraded.text)
+    }
+}

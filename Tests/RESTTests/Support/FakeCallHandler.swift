@@ -132,12 +132,12 @@ final class FakeRESTServer {
     let server: RESTServer
     var port: Int { server.boundPort }
 
-    init(configure: (inout RESTServer.Options) -> Void = { _ in }) throws {
+    init(members: (any MemberHealthSource)? = nil, configure: (inout RESTServer.Options) -> Void = { _ in }) throws {
         var options = RESTServer.Options()
         options.port = 0
         configure(&options)
         group = try EventLoopGroup(loopCount: 2, name: "rest-test")
-        server = try RESTServer(options: options, handler: handler, group: group)
+        server = try RESTServer(options: options, handler: handler, group: group, members: members)
     }
 
     func shutdown() {
@@ -146,4 +146,14 @@ final class FakeRESTServer {
     }
 
     func client() throws -> RawHTTPClient { try RawHTTPClient(port: port) }
+}
+
+/// Fan-out members with fixed health, answered from another thread.
+struct FakeMembers: MemberHealthSource {
+    let members: [MemberHealth]
+
+    func memberHealth(completion: @escaping @Sendable ([MemberHealth]) -> Void) {
+        let members = self.members
+        DispatchQueue.global().async { completion(members) }
+    }
 }
