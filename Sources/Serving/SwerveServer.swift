@@ -24,6 +24,8 @@ public final class SwerveServer: Sendable {
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
         public var limits = ServerLimits()
+        /// Fan-out member endpoint overrides: member name (or `model/member`) → `HOST:PORT`.
+        public var fanOutMembers: [String: String] = [:]
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -36,6 +38,8 @@ public final class SwerveServer: Sendable {
     public let options: Options
     public let repository: ModelRepository
     public let dispatcher: Dispatcher
+    /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
+    public let fanOut: FanOutAdapter
     private let frameServer: FrameServer
     private let group: EventLoopGroup
     private let logger: Logger
@@ -47,13 +51,30 @@ public final class SwerveServer: Sendable {
         self.logger = logger
         repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger)
         try repository.start()
-        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger)
         do {
             group = try EventLoopGroup(loopCount: max(1, options.loops), name: "swerve-loop")
+        } catch {
+            repository.stop()
+            throw error
+        }
+        let reference: DispatcherReference
+        do {
+            (fanOut, reference) = try Self.makeFanOut(repository: repository, group: group, members: options.fanOutMembers,
+                                                      pollInterval: options.pollInterval, logger: logger)
+        } catch {
+            group.shutdown()
+            repository.stop()
+            throw error
+        }
+        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger, fanOut: fanOut)
+        reference.attach(dispatcher)
+        do {
             frameServer = try FrameServer(host: options.host, port: options.port,
                                           handler: DispatchFrameHandler(dispatcher: dispatcher),
                                           limits: options.limits, group: group)
         } catch {
+            fanOut.aggregator.shutdown()
+            group.shutdown()
             repository.stop()
             throw error
         }
@@ -70,6 +91,7 @@ public final class SwerveServer: Sendable {
     /// Blocks until the server has shut down, then stops the repository.
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
+        fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
     }
@@ -78,6 +100,7 @@ public final class SwerveServer: Sendable {
     /// every connection and stops the repository.
     public func shutdown(grace: Duration = .seconds(5)) {
         frameServer.shutdown(grace: grace)
+        fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
     }

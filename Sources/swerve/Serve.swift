@@ -43,6 +43,8 @@ struct Serve: ParsableCommand {
     @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @OptionGroup(title: "Fan-out models") var fanOut: FanOutOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -68,6 +70,7 @@ struct Serve: ParsableCommand {
         options.port = port
         options.loops = loops
         options.pollInterval = seconds(pollSeconds)
+        options.fanOutMembers = fanOut.endpointOverrides
         options.limits = ServerLimits(
             maxFrameLength: maxFrameBytes,
             maxInFlightPerConnection: maxInFlight,

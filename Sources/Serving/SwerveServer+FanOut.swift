@@ -1,0 +1,25 @@
+import Aggregator
+import Logging
+import ModelServer
+import Transport
+
+extension SwerveServer {
+    /// Builds the fan-out aggregator on the server's loops. `members` maps a
+    /// member name (or `model/member`) to `HOST:PORT` (`swerve serve --member`).
+    static func makeFanOut(repository: ModelRepository, group: EventLoopGroup, members: [String: String],
+                           pollInterval: Duration, logger: Logger) throws -> (FanOutAdapter, DispatcherReference) {
+        var overrides: [String: Endpoint] = [:]
+        for (name, text) in members {
+            guard let endpoint = Endpoint(text) else {
+                throw FanOutConfigError(model: name, problem: "--member \(name)=\(text): not HOST:PORT (IPv6 in brackets)")
+            }
+            overrides[name] = endpoint
+        }
+        let reference = DispatcherReference()
+        let aggregator = FanOutAggregator(repository: repository, loops: group.loops, endpointOverrides: overrides,
+                                          refreshInterval: pollInterval, logger: logger) { request, deadline, completion in
+            reference.predict(request, deadline: deadline, completion: completion)
+        }
+        return (FanOutAdapter(aggregator: aggregator), reference)
+    }
+}
