@@ -110,11 +110,11 @@ public final class FanOutAggregator: Sendable {
                 + "leave model_spec.version and version_label unset")))
         }
 
-        let call = FanOutCall(model: name, config: config, request: request, deadline: deadline, completion: completion)
         let now = ContinuousClock.now
+        let call = FanOutCall(model: name, config: config, request: request, deadline: deadline, start: now,
+                              completion: completion)
         for (i, member) in config.members.enumerated() {
-            var memberDeadline = now.advanced(by: member.timeout)
-            if let deadline, deadline < memberDeadline { memberDeadline = deadline }
+            let memberDeadline = call.memberDeadlines[i]
             let budget = now.duration(to: memberDeadline)
             guard budget > .zero else {
                 call.finish(i, .failure(.timedOut(.zero)))

@@ -17,10 +17,16 @@ final class FanOutCall: Sendable {
     let outputFilter: [String]
     let tensorEncoding: TensorEncoding
     let deadline: ContinuousClock.Instant?
+    /// When each member's answer is due: its timeout from the start, or the
+    /// caller's deadline when that comes first.
+    let memberDeadlines: [ContinuousClock.Instant]
+    /// Whether the caller's deadline (not the member's timeout) set `memberDeadlines[i]`.
+    let boundedByCaller: [Bool]
     private let completion: @Sendable (Result<PredictResponse, WireError>) -> Void
     private let state: Mutex<State>
 
     init(model: String, config: FanOutConfig, request: PredictRequest, deadline: ContinuousClock.Instant?,
+         start: ContinuousClock.Instant = .now,
          completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void) {
         self.model = model
         self.config = config
@@ -29,6 +35,20 @@ final class FanOutCall: Sendable {
         self.deadline = deadline
         self.completion = completion
         let n = config.members.count
+        var due: [ContinuousClock.Instant] = []
+        var bounded: [Bool] = []
+        for member in config.members {
+            let own = start.advanced(by: member.timeout)
+            if let deadline, deadline < own {
+                due.append(deadline)
+                bounded.append(true)
+            } else {
+                due.append(own)
+                bounded.append(false)
+            }
+        }
+        memberDeadlines = due
+        boundedByCaller = bounded
         state = Mutex(State(results: Array(repeating: nil, count: n), remaining: n))
     }
 
@@ -53,6 +73,15 @@ final class FanOutCall: Sendable {
             }
         }
         if !failures.isEmpty && (config.failure == .requireAll || replies.isEmpty) {
+            let callerTimedOut = results.indices.contains { i in
+                if case .failure(.timedOut) = results[i] { return boundedByCaller[i] }
+                return false
+            }
+            if callerTimedOut || (deadline.map { ContinuousClock.now >= $0 } ?? false) {
+                let detail = failures.map { "\($0.member) (\($0.error))" }.joined(separator: ", ")
+                return .failure(WireError(.deadlineExceeded, "fan-out model '\(model)': the request's deadline "
+                    + "passed before every member answered; failed: \(detail)"))
+            }
             return .failure(failureError(failures, answered: replies.count))
         }
         var outputs: [NamedTensor]
@@ -79,18 +108,14 @@ final class FanOutCall: Sendable {
         return .success(PredictResponse(modelSpec: ModelSpec(name: model), outputs: outputs, tensorEncoding: tensorEncoding))
     }
 
-    /// The error for a call that cannot be answered: DEADLINE_EXCEEDED when
-    /// the caller's own deadline ran out, the members' common client-side
+    /// The error for a call that cannot be answered (the caller's deadline
+    /// having been checked already): the members' common client-side
     /// error (e.g. INVALID_ARGUMENT for a bad input every member rejected)
     /// when nobody answered, else UNAVAILABLE. The message names every
     /// failed member and why.
     private func failureError(_ failures: [(member: String, error: MemberCallError)], answered: Int) -> WireError {
         let detail = failures.map { "\($0.member) (\($0.error))" }.joined(separator: ", ")
         let names = failures.map(\.member).joined(separator: ", ")
-        if let deadline, ContinuousClock.now >= deadline {
-            return WireError(.deadlineExceeded, "fan-out model '\(model)': the request's deadline passed before "
-                + "every member answered; failed: \(detail)")
-        }
         if answered == 0 {
             let codes = failures.map { f -> StatusCode? in
                 if case .status(let s) = f.error { return s.code }

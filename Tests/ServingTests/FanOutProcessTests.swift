@@ -1,0 +1,357 @@
+import Foundation
+import ModelRuntime
+import Transport
+import Wire
+import XCTest
+
+/// The horizontal-microservice topology on loopback: three member `swerve
+/// serve` processes (one binary iris model each) and one aggregator serving
+/// `iris-ovr` (and test variants) with `--member` overrides.
+final class FanOutProcessTests: XCTestCase {
+    private var topology: FanOutTopology!
+
+    override func setUpWithError() throws {
+        topology = try FanOutTopology(testName: name.filter(\.isLetter))
+    }
+
+    override func tearDownWithError() throws {
+        topology?.stop()
+        topology = nil
+    }
+
+    // MARK: Aggregation
+
+    func testBestLabelAgreesWithMulticlassIrisAndWithDirectPerMemberComputation() throws {
+        let dataset = try IrisDataset.load()
+        let client = try topology.aggregatorClient()
+        defer { client.close() }
+
+        let ovr = try predict(client, model: "iris-ovr", rows: dataset.rows)
+        let labels = try FanOutTest.strings(ovr, "label")
+        let probability = try FanOutTest.floats(ovr, "probability")
+        XCTAssertEqual(labels.count, 150)
+        XCTAssertNil(ovr.output(named: "errors"), "a whole answer lists no errors")
+
+        // The multiclass model, served by the same aggregator process.
+        let multiclass = try predict(client, model: "iris", rows: dataset.rows)
+        let classNames = ["setosa", "versicolor", "virginica"]
+        let multiclassLabels = try FanOutTest.int64s(multiclass, "label").map { classNames[Int($0)] }
+        let agreeing = zip(labels, multiclassLabels).filter { $0 == $1 }.count
+        XCTAssertGreaterThanOrEqual(agreeing, 143, "best_label agrees with iris on \(agreeing)/150 rows (need >= 95%)")
+
+        // Each member asked directly: the positive class is label 1 of [0, 1].
+        var scores: [[Float]] = []
+        for (i, species) in FanOutTopology.species.enumerated() {
+            let direct = try topology.memberClient(i)
+            defer { direct.close() }
+            let answer = try predict(direct, model: "iris-\(species)", rows: dataset.rows)
+            let p = try FanOutTest.floats(answer, "probabilities")
+            XCTAssertEqual(try FanOutTest.int64s(answer, "probabilities:labels"), [0, 1])
+            let positive = (0..<150).map { p[$0 * 2 + 1] }
+            scores.append(positive)
+            XCTAssertEqual(try FanOutTest.floats(ovr, "\(species)/probability"), positive, "\(species)'s score passes through unchanged")
+        }
+        for row in 0..<150 {
+            var winner = 0
+            for m in 1..<3 where scores[m][row] > scores[winner][row] { winner = m }
+            XCTAssertEqual(labels[row], FanOutTopology.species[winner], "row \(row)")
+            XCTAssertEqual(probability[row], scores[winner][row], "row \(row)")
+        }
+    }
+
+    func testCollectKeysEveryMembersOutputsByMemberName() throws {
+        let client = try topology.aggregatorClient()
+        defer { client.close() }
+        let answer = try predict(client, model: "iris-collect", rows: [RequestFrames.irisRow])
+        for species in FanOutTopology.species {
+            XCTAssertEqual(try FanOutTest.int64s(answer, "\(species)/label").count, 1)
+            XCTAssertEqual(try FanOutTest.floats(answer, "\(species)/probabilities").count, 2)
+            XCTAssertEqual(try FanOutTest.int64s(answer, "\(species)/probabilities:labels"), [0, 1])
+        }
+        XCTAssertEqual(try FanOutTest.int64s(answer, "setosa/label"), [1], "the first iris row is a setosa")
+    }
+
+    // MARK: Failures
+
+    func testKilledMemberBestEffortAnswersWithTheOthersRequireAllIsUnavailableAndRestartHeals() throws {
+        let client = try topology.aggregatorClient()
+        defer { client.close() }
+        _ = try predict(client, model: "iris-ovr", rows: [RequestFrames.irisRow]) // all connected
+
+        topology.kill(member: 2)
+
+        let started = ContinuousClock.now
+        let partial = try predict(client, model: "iris-ovr-effort", rows: [RequestFrames.irisRow])
+        XCTAssertLessThan(started.duration(to: .now), .milliseconds(FanOutTopology.memberTimeoutMs + 2000),
+                          "best_effort answers within the member timeout")
+        XCTAssertEqual(try FanOutTest.strings(partial, "label"), ["setosa"])
+        XCTAssertNotNil(partial.output(named: "setosa/probability"))
+        XCTAssertNotNil(partial.output(named: "versicolor/probability"))
+        XCTAssertNil(partial.output(named: "virginica/probability"))
+        let errors = try FanOutTest.strings(partial, "errors")
+        XCTAssertEqual(errors.count, 1, "\(errors)")
+        XCTAssertTrue(errors[0].hasPrefix("virginica: "), errors[0])
+
+        let strict = try client.roundTrip(RequestFrames.predictIris(id: 99, model: "iris-ovr"))
+        XCTAssertEqual(strict.status.code, .unavailable, strict.status.message)
+        XCTAssertTrue(strict.status.message.contains("virginica"), strict.status.message)
+        XCTAssertFalse(strict.status.message.contains("setosa ("), strict.status.message)
+
+        try topology.restart(member: 2)
+        // The aggregator reconnects on its own (backoff); no restart of it.
+        let healed = try FanOutTest.waitFor(timeout: .seconds(30)) { () -> PredictResponse? in
+            let r = try client.roundTrip(RequestFrames.predictIris(id: 100, model: "iris-ovr"))
+            guard r.status.isOK, case .predict(let p)? = r.result else { return nil }
+            return p
+        }
+        XCTAssertNotNil(healed.output(named: "virginica/probability"))
+        let effort = try predict(client, model: "iris-ovr-effort", rows: [RequestFrames.irisRow])
+        XCTAssertNil(effort.output(named: "errors"), "whole again")
+    }
+
+    func testHungMemberDoesNotHoldTheCallPastItsTimeoutNorPastTheCallersDeadline() throws {
+        let client = try topology.aggregatorClient()
+        defer { client.close() }
+        _ = try predict(client, model: "iris-ovr", rows: [RequestFrames.irisRow])
+
+        topology.suspend(member: 1)
+        defer { topology.resume(member: 1) }
+
+        var started = ContinuousClock.now
+        let partial = try predict(client, model: "iris-ovr-effort", rows: [RequestFrames.irisRow])
+        let elapsed = started.duration(to: .now)
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(FanOutTopology.memberTimeoutMs - 50), "waited for the member's timeout")
+        XCTAssertLessThan(elapsed, .milliseconds(FanOutTopology.memberTimeoutMs + 2000), "but not much longer")
+        let errors = try FanOutTest.strings(partial, "errors")
+        XCTAssertEqual(errors.count, 1, "\(errors)")
+        XCTAssertTrue(errors[0].hasPrefix("versicolor: no answer within"), errors[0])
+        XCTAssertNil(partial.output(named: "versicolor/probability"))
+
+        let strict = try client.roundTrip(RequestFrames.predictIris(id: 7, model: "iris-ovr"))
+        XCTAssertEqual(strict.status.code, .unavailable, strict.status.message)
+        XCTAssertTrue(strict.status.message.contains("versicolor"), strict.status.message)
+
+        // The caller's deadline (300 ms) is shorter than the member timeout (1 s) and bounds the call.
+        started = .now
+        let bounded = try client.roundTrip(RequestFrames.predictIris(id: 8, model: "iris-ovr", timeoutMs: 300))
+        XCTAssertLessThan(started.duration(to: .now), .milliseconds(FanOutTopology.memberTimeoutMs),
+                          "the caller's deadline, not the member timeout, ended the call")
+        XCTAssertEqual(bounded.status.code, .deadlineExceeded, bounded.status.message)
+        XCTAssertTrue(bounded.status.message.contains("versicolor"), bounded.status.message)
+    }
+
+    func testMemberAnswersErrorsTravelBackNamed() throws {
+        let client = try topology.aggregatorClient()
+        defer { client.close() }
+        // Three features instead of four: every member rejects it.
+        let threeFeatures = PredictRequest(modelSpec: ModelSpec(name: "iris-ovr"),
+                                           inputs: [NamedTensor("input", Tensor(shape: [1, 3], floats: [1, 2, 3]))])
+        let bad = try client.roundTrip(Request(id: 5, call: .predict(threeFeatures)))
+        XCTAssertEqual(bad.status.code, .invalidArgument, bad.status.message)
+        XCTAssertTrue(bad.status.message.contains("setosa") && bad.status.message.contains("virginica"), bad.status.message)
+        let versioned = try client.roundTrip(RequestFrames.predictIris(id: 6, model: "iris-ovr", version: 1))
+        XCTAssertEqual(versioned.status.code, .invalidArgument, versioned.status.message)
+    }
+
+    // MARK: Helpers
+
+    private func predict(_ client: BlockingFrameClient, model: String, rows: [[Float]],
+                         file: StaticString = #filePath, line: UInt = #line) throws -> PredictResponse {
+        let response = try client.roundTrip(RequestFrames.predictIris(id: 1, rows: rows, model: model))
+        guard response.status.isOK, case .predict(let p)? = response.result else {
+            throw ProcessFailure("predict \(model): \(response.status)")
+        }
+        return p
+    }
+}
+
+// MARK: - Shared support for the fan-out process tests
+
+/// Three member processes (iris-setosa, iris-versicolor, iris-virginica, each
+/// alone in its own repository, on ports chosen up front so a restarted
+/// member comes back on the same one) and an aggregator process.
+final class FanOutTopology {
+    static let species = ["setosa", "versicolor", "virginica"]
+    static let memberTimeoutMs = 1000
+    static let poolSize = 4
+
+    private(set) var members: [SwerveProcess?] = []
+    let memberPorts: [Int]
+    private var memberRepositories: [URL] = []
+    private var suspended: Set<Int> = []
+    let aggregatorRepository: URL
+    let aggregator: SwerveProcess
+
+    init(testName: String) throws {
+        var ports: [Int] = []
+        for species in Self.species {
+            let repository = try TestPaths.repository(with: ["iris-\(species)"], testName: "\(testName)-\(species)")
+            memberRepositories.append(repository)
+            let port = try FanOutTest.freeLoopbackPort()
+            ports.append(port)
+            members.append(try SwerveProcess(models: repository, arguments: ["--port", String(port)]))
+        }
+        memberPorts = ports
+
+        aggregatorRepository = try TestPaths.repository(with: ["iris", "iris-ovr"], testName: "\(testName)-aggregator")
+        func fanOut(_ aggregate: String, _ failure: String) -> String {
+            let members = Self.species.map { #"{"name": "\#($0)", "model": "iris-\#($0)"}"# }.joined(separator: ", ")
+            return #"{"fan_out": {"aggregate": "\#(aggregate)", "failure": "\#(failure)", "timeout_ms": \#(Self.memberTimeoutMs), "#
+                + #""pool_size": \#(Self.poolSize), "members": [\#(members)]}}"#
+        }
+        for (name, config) in [("iris-ovr-effort", fanOut("best_label", "best_effort")),
+                               ("iris-collect", fanOut("collect", "require_all"))] {
+            let dir = aggregatorRepository.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(config.utf8).write(to: dir.appendingPathComponent("config.json"))
+        }
+        var arguments: [String] = []
+        for (species, port) in zip(Self.species, ports) {
+            arguments += ["--member", "\(species)=127.0.0.1:\(port)"]
+        }
+        aggregator = try SwerveProcess(models: aggregatorRepository, arguments: arguments)
+    }
+
+    func aggregatorClient() throws -> BlockingFrameClient {
+        try BlockingFrameClient(host: "127.0.0.1", port: aggregator.port, connectTimeout: .seconds(10), ioTimeout: .seconds(60))
+    }
+
+    func memberClient(_ index: Int) throws -> BlockingFrameClient {
+        try BlockingFrameClient(host: "127.0.0.1", port: memberPorts[index], connectTimeout: .seconds(10), ioTimeout: .seconds(60))
+    }
+
+    /// SIGKILLs a member and waits until it is gone.
+    func kill(member index: Int) {
+        guard let process = members[index] else { return }
+        process.send(SIGKILL)
+        _ = process.waitForExit(timeout: 30)
+        members[index] = nil
+    }
+
+    /// Starts a killed member again on its old port.
+    func restart(member index: Int) throws {
+        // The old socket may linger briefly; retry the bind for a while.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        while true {
+            do {
+                members[index] = try SwerveProcess(models: memberRepositories[index],
+                                                   arguments: ["--port", String(memberPorts[index])])
+                return
+            } catch {
+                if ContinuousClock.now >= deadline { throw error }
+                Thread.sleep(forTimeInterval: 0.1) // retry pacing, not synchronisation
+            }
+        }
+    }
+
+    func suspend(member index: Int) {
+        members[index]?.send(SIGSTOP)
+        suspended.insert(index)
+    }
+
+    func resume(member index: Int) {
+        members[index]?.send(SIGCONT)
+        suspended.remove(index)
+    }
+
+    /// Established connections whose server side is `port` (from /proc/net/tcp{,6}).
+    static func establishedConnections(toLocalPort port: Int) -> Int {
+        var count = 0
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            // /proc files report size 0, so read them to the end rather than by their size.
+            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
+            let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            handle.closeFile()
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 3, fields[3] == "01",
+                      let portHex = fields[1].split(separator: ":").last, Int(portHex, radix: 16) == port else { continue }
+                count += 1
+            }
+        }
+        return count
+    }
+
+    func stop() {
+        for index in suspended { members[index]?.send(SIGCONT) }
+        suspended.removeAll()
+        aggregator.send(SIGTERM)
+        _ = aggregator.waitForExit(timeout: 30)
+        for member in members.compactMap({ $0 }) {
+            member.send(SIGTERM)
+            _ = member.waitForExit(timeout: 30)
+        }
+        members.removeAll()
+        for url in memberRepositories + [aggregatorRepository] { try? FileManager.default.removeItem(at: url) }
+    }
+}
+
+/// The 150 rows of the iris data set (models/iris_dataset.json).
+struct IrisDataset {
+    var rows: [[Float]]
+    var target: [Int]
+
+    static func load() throws -> IrisDataset {
+        let url = TestPaths.models.appendingPathComponent("iris_dataset.json")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        guard let data = object?["data"] as? [[Double]], let target = object?["target"] as? [Int] else {
+            throw ProcessFailure("\(url.path) holds no data/target arrays")
+        }
+        return IrisDataset(rows: data.map { $0.map(Float.init) }, target: target)
+    }
+}
+
+/// Helpers of the fan-out process tests.
+enum FanOutTest {
+    /// A port free on 127.0.0.1 right now (bound to port 0, then released).
+    static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ProcessFailure("socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw ProcessFailure("bind: errno \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw ProcessFailure("getsockname: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Calls `attempt` until it returns a value, or fails after `timeout`.
+    static func waitFor<T>(timeout: Duration, every interval: TimeInterval = 0.05, _ attempt: () throws -> T?) throws -> T {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            if let value = try attempt() { return value }
+            if ContinuousClock.now >= deadline { throw ProcessFailure("condition not met within \(timeout)") }
+            Thread.sleep(forTimeInterval: interval) // polling pace; the condition is what we wait on
+        }
+    }
+
+    static func strings(_ response: PredictResponse, _ name: String) throws -> [String] {
+        guard case .string(let v)? = response.output(named: name)?.storage else {
+            throw ProcessFailure("no string output '\(name)' in \(response.outputs.map(\.name))")
+        }
+        return v
+    }
+
+    static func floats(_ response: PredictResponse, _ name: String) throws -> [Float] {
+        guard case .float(let v)? = response.output(named: name)?.storage else {
+            throw ProcessFailure("no float output '\(name)' in \(response.outputs.map(\.name))")
+        }
+        return v
+    }
+
+    static func int64s(_ response: PredictResponse, _ name: String) throws -> [Int64] {
+        guard case .int64(let v)? = response.output(named: name)?.storage else {
+            throw ProcessFailure("no int64 output '\(name)' in \(response.outputs.map(\.name))")
+        }
+        return v
+    }
+}
