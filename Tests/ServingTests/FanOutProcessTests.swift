@@ -71,6 +71,39 @@ final class FanOutProcessTests: XCTestCase {
         XCTAssertEqual(try FanOutTest.int64s(answer, "setosa/label"), [1], "the first iris row is a setosa")
     }
 
+    func testOneProcessServesInProcessMembersAndAFanOutCanBeAMember() throws {
+        // iris-ovr with its config as shipped (no endpoints): members in the same
+        // process. "nested" collects that in-process fan-out and, as a remote
+        // member, the topology's aggregator serving iris-ovr over the network.
+        let repository = try TestPaths.repository(with: ["iris-setosa", "iris-versicolor", "iris-virginica", "iris-ovr"],
+                                                  testName: "single")
+        defer { try? FileManager.default.removeItem(at: repository) }
+        let nested = repository.appendingPathComponent("nested")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try Data(#"""
+        {"fan_out": {"aggregate": "collect", "members": [
+          {"name": "local", "model": "iris-ovr"},
+          {"name": "remote", "model": "iris-ovr", "endpoint": "127.0.0.1:\#(topology.aggregator.port)"}]}}
+        """#.utf8).write(to: nested.appendingPathComponent("config.json"))
+        let single = try SwerveProcess(models: repository)
+        defer {
+            single.send(SIGTERM)
+            _ = single.waitForExit(timeout: 30)
+        }
+        let client = try BlockingFrameClient(host: "127.0.0.1", port: single.port, connectTimeout: .seconds(10), ioTimeout: .seconds(60))
+        defer { client.close() }
+        let virginicaRow: [Float] = [6.7, 3.0, 5.2, 2.3]
+
+        let ovr = try predict(client, model: "iris-ovr", rows: [RequestFrames.irisRow, virginicaRow])
+        XCTAssertEqual(try FanOutTest.strings(ovr, "label"), ["setosa", "virginica"])
+
+        let both = try predict(client, model: "nested", rows: [RequestFrames.irisRow, virginicaRow])
+        XCTAssertEqual(try FanOutTest.strings(both, "local/label"), ["setosa", "virginica"])
+        XCTAssertEqual(try FanOutTest.strings(both, "remote/label"), ["setosa", "virginica"])
+        XCTAssertEqual(try FanOutTest.floats(both, "local/probability"), try FanOutTest.floats(both, "remote/probability"),
+                       "in-process and remote members compute the same scores")
+    }
+
     // MARK: Failures
 
     func testKilledMemberBestEffortAnswersWithTheOthersRequireAllIsUnavailableAndRestartHeals() throws {
