@@ -53,3 +53,32 @@ final class FixtureParityTests: XCTestCase {
         return Array(Set(missing.map(\.opType))).sorted()
     }
 }
+
+/// Odd but valid inputs must give results or a ModelError, never a crash.
+final class FixtureRobustnessTests: XCTestCase {
+    func testEveryModelAcceptsEmptyBatchesAndExtremeValues() throws {
+        var problems: [String] = []
+        for fixture in try Fixture.all() {
+            guard let model = try? Model.load(path: fixture.modelPath) else { continue }
+            let width = fixture.rows.first?.count ?? 0
+            var feeds: [(String, Tensor)] = [("empty batch", try fixture.input(rows: 0..<0))]
+            if fixture.inputType == .float {
+                for (label, value) in [("NaN", Float.nan), ("+inf", .infinity), ("-inf", -.infinity), ("1e30", 1e30), ("0", 0)] {
+                    feeds.append((label, Tensor(shape: [2, width], floats: [Float](repeating: value, count: 2 * width))))
+                }
+            }
+            for (label, input) in feeds {
+                do {
+                    let outputs = try model.run([fixture.inputName: input])
+                    if outputs.count != model.outputs.count { problems.append("\(fixture.name) \(label): \(outputs.count) outputs") }
+                } catch let error as ModelError {
+                    // A clear error is acceptable for inputs the model cannot take.
+                    if ProcessInfo.processInfo.environment["SWERVE_VERBOSE"] != nil { print("\(fixture.name) \(label): \(error)") }
+                } catch {
+                    problems.append("\(fixture.name) \(label): \(error)")
+                }
+            }
+        }
+        XCTAssert(problems.isEmpty, problems.joined(separator: "\n"))
+    }
+}
