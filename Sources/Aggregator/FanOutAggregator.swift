@@ -23,6 +23,9 @@ public final class FanOutAggregator: Sendable {
     /// Must call its completion exactly once, on any thread.
     public typealias LocalPredict = @Sendable (PredictRequest, ContinuousClock.Instant?,
                                                @escaping @Sendable (Result<PredictResponse, WireError>) -> Void) -> Void
+    /// Runs GetModelMetadata on a model of this process (in-process members).
+    public typealias LocalMetadata = @Sendable (GetModelMetadataRequest, ContinuousClock.Instant?,
+                                                @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) -> Void
 
     private struct Entry {
         var raw: JSONValue
@@ -44,6 +47,7 @@ public final class FanOutAggregator: Sendable {
     private let loops: [EventLoop]
     private let overrides: [String: Endpoint]
     private let local: LocalPredict
+    let localMetadata: LocalMetadata
     private let logger: Logger
     private let backoff: ReconnectBackoff
     private let refreshInterval: Duration
@@ -54,14 +58,18 @@ public final class FanOutAggregator: Sendable {
     ///   - loops: the event loops member connections live on (the server's own).
     ///   - endpointOverrides: member name (or `model/member`) → endpoint, e.g. from `--member`.
     ///   - local: runs Predict for members without an endpoint.
+    ///   - localMetadata: describes members without an endpoint; nil answers UNIMPLEMENTED for them.
     public init(repository: ModelRepository, loops: [EventLoop], endpointOverrides: [String: Endpoint] = [:],
                 refreshInterval: Duration = .seconds(2), backoff: ReconnectBackoff = ReconnectBackoff(),
-                logger: Logger, local: @escaping LocalPredict) {
+                logger: Logger, local: @escaping LocalPredict, localMetadata: LocalMetadata? = nil) {
         precondition(!loops.isEmpty, "the aggregator needs at least one event loop")
         self.repository = repository
         self.loops = loops
         self.overrides = endpointOverrides
         self.local = local
+        self.localMetadata = localMetadata ?? { request, _, completion in
+            completion(.failure(WireError(.unimplemented, "no metadata for in-process member model '\(request.modelSpec.name)'")))
+        }
         self.logger = logger
         self.backoff = backoff
         self.refreshInterval = refreshInterval
@@ -83,6 +91,17 @@ public final class FanOutAggregator: Sendable {
     /// The parsed config of a fan-out model (with `--member` overrides applied).
     public func config(model: String) -> Result<FanOutConfig, FanOutConfigError>? {
         state.withLock { $0.models[model]?.config }
+    }
+
+    /// The config of a fan-out model; nil when there is no such model.
+    func lookup(_ model: String) -> Result<FanOutConfig, FanOutConfigError>? {
+        state.withLock { $0.models[model]?.config }
+    }
+
+    /// The pool serving a remote member of `config`.
+    func pool(for member: FanOutConfig.Member, in config: FanOutConfig) -> MemberConnectionPool? {
+        guard let endpoint = member.endpoint else { return nil }
+        return state.withLock { $0.pools[PoolKey(endpoint: endpoint, size: config.poolSize)] }
     }
 
     /// Runs `request` on every member of its fan-out model and answers once

@@ -36,6 +36,18 @@ public final class MemberConnectionPool: Sendable {
     /// member is told the same budget as its `timeout_ms`.
     public func predict(_ request: PredictRequest, timeout: Duration,
                         completion: @escaping @Sendable (Result<PredictResponse, MemberCallError>) -> Void) {
+        call(.predict(request), timeout: timeout) { result in
+            completion(result.flatMap { answer in
+                if case .predict(let p) = answer { return .success(p) }
+                return .failure(.protocolViolation("answered predict with another result"))
+            })
+        }
+    }
+
+    /// Sends one call to the member and reports the result of an OK answer,
+    /// or why there is none, on a loop thread.
+    public func call(_ call: Request.Call, timeout: Duration,
+                     completion: @escaping @Sendable (Result<Response.CallResult, MemberCallError>) -> Void) {
         guard let connection = pick() else {
             let reason = connections.lazy.compactMap { $0.snapshot.lastError }.first ?? "not connected"
             return completion(.failure(.unreachable("not connected (\(reason)); reconnecting")))
@@ -43,7 +55,7 @@ public final class MemberConnectionPool: Sendable {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let ms = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         var payload: [UInt8] = []
-        ProtobufCodec.encode(Request(id: id, call: .predict(request), timeoutMs: UInt32(clamping: ms)), into: &payload)
+        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: UInt32(clamping: ms)), into: &payload)
         connection.call(payload, id: id, timeout: timeout) { result in
             switch result {
             case .success(let bytes):
@@ -51,10 +63,10 @@ public final class MemberConnectionPool: Sendable {
                 case .success(let response):
                     if !response.status.isOK {
                         completion(.failure(.status(response.status)))
-                    } else if case .predict(let p)? = response.result {
-                        completion(.success(p))
+                    } else if let answer = response.result {
+                        completion(.success(answer))
                     } else {
-                        completion(.failure(.protocolViolation("answered predict with another result")))
+                        completion(.failure(.protocolViolation("OK response without a result")))
                     }
                 case .failure(let error):
                     completion(.failure(.protocolViolation("undecodable response: \(error.message)")))

@@ -23,6 +23,11 @@ public final class FanOutAdapter: FanOutService {
                         completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void) {
         aggregator.predict(request, deadline: deadline, completion: completion)
     }
+
+    public func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
+                         completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
+        aggregator.metadata(request, deadline: deadline, completion: completion)
+    }
 }
 
 /// The dispatcher, set once it exists; what in-process fan-out members call.
@@ -44,6 +49,23 @@ final class DispatcherReference: Sendable {
                 completion(.failure(WireError(response.status.code, response.status.message)))
             } else {
                 completion(.failure(WireError(.internal, "predict answered with another result")))
+            }
+        }
+    }
+
+    /// Runs GetModelMetadata on a model of this process, completing exactly once.
+    func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
+                  completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
+        guard let dispatcher = value.withLock({ $0 }) else {
+            return completion(.failure(WireError(.unavailable, "the server is still starting")))
+        }
+        dispatcher.handle(Request(id: 0, call: .getModelMetadata(request)), deadline: deadline) { response in
+            if case .getModelMetadata(let m)? = response.result, response.status.isOK {
+                completion(.success(m))
+            } else if !response.status.isOK {
+                completion(.failure(WireError(response.status.code, response.status.message)))
+            } else {
+                completion(.failure(WireError(.internal, "get_model_metadata answered with another result")))
             }
         }
     }

@@ -17,9 +17,13 @@ extension SwerveServer {
         }
         let reference = DispatcherReference()
         let aggregator = FanOutAggregator(repository: repository, loops: group.loops, endpointOverrides: overrides,
-                                          refreshInterval: pollInterval, logger: logger) { request, deadline, completion in
-            reference.predict(request, deadline: deadline, completion: completion)
-        }
+                                          refreshInterval: pollInterval, logger: logger,
+                                          local: { request, deadline, completion in
+                                              reference.predict(request, deadline: deadline, completion: completion)
+                                          },
+                                          localMetadata: { request, deadline, completion in
+                                              reference.metadata(request, deadline: deadline, completion: completion)
+                                          })
         return (FanOutAdapter(aggregator: aggregator), reference)
     }
 }

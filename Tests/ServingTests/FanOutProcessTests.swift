@@ -104,6 +104,23 @@ final class FanOutProcessTests: XCTestCase {
                        "in-process and remote members compute the same scores")
     }
 
+    func testCLIPredictAndMetadataWorkOnAFanOutModel() throws {
+        let server = "127.0.0.1:\(topology.aggregator.port)"
+        let metadata = try runCommand(TestPaths.swerveBinary, ["metadata", "--server", server, "--model", "iris-ovr"])
+        XCTAssertEqual(metadata.status, 0, metadata.stderr)
+        let described = try JSONSerialization.jsonObject(with: Data(metadata.stdout.utf8)) as? [String: Any]
+        let inputs = described?["inputs"] as? [[String: Any]]
+        XCTAssertEqual(inputs?.first?["name"] as? String, "input", "the members' input")
+        let outputs = (described?["outputs"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        XCTAssertEqual(outputs, ["label", "probability", "setosa/probability", "versicolor/probability", "virginica/probability"])
+
+        let predict = try runCommand(TestPaths.swerveBinary, ["predict", "--server", server, "--model", "iris-ovr",
+                                                              "--data", "[[5.1,3.5,1.4,0.2],[6.7,3.0,5.2,2.3]]"])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        let printed = try JSONSerialization.jsonObject(with: Data(predict.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((printed?["outputs"] as? [String: Any])?["label"] as? [String], ["setosa", "virginica"], predict.stdout)
+    }
+
     // MARK: Failures
 
     func testKilledMemberBestEffortAnswersWithTheOthersRequireAllIsUnavailableAndRestartHeals() throws {
