@@ -225,12 +225,18 @@ final class FanOutTopology {
     static let memberTimeoutMs = 1000
     static let poolSize = 4
 
-    private(set) var members: [SwerveProcess?] = []
+    private(set) var members: [FanOutServerProcess?] = []
     let memberPorts: [Int]
     private var memberRepositories: [URL] = []
     private var suspended: Set<Int> = []
     let aggregatorRepository: URL
-    let aggregator: SwerveProcess
+    let aggregator: FanOutServerProcess
+
+    /// The `swerve` binary: SWERVE_BINARY if set (e.g. a release build for
+    /// measurements), else the one built beside the tests.
+    static let binary: URL = ProcessInfo.processInfo.environment["SWERVE_BINARY"].map { URL(fileURLWithPath: $0) }
+        ?? TestPaths.swerveBinary
+    static var binaryDescription: String { binary.path }
 
     init(testName: String) throws {
         var ports: [Int] = []
@@ -239,7 +245,7 @@ final class FanOutTopology {
             memberRepositories.append(repository)
             let port = try FanOutTest.freeLoopbackPort()
             ports.append(port)
-            members.append(try SwerveProcess(models: repository, arguments: ["--port", String(port)]))
+            members.append(try FanOutServerProcess(models: repository, arguments: ["--port", String(port)]))
         }
         memberPorts = ports
 
@@ -259,7 +265,7 @@ final class FanOutTopology {
         for (species, port) in zip(Self.species, ports) {
             arguments += ["--member", "\(species)=127.0.0.1:\(port)"]
         }
-        aggregator = try SwerveProcess(models: aggregatorRepository, arguments: arguments)
+        aggregator = try FanOutServerProcess(models: aggregatorRepository, arguments: arguments)
     }
 
     func aggregatorClient() throws -> BlockingFrameClient {
@@ -284,7 +290,7 @@ final class FanOutTopology {
         let deadline = ContinuousClock.now.advanced(by: .seconds(20))
         while true {
             do {
-                members[index] = try SwerveProcess(models: memberRepositories[index],
+                members[index] = try FanOutServerProcess(models: memberRepositories[index],
                                                    arguments: ["--port", String(memberPorts[index])])
                 return
             } catch {
@@ -333,6 +339,61 @@ final class FanOutTopology {
         }
         members.removeAll()
         for url in memberRepositories + [aggregatorRepository] { try? FileManager.default.removeItem(at: url) }
+    }
+}
+
+/// A `swerve serve` process of the topology (like `SwerveProcess`, but with
+/// `FanOutTopology.binary`, so measurements can run a release build).
+final class FanOutServerProcess {
+    let process = Process()
+    private(set) var port = 0
+    private let output = LineCollector()
+    private let errors = LineCollector()
+
+    init(models: URL, arguments: [String]) throws {
+        process.executableURL = FanOutTopology.binary
+        process.arguments = ["serve", "--models", models.path, "--host", "127.0.0.1", "--port", "0"] + arguments
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        output.attach(stdout.fileHandleForReading)
+        errors.attach(stderr.fileHandleForReading)
+        try process.run()
+        // Bounded by the process: a server that exits (e.g. its port is taken) ends the wait at once.
+        let deadline = Date().addingTimeInterval(60)
+        var listening: String?
+        while listening == nil && Date() < deadline {
+            listening = output.waitForLine(containing: "listening on", timeout: 0.1)
+            if listening == nil && !process.isRunning { break }
+        }
+        guard let line = listening, let range = line.range(of: "listening on "),
+              let portText = line[range.upperBound...].split(separator: " ").first?.split(separator: ":").last,
+              let port = Int(portText) else {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            throw ProcessFailure("swerve serve \(arguments.joined(separator: " ")) did not start; stderr:\n\(errors.text)")
+        }
+        self.port = port
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    var standardError: String { errors.text }
+
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits (bounded) for the process to exit; nil if it is still running.
+    func waitForExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) } // polling the exit, bounded
+        return process.isRunning ? nil : process.terminationStatus
     }
 }
 
