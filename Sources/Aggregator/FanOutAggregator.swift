@@ -291,3 +291,38 @@ public struct FanOutMemberHealth: Sendable, Equatable {
     /// The latest connection error while not fully connected.
     public var lastError: String?
 }
+
+/// Whether a fan-out model can answer now, from its members' health.
+public struct FanOutModelReadiness: Sendable, Equatable {
+    public var model: String
+    /// `require_all`: every member is reachable; `best_effort`: at least one is.
+    public var ready: Bool
+    /// The unreachable members and why, or the config problem; nil when all is well.
+    public var problem: String?
+}
+
+extension FanOutAggregator {
+    /// Each fan-out model's readiness, sorted by model name (for ListModels
+    /// and health pages).
+    public func readiness() -> [FanOutModelReadiness] {
+        var byModel: [String: [FanOutMemberHealth]] = [:]
+        var order: [String] = []
+        for member in memberHealth() {
+            if byModel[member.model] == nil { order.append(member.model) }
+            byModel[member.model, default: []].append(member)
+        }
+        return order.map { model in
+            let members = byModel[model]!
+            if let broken = members.first(where: { $0.state == .misconfigured }) {
+                return FanOutModelReadiness(model: model, ready: false, problem: broken.lastError)
+            }
+            let down = members.filter { $0.state == .unreachable }
+            let bestEffort = (try? lookup(model)?.get().failure) == .bestEffort
+            let ready = down.isEmpty || (bestEffort && down.count < members.count)
+            let problem = down.isEmpty ? nil : "unreachable member(s): " + down.map { m in
+                "\(m.member) (\(m.endpoint.map { "\($0)" } ?? "in-process")\(m.lastError.map { ": \($0)" } ?? ""))"
+            }.joined(separator: ", ")
+            return FanOutModelReadiness(model: model, ready: ready, problem: problem)
+        }
+    }
+}

@@ -147,6 +147,15 @@ final class FanOutProcessTests: XCTestCase {
         XCTAssertTrue(strict.status.message.contains("virginica"), strict.status.message)
         XCTAssertFalse(strict.status.message.contains("setosa ("), strict.status.message)
 
+        // ListModels (what /health/all reads) reports the require_all model down, naming the member.
+        let down = try FanOutTest.waitFor(timeout: .seconds(10)) { () -> [String: Wire.ModelVersionStatus]? in
+            let states = try self.fanOutStates(client)
+            return states["iris-ovr"]?.state == .failed ? states : nil
+        }
+        XCTAssertEqual(down["iris-ovr"]?.status.code, .unavailable)
+        XCTAssertTrue(down["iris-ovr"]?.status.message.contains("virginica") ?? false, "\(String(describing: down["iris-ovr"]))")
+        XCTAssertEqual(down["iris-ovr-effort"]?.state, .available, "best_effort still answers with two members")
+
         try topology.restart(member: 2)
         // The aggregator reconnects on its own (backoff); no restart of it.
         let healed = try FanOutTest.waitFor(timeout: .seconds(30)) { () -> PredictResponse? in
@@ -157,6 +166,7 @@ final class FanOutProcessTests: XCTestCase {
         XCTAssertNotNil(healed.output(named: "virginica/probability"))
         let effort = try predict(client, model: "iris-ovr-effort", rows: [RequestFrames.irisRow])
         XCTAssertNil(effort.output(named: "errors"), "whole again")
+        XCTAssertEqual(try fanOutStates(client)["iris-ovr"]?.state, .available)
     }
 
     func testHungMemberDoesNotHoldTheCallPastItsTimeoutNorPastTheCallersDeadline() throws {
@@ -204,6 +214,17 @@ final class FanOutProcessTests: XCTestCase {
     }
 
     // MARK: Helpers
+
+    /// The single status ListModels reports for each fan-out model.
+    private func fanOutStates(_ client: BlockingFrameClient) throws -> [String: Wire.ModelVersionStatus] {
+        let response = try client.roundTrip(Request(id: 3, call: .listModels(ListModelsRequest())))
+        guard case .listModels(let list)? = response.result else { throw ProcessFailure("list_models: \(response.status)") }
+        var states: [String: Wire.ModelVersionStatus] = [:]
+        for model in list.models where model.name.hasPrefix("iris-ovr") {
+            states[model.name] = model.versions.first
+        }
+        return states
+    }
 
     private func predict(_ client: BlockingFrameClient, model: String, rows: [[Float]],
                          file: StaticString = #filePath, line: UInt = #line) throws -> PredictResponse {
