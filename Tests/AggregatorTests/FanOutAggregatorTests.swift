@@ -99,7 +99,18 @@ final class FanOutAggregatorTests: XCTestCase {
         XCTAssertEqual(failures.load(ordering: .relaxed), 0)
         XCTAssertLessThanOrEqual(remote.statistics().acceptedConnections, 2, "no connection beyond the pool")
 
-        let health = aggregator.memberHealth()
+        let described = Mutex<Result<GetModelMetadataResponse, WireError>?>(nil)
+        let answered = DispatchSemaphore(value: 0)
+        aggregator.metadata(GetModelMetadataRequest(modelSpec: ModelSpec(name: "ovr")), deadline: nil) { result in
+            described.withLock { $0 = result }
+            answered.signal()
+        }
+        XCTAssertEqual(answered.wait(timeout: .now() + 10), .success)
+        // "near" is in-process without a metadata closure: best-effort description is not allowed for require_all.
+        guard case .failure(let metadataError)? = described.withLock({ $0 }) else { return XCTFail("described without near") }
+        XCTAssertTrue(metadataError.message.contains("near"), metadataError.message)
+
+                let health = aggregator.memberHealth()
         XCTAssertEqual(health.map(\.member), ["near", "far"])
         XCTAssertEqual(health[1].state, .connected)
         XCTAssertEqual(health[1].poolSize, 2)
@@ -137,6 +148,11 @@ final class FanOutAggregatorTests: XCTestCase {
         XCTAssertEqual(error.code, .unavailable)
         XCTAssertTrue(error.message.contains("dead") && error.message.contains("require_all"), error.message)
         XCTAssertTrue(aggregator.memberHealth().contains { $0.member == "dead" && $0.state == .unreachable && $0.lastError != nil })
+        let readiness = Dictionary(uniqueKeysWithValues: aggregator.readiness().map { ($0.model, $0) })
+        XCTAssertEqual(readiness["effort"]?.ready, true, "best_effort answers with one member")
+        XCTAssertEqual(readiness["strict"]?.ready, false)
+        XCTAssertTrue(readiness["strict"]?.problem?.contains("dead (127.0.0.1:\(deadPort)") ?? false,
+                      "\(String(describing: readiness["strict"]))")
 
         // Back on the same port: the pool reconnects by itself.
         let revived = try startMember(Members.Answering(positive: 0.9), port: deadPort)
@@ -179,6 +195,34 @@ final class FanOutAggregatorTests: XCTestCase {
             return XCTFail("best_effort answers with the quick member: \(bounded)")
         }
         XCTAssertTrue(e[0].hasPrefix("silent: no answer within"), e[0])
+    }
+
+    func testMetadataDescribesTheMembersInputsAndTheAggregationsOutputs() throws {
+        let a = try startMember(Members.Answering(positive: 0.2))
+        let b = try startMember(Members.Answering(positive: 0.7))
+        let members = #"[{"name": "a", "endpoint": "127.0.0.1:\#(a.boundPort)"}, {"name": "b", "endpoint": "127.0.0.1:\#(b.boundPort)"}]"#
+        try writeConfig("best", #"{"fan_out": {"aggregate": "best_label", "failure": "best_effort", "members": \#(members)}}"#)
+        try writeConfig("all", #"{"fan_out": {"aggregate": "collect", "members": \#(members)}}"#)
+        try startRepository()
+        let aggregator = FanOutAggregator(repository: repository, loops: group.loops, logger: logger, local: local(0))
+        defer { aggregator.shutdown() }
+        func describe(_ model: String) throws -> GetModelMetadataResponse {
+            let box = Mutex<Result<GetModelMetadataResponse, WireError>?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            aggregator.metadata(GetModelMetadataRequest(modelSpec: ModelSpec(name: model)), deadline: nil) { r in
+                box.withLock { $0 = r }
+                done.signal()
+            }
+            XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+            return try XCTUnwrap(box.withLock { $0 }).get()
+        }
+        let best = try describe("best")
+        XCTAssertEqual(best.inputs, [TensorInfo(name: "input", dtype: .float, shape: [-1, 4])])
+        XCTAssertEqual(best.outputs.map(\.name), ["label", "probability", "a/probability", "b/probability", "errors"])
+        XCTAssertEqual(best.classLabels, ["a", "b"])
+        let all = try describe("all")
+        XCTAssertEqual(all.outputs.map(\.name), ["a/label", "a/probabilities", "b/label", "b/probabilities"])
+        XCTAssertEqual(all.outputs[1].kind, .zipMap)
     }
 
     func testBrokenConfigAnswersFailedPreconditionAndVersionsAreRefused() throws {
@@ -224,6 +268,15 @@ enum Members {
         ])
     }
 
+    /// A binary classifier's signature.
+    static func metadata(_ model: String) -> GetModelMetadataResponse {
+        GetModelMetadataResponse(modelSpec: ModelSpec(name: model, version: 1),
+                                 inputs: [TensorInfo(name: "input", dtype: .float, shape: [-1, 4])],
+                                 outputs: [TensorInfo(name: "label", dtype: .int64, shape: [-1]),
+                                           TensorInfo(name: "probabilities", dtype: .float, shape: [-1, -1],
+                                                      kind: .zipMap, labelDtype: .int64)])
+    }
+
     /// Answers every Predict at once.
     final class Answering: FrameHandler {
         let positive: Float
@@ -234,11 +287,14 @@ enum Members {
             let response: Response
             switch ProtobufCodec.decodeRequest(payload, id: &id) {
             case .success(let request):
-                guard case .predict(let p) = request.call else {
-                    response = .failure(id: id, WireError(.unimplemented, "test member serves predict only"))
-                    break
+                switch request.call {
+                case .predict(let p):
+                    response = .success(id: id, .predict(Members.binary(positive, model: p.modelSpec.name)))
+                case .getModelMetadata(let g):
+                    response = .success(id: id, .getModelMetadata(Members.metadata(g.modelSpec.name)))
+                default:
+                    response = .failure(id: id, WireError(.unimplemented, "test member serves predict and metadata only"))
                 }
-                response = .success(id: id, .predict(Members.binary(positive, model: p.modelSpec.name)))
             case .failure(let error):
                 response = .failure(id: id, error)
             }
