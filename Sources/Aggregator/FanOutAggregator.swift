@@ -52,6 +52,9 @@ public final class FanOutAggregator: Sendable {
     private let backoff: ReconnectBackoff
     private let refreshInterval: Duration
     private let state = Mutex(State())
+    // Lets `serves` (asked for every Predict the server gets) skip the lock
+    // while the repository has no fan-out model at all.
+    private let hasModels = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - repository: a started repository; fan-out models are its models with a `fan_out` section.
@@ -80,7 +83,8 @@ public final class FanOutAggregator: Sendable {
     /// True for a fan-out model of the repository (even one whose config is
     /// broken: Predict then answers FAILED_PRECONDITION saying why).
     public func serves(model: String) -> Bool {
-        state.withLock { $0.models[model] != nil }
+        guard hasModels.load(ordering: .acquiring) else { return false }
+        return state.withLock { $0.models[model] != nil }
     }
 
     /// The fan-out models, sorted.
@@ -132,7 +136,12 @@ public final class FanOutAggregator: Sendable {
         let now = ContinuousClock.now
         let call = FanOutCall(model: name, config: config, request: request, deadline: deadline, start: now,
                               completion: completion)
-        for (i, member) in config.members.enumerated() {
+        // Remote members first: their calls are in flight while in-process
+        // members run inline on this thread.
+        let remoteFirst = config.members.indices.filter { config.members[$0].endpoint != nil }
+            + config.members.indices.filter { config.members[$0].endpoint == nil }
+        for i in remoteFirst {
+            let member = config.members[i]
             let memberDeadline = call.memberDeadlines[i]
             let budget = now.duration(to: memberDeadline)
             guard budget > .zero else {
@@ -238,6 +247,7 @@ public final class FanOutAggregator: Sendable {
                 models[name] = Entry(raw: raw, config: parsed)
             }
             s.models = models
+            hasModels.store(!models.isEmpty, ordering: .releasing)
             var wanted = Set<PoolKey>()
             for entry in models.values {
                 guard case .success(let c) = entry.config else { continue }

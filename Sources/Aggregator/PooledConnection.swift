@@ -26,6 +26,7 @@ final class PooledConnection: @unchecked Sendable {
     let endpoint: Endpoint
     private let backoff: ReconnectBackoff
     private let logger: Logger
+    // Set once in init (its close callback needs `self`), read-only after.
     private var client: FrameClient!
     private let phaseValue = Atomic<UInt8>(Phase.connecting.rawValue)
     private let info = Mutex(Info())
