@@ -246,6 +246,7 @@ public final class FanOutAggregator: Sendable {
                 }
                 models[name] = Entry(raw: raw, config: parsed)
             }
+            Self.rejectInProcessCycles(&models)
             s.models = models
             hasModels.store(!models.isEmpty, ordering: .releasing)
             var wanted = Set<PoolKey>()
@@ -262,6 +263,36 @@ public final class FanOutAggregator: Sendable {
             }
         }
         for pool in closing { pool.close() }
+    }
+
+    /// A fan-out model that reaches itself through in-process members would
+    /// recurse without end; such models answer FAILED_PRECONDITION instead.
+    /// (Through remote members a cycle is bounded: each hop passes on a
+    /// shrinking deadline.)
+    private static func rejectInProcessCycles(_ models: inout [String: Entry]) {
+        let original = models // judge every model against the same graph
+        func next(_ model: String) -> [(member: String, model: String)] {
+            guard case .success(let c)? = original[model]?.config else { return [] }
+            return c.members.filter { $0.endpoint == nil && original[$0.model] != nil }.map { ($0.name, $0.model) }
+        }
+        for name in models.keys.sorted() {
+            guard case .success = models[name]!.config else { continue }
+            // Depth-first from `name`, looking for a path back to it.
+            var stack: [(model: String, path: [String])] = [(name, [name])]
+            var seen: Set<String> = []
+            var cycle: [String]?
+            while let (model, path) = stack.popLast(), cycle == nil {
+                for edge in next(model) {
+                    if edge.model == name { cycle = path + [name]; break }
+                    if seen.insert(edge.model).inserted { stack.append((edge.model, path + [edge.model])) }
+                }
+            }
+            if let cycle {
+                models[name]!.config = .failure(FanOutConfigError(model: name, problem:
+                    "in-process members lead back to the model itself (\(cycle.joined(separator: " -> "))); "
+                    + "give one of them an endpoint or remove the cycle"))
+            }
+        }
     }
 
     private func scheduleRefresh() {

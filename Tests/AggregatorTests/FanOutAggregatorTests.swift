@@ -244,6 +244,29 @@ final class FanOutAggregatorTests: XCTestCase {
         XCTAssertEqual(box.withLock { $0 }?.code, .invalidArgument)
     }
 
+    func testInProcessCyclesAreRejectedAndConfigChangesApplyOnRefresh() throws {
+        try writeConfig("self", #"{"fan_out": {"members": [{"name": "me", "model": "self"}]}}"#)
+        try writeConfig("ping", #"{"fan_out": {"members": [{"name": "p", "model": "pong"}]}}"#)
+        try writeConfig("pong", #"{"fan_out": {"members": [{"name": "q", "model": "ping"}]}}"#)
+        try writeConfig("ok", #"{"fan_out": {"members": [{"name": "p", "model": "leaf"}]}}"#)
+        try startRepository()
+        let aggregator = FanOutAggregator(repository: repository, loops: group.loops, logger: logger, local: local(0.4))
+        defer { aggregator.shutdown() }
+        for model in ["self", "ping", "pong"] {
+            guard case .failure(let error) = try call(aggregator, model) else { return XCTFail("\(model) answered") }
+            XCTAssertEqual(error.code, .failedPrecondition)
+            XCTAssertTrue(error.message.contains("lead back"), error.message)
+        }
+        guard case .success(let ok) = try call(aggregator, "ok") else { return XCTFail("ok failed") }
+        XCTAssertNotNil(ok.output(named: "p/probabilities"), "collect")
+
+        try writeConfig("ok", #"{"fan_out": {"aggregate": "best_label", "members": [{"name": "p", "model": "leaf"}]}}"#)
+        repository.reload()
+        aggregator.refresh()
+        guard case .success(let changed) = try call(aggregator, "ok") else { return XCTFail("ok failed") }
+        XCTAssertNotNil(changed.output(named: "p/probability"), "best_label after the change")
+    }
+
     func testMembersRejectingTheRequestPassTheirCodeThrough() throws {
         try writeConfig("pair", #"{"fan_out": {"members": [{"name": "a"}, {"name": "b"}]}}"#)
         try startRepository()
