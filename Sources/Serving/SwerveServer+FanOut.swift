@@ -11,7 +11,8 @@ extension SwerveServer {
         var overrides: [String: Endpoint] = [:]
         for (name, text) in members {
             guard let endpoint = Endpoint(text) else {
-                throw FanOutConfigError(model: name, problem: "--member \(name)=\(text): not HOST:PORT (IPv6 in brackets)")
+                throw MemberOverrideError(description: "--member \(name)=\(text): '\(text)' is not HOST:PORT "
+                    + "(IPv6 in brackets, port 1...65535)")
             }
             overrides[name] = endpoint
         }
@@ -26,4 +27,29 @@ extension SwerveServer {
                                           })
         return (FanOutAdapter(aggregator: aggregator), reference)
     }
+}
+
+extension Dispatcher {
+    /// A dispatcher that also runs fan-out models, for processes other than
+    /// `SwerveServer` that run Predict (e.g. `swerve worker` running jobs on
+    /// a fan-out model). Member connections live on `group`'s loops; call
+    /// `(dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown()` before
+    /// shutting the group down.
+    /// - Parameter members: member name (or `model/member`) → `HOST:PORT`
+    ///   overrides, as `swerve serve --member` takes them.
+    public static func withFanOut(repository: ModelRepository, serverVersion: String, logger: Logger,
+                                  jobService: (any JobService)? = nil, group: EventLoopGroup,
+                                  members: [String: String] = [:], pollInterval: Duration = .seconds(2)) throws -> Dispatcher {
+        let (adapter, reference) = try SwerveServer.makeFanOut(repository: repository, group: group, members: members,
+                                                               pollInterval: pollInterval, logger: logger)
+        let dispatcher = Dispatcher(repository: repository, serverVersion: serverVersion, logger: logger,
+                                    jobService: jobService, fanOut: adapter)
+        reference.attach(dispatcher)
+        return dispatcher
+    }
+}
+
+/// A `--member NAME=HOST:PORT` override that cannot be used.
+public struct MemberOverrideError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }

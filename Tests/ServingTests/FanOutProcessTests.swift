@@ -104,6 +104,21 @@ final class FanOutProcessTests: XCTestCase {
                        "in-process and remote members compute the same scores")
     }
 
+    func testMembersCanComeFromTheSwerveMembersEnvironmentVariable() throws {
+        // The aggregator repository holds no member models: only remote members can answer.
+        let members = zip(FanOutTopology.species, topology.memberPorts).map { "\($0)=127.0.0.1:\($1)" }.joined(separator: ", ")
+        let second = try FanOutServerProcess(models: topology.aggregatorRepository, arguments: [],
+                                             environment: ["SWERVE_MEMBERS": members])
+        defer {
+            second.send(SIGTERM)
+            _ = second.waitForExit(timeout: 30)
+        }
+        let client = try BlockingFrameClient(host: "127.0.0.1", port: second.port, connectTimeout: .seconds(10), ioTimeout: .seconds(60))
+        defer { client.close() }
+        XCTAssertEqual(try FanOutTest.strings(try predict(client, model: "iris-ovr", rows: [RequestFrames.irisRow]), "label"),
+                       ["setosa"])
+    }
+
     func testCLIPredictAndMetadataWorkOnAFanOutModel() throws {
         let server = "127.0.0.1:\(topology.aggregator.port)"
         let metadata = try runCommand(TestPaths.swerveBinary, ["metadata", "--server", server, "--model", "iris-ovr"])
@@ -371,9 +386,12 @@ final class FanOutServerProcess {
     private let output = LineCollector()
     private let errors = LineCollector()
 
-    init(models: URL, arguments: [String]) throws {
+    init(models: URL, arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = FanOutTopology.binary
         process.arguments = ["serve", "--models", models.path, "--host", "127.0.0.1", "--port", "0"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
