@@ -77,7 +77,21 @@ public final class FanOutAggregator: Sendable {
         self.backoff = backoff
         self.refreshInterval = refreshInterval
         refresh()
+        warnAboutUnusedOverrides()
         scheduleRefresh()
+    }
+
+    /// A `--member` naming no member of any fan-out model is most likely a typo.
+    private func warnAboutUnusedOverrides() {
+        let configs = state.withLock { s in s.models.compactMap { name, entry in (try? entry.config.get()).map { (name, $0) } } }
+        for key in overrides.keys.sorted() {
+            let used = configs.contains { model, config in
+                config.members.contains { key == $0.name || key == "\(model)/\($0.name)" }
+            }
+            if !used {
+                logger.warning("--member \(key)=\(overrides[key]!): no fan-out model has a member '\(key)'")
+            }
+        }
     }
 
     /// True for a fan-out model of the repository (even one whose config is
@@ -94,7 +108,7 @@ public final class FanOutAggregator: Sendable {
 
     /// The parsed config of a fan-out model (with `--member` overrides applied).
     public func config(model: String) -> Result<FanOutConfig, FanOutConfigError>? {
-        state.withLock { $0.models[model]?.config }
+        lookup(model)
     }
 
     /// The config of a fan-out model; nil when there is no such model.
