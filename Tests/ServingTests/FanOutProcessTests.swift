@@ -359,7 +359,9 @@ final class FanOutTopology {
                   target.hasPrefix("socket:[") else { continue }
             inodes.insert(Substring(target.dropFirst(8).dropLast()))
         }
-        var count = 0
+        // A set: /proc/net/tcp is read in pages while sockets come and go, and
+        // can then show an entry twice.
+        var counted: Set<Substring> = []
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
             // /proc files report size 0, so read them to the end rather than by their size.
             guard let handle = FileHandle(forReadingAtPath: file) else { continue }
@@ -370,10 +372,10 @@ final class FanOutTopology {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 9, fields[3] == "01", inodes.contains(fields[9]),
                       let portHex = fields[2].split(separator: ":").last, Int(portHex, radix: 16) == port else { continue }
-                count += 1
+                counted.insert(fields[9])
             }
         }
-        return count
+        return counted.count
     }
 
     func stop() {
