@@ -25,6 +25,8 @@ public final class SwerveServer: Sendable {
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
         public var limits = ServerLimits()
+        /// Fan-out member endpoint overrides: member name (or `model/member`) → `HOST:PORT`.
+        public var fanOutMembers: [String: String] = [:]
         /// The REST adapter on the same loops; nil turns it off.
         public var rest: RESTServer.Options? = RESTServer.Options()
 
@@ -39,6 +41,8 @@ public final class SwerveServer: Sendable {
     public let options: Options
     public let repository: ModelRepository
     public let dispatcher: Dispatcher
+    /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
+    public let fanOut: FanOutAdapter
     private let frameServer: FrameServer
     /// The in-process REST adapter, when `options.rest` is set.
     public let restServer: RESTServer?
@@ -52,15 +56,31 @@ public final class SwerveServer: Sendable {
         self.logger = logger
         repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger)
         try repository.start()
-        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger)
         do {
             group = try EventLoopGroup(loopCount: max(1, options.loops), name: "swerve-loop")
+        } catch {
+            repository.stop()
+            throw error
+        }
+        let reference: DispatcherReference
+        do {
+            (fanOut, reference) = try Self.makeFanOut(repository: repository, group: group, members: options.fanOutMembers,
+                                                      pollInterval: options.pollInterval, logger: logger)
+        } catch {
+            group.shutdown()
+            repository.stop()
+            throw error
+        }
+        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger, fanOut: fanOut)
+        reference.attach(dispatcher)
+        do {
             frameServer = try FrameServer(host: options.host, port: options.port,
                                           handler: DispatchFrameHandler(dispatcher: dispatcher),
                                           limits: options.limits, group: group)
             do {
                 if let restOptions = options.rest {
-                    restServer = try RESTServer(options: restOptions, handler: dispatcher, group: group, logger: logger)
+                    restServer = try RESTServer(options: restOptions, handler: dispatcher, group: group,
+                                                members: fanOut, logger: logger)
                 } else {
                     restServer = nil
                 }
@@ -69,6 +89,8 @@ public final class SwerveServer: Sendable {
                 throw error
             }
         } catch {
+            fanOut.aggregator.shutdown()
+            group.shutdown()
             repository.stop()
             throw error
         }
@@ -86,6 +108,7 @@ public final class SwerveServer: Sendable {
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
         restServer?.shutdown(grace: .seconds(1))
+        fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
     }
@@ -95,6 +118,7 @@ public final class SwerveServer: Sendable {
     public func shutdown(grace: Duration = .seconds(5)) {
         restServer?.shutdown(grace: grace)
         frameServer.shutdown(grace: grace)
+        fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
     }

@@ -43,6 +43,8 @@ struct Serve: ParsableCommand {
     @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
+    @OptionGroup(title: "Fan-out models") var fanOut: FanOutOptions
+
     @OptionGroup(title: "REST adapter") var restOptions: ServeRESTOptions
 
     func validate() throws {
@@ -70,6 +72,7 @@ struct Serve: ParsableCommand {
         options.port = port
         options.loops = loops
         options.pollInterval = seconds(pollSeconds)
+        options.fanOutMembers = fanOut.endpointOverrides
         options.limits = ServerLimits(
             maxFrameLength: maxFrameBytes,
             maxInFlightPerConnection: maxInFlight,
