@@ -69,6 +69,13 @@ extension Router {
         guard let zip = outputs.first(where: { $0.labels != nil }), let labels = zip.labels, zip.tensor.rank == 2,
               zip.tensor.shape[1] > 0, labels.count == zip.tensor.shape[1],
               case .float(let p) = zip.tensor.storage else {
+            // A fan-out model aggregated with best_label already answers
+            // `label` and its `probability`, one per row.
+            if let label = outputs.first(where: { $0.name == "label" })?.tensor,
+               let probability = outputs.first(where: { $0.name == "probability" })?.tensor,
+               label.rank == 1, probability.rank == 1, label.count == probability.count {
+                return writeLabelRows(label, probability, to: &w)
+            }
             return writeClassic(outputs, to: &w)
         }
         let rows = zip.tensor.shape[0]
@@ -86,6 +93,20 @@ extension Router {
             w.string(name)
             w.raw(",\"proba\":")
             w.float(p[r * classes + best])
+            w.byte(UInt8(ascii: "}"))
+        }
+        if rows != 1 { w.byte(UInt8(ascii: "]")) }
+    }
+
+    private static func writeLabelRows(_ label: Tensor, _ probability: Tensor, to w: inout JSONWriter) {
+        let rows = label.count
+        if rows != 1 { w.byte(UInt8(ascii: "[")) }
+        for r in 0..<rows {
+            if r > 0 { w.byte(UInt8(ascii: ",")) }
+            w.raw("{\"label\":")
+            TensorJSON.writeElement(label.storage, r, to: &w)
+            w.raw(",\"proba\":")
+            TensorJSON.writeElement(probability.storage, r, to: &w)
             w.byte(UInt8(ascii: "}"))
         }
         if rows != 1 { w.byte(UInt8(ascii: "]")) }
