@@ -64,8 +64,8 @@ proto-check: deps
 
 test: test-deps rest-test-deps proto-check
 	swift build --build-tests
-	swift test --skip-build --disable-swift-testing
 	$(MAKE) rest-schemathesis
+	swift test --skip-build --disable-swift-testing
 
 models:
 	pip install -q -r models/requirements.txt

@@ -54,11 +54,6 @@ public final class StreamServer: @unchecked Sendable {
         guard let address = try SocketAddress.resolveBlocking(host: host, port: port).first else {
             throw TransportError.invalidAddress(host, reason: "no address to listen on")
         }
-        // libuv writes with plain write(2): a peer that resets its
-        // connection while a response is being written would raise SIGPIPE,
-        // whose default action kills the process. The error (EPIPE) is
-        // handled where the write fails; the signal must not be.
-        signal(SIGPIPE, SIG_IGN)
         self.group = group
         self.options = options
         let bound = try ListeningSocket.bindAll(address, count: group.loops.count)

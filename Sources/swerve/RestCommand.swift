@@ -67,7 +67,6 @@ struct Rest: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-        signal(SIGPIPE, SIG_IGN)
         let group = try EventLoopGroup(loopCount: loops, name: "swerve-rest")
         let handler = UpstreamCallHandler(host: address.host, port: address.port, group: group,
                                           connectionsPerLoop: upstreamConnections,
