@@ -9,7 +9,6 @@ final class FixtureParityTests: XCTestCase {
         let fixtures = try Fixture.all()
         XCTAssertGreaterThan(fixtures.count, 0, "no fixtures found under \(fixturesDirectory.path)")
         var failures: [String] = []
-        var waitingForMLKernels: [String] = []
         var passed = 0
         for fixture in fixtures {
             do {
@@ -23,34 +22,12 @@ final class FixtureParityTests: XCTestCase {
                     problems += mismatches(fixture, single, rows: row..<(row + 1), run: "row \(row) alone")
                 }
                 if problems.isEmpty { passed += 1 } else { failures += problems }
-            } catch let error as ModelError where error.kind == .unsupported {
-                if let missing = try missingMLOperators(fixture) {
-                    waitingForMLKernels.append("\(fixture.name) (\(missing.joined(separator: ", ")))")
-                } else {
-                    failures.append("\(fixture.name): \(error)")
-                }
             } catch {
                 failures.append("\(fixture.name): \(error)")
             }
         }
-        print("fixture parity: \(passed) passed, \(failures.count) mismatches, \(waitingForMLKernels.count) waiting for ai.onnx.ml kernels")
-        if !waitingForMLKernels.isEmpty {
-            print("waiting for ai.onnx.ml kernels (none registered yet): " + waitingForMLKernels.joined(separator: "; "))
-        }
+        print("fixture parity: \(passed) of \(fixtures.count) fixtures match onnxruntime")
         XCTAssert(failures.isEmpty, "\n" + failures.joined(separator: "\n"))
-    }
-
-    /// When every operator the model lacks is an ai.onnx.ml one that has no
-    /// registration at all yet (written in parallel on another branch), their
-    /// names; nil when something else is missing (a real failure).
-    private func missingMLOperators(_ fixture: Fixture) throws -> [String]? {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture.modelPath)))
-        let definition = try ModelDefinition.decode(bytes: bytes, source: fixture.name)
-        let missing = definition.graph.nodes.filter {
-            KernelRegistry.standard.versions(domain: $0.domain, opType: $0.opType).isEmpty
-        }
-        guard !missing.isEmpty, missing.allSatisfy({ $0.domain == "ai.onnx.ml" }) else { return nil }
-        return Array(Set(missing.map(\.opType))).sorted()
     }
 }
 
