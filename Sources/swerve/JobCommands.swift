@@ -8,6 +8,7 @@ import ModelRuntime
 import ModelServer
 import Serving
 import SwerveClient
+import Transport
 import Wire
 
 struct Submit: ParsableCommand {
@@ -169,6 +170,8 @@ struct Worker: ParsableCommand {
 
     @OptionGroup(title: "Job queue") var jobOptions: JobOptions
 
+    @OptionGroup(title: "Fan-out models") var fanOut: FanOutOptions
+
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus text on GET /metrics at this port (0 picks one; default: off).")
     var metricsPortFlag: Int?
 
@@ -228,7 +231,20 @@ struct Worker: ParsableCommand {
             printError("swerve worker: cannot load models: \(error)")
             throw ExitCode(1)
         }
-        let dispatcher = Dispatcher(repository: repository, serverVersion: SwerveServer.version, logger: logger)
+        // Jobs on fan-out models call their members like `serve` does; the
+        // member connections need a loop.
+        let dispatcher: Dispatcher
+        let group: EventLoopGroup
+        do {
+            group = try EventLoopGroup(loopCount: 1, name: "swerve-worker")
+            dispatcher = try Dispatcher.withFanOut(repository: repository, serverVersion: SwerveServer.version,
+                                                   logger: logger, group: group, members: fanOut.endpointOverrides,
+                                                   pollInterval: .milliseconds(Int64(pollSeconds * 1000)))
+        } catch {
+            printError("swerve worker: cannot start: \(error)")
+            repository.stop()
+            throw ExitCode(1)
+        }
         let queue = RedisJobQueue(address: address, options: options, logger: logger)
         queue.startWorkers(count: options.workerCount, runner: JobQueueService.runner(dispatcher: dispatcher))
 
@@ -254,14 +270,16 @@ struct Worker: ParsableCommand {
         logger.info("signal \(received): finishing the jobs in hand (at most \(jobOptions.drainSeconds) s)")
         let report = queue.shutdown(drain: options.drain)
         if report.leftRunning > 0 {
+            // Threads still inside a model run cannot be stopped or joined;
+            // exit without tearing down what they use.
             logger.warning("stopped with \(report.leftRunning) jobs unfinished; Redis gives them to another worker after the visibility timeout")
-        } else {
-            logger.info("stopped: \(report)")
+            Glibc.exit(0)
         }
+        logger.info("stopped: \(report)")
+        (dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown()
+        group.shutdown()
         repository.stop()
         _ = metrics
-        // Worker threads still inside a model run are not joined (see above).
-        if report.leftRunning > 0 { Glibc.exit(0) }
     }
 }
 

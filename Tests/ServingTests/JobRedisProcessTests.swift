@@ -227,6 +227,22 @@ final class JobRedisProcessTests: XCTestCase {
         }
     }
 
+    func testAWorkerRunsJobsOnAFanOutModel() throws {
+        let redis = try RedisServerProcess()
+        let front = try SwerveProcess(models: TestPaths.models, arguments: ["--queue", redis.url])
+        let worker = try SwerveWorkerProcess(models: TestPaths.models, queue: redis.url, arguments: ["--workers", "1"])
+        let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: front.port))
+        defer { client.close() }
+        var request = Self.request(1)
+        request.modelSpec = ModelSpec(name: "iris-ovr")
+        let expected = try client.predict(request)
+        let id = try client.submit(request)
+        let job = try client.waitForJob(id, timeout: .seconds(30))
+        XCTAssertEqual(job.state, .completed, "\(String(describing: job.error))")
+        XCTAssertTrue(same(job.result, expected), "\(String(describing: job.result)) vs \(expected)")
+        XCTAssertTrue(worker.process.isRunning)
+    }
+
     func testSIGTERMOnAWorkerFinishesTheJobInHand() throws {
         let redis = try RedisServerProcess()
         let front = try SwerveProcess(models: TestPaths.models, arguments: ["--queue", redis.url])
