@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Wire
 
 extension SwerveClient {
@@ -35,5 +38,15 @@ extension SwerveClient {
             SwerveClient.sleep(interval)
             interval = min(interval * 2, maxInterval)
         }
+    }
+}
+
+extension SwerveClient {
+    /// Sleeps the calling thread (for polling loops in clients, never on a loop).
+    static func sleep(_ duration: Duration) {
+        let (s, atto) = duration.components
+        var request = timespec(tv_sec: Int(s), tv_nsec: Int(atto / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }

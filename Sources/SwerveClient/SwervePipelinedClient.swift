@@ -1,8 +1,5 @@
 import Transport
 import Wire
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A client that keeps up to `window` calls in flight on one connection:
 /// for bulk Submit/GetJob (tests, benchmarks, loaders). Answers may come
@@ -80,15 +77,5 @@ public final class SwervePipelinedClient {
             answered += 1
         }
         return results.map { $0! }
-    }
-}
-
-extension SwerveClient {
-    /// Sleeps the calling thread (for polling loops in clients, never on a loop).
-    static func sleep(_ duration: Duration) {
-        let (s, atto) = duration.components
-        var request = timespec(tv_sec: Int(s), tv_nsec: Int(atto / 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }
