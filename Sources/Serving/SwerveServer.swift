@@ -119,9 +119,9 @@ public final class SwerveServer: Sendable {
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
         restServer?.shutdown(grace: .seconds(1))
+        stopJobs()  // before the aggregator and loops: jobs on fan-out models need them
         fanOut.aggregator.shutdown()
         group.shutdown()
-        stopJobs()
         repository.stop()
     }
 
@@ -130,9 +130,9 @@ public final class SwerveServer: Sendable {
     public func shutdown(grace: Duration = .seconds(5)) {
         restServer?.shutdown(grace: grace)
         frameServer.shutdown(grace: grace)
+        stopJobs()  // before the aggregator and loops: jobs on fan-out models need them
         fanOut.aggregator.shutdown()
         group.shutdown()
-        stopJobs()
         repository.stop()
     }
 
