@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config
-TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl
+TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl docker-compose
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -62,10 +62,16 @@ proto:
 proto-check: deps
 	scripts/gen-proto.sh --check
 
-test: test-deps rest-test-deps proto-check
+test: test-deps rest-test-deps proto-check compose-check
 	swift build --build-tests
 	$(MAKE) rest-schemathesis
 	swift test --skip-build --disable-swift-testing
+
+# No Docker engine runs here: the compose file is checked, and the same
+# topology runs as local processes (scripts/topology.sh, tested end to end).
+compose-check: test-deps
+	docker-compose -f docker-compose.yml config -q
+	@echo "docker-compose.yml: valid"
 
 models:
 	pip install -q -r models/requirements.txt
