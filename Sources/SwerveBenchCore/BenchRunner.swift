@@ -203,8 +203,9 @@ public final class BenchRunner {
 
         func sum(_ counter: (LiveCounters) -> Int) -> Int { workers.reduce(0) { $0 + counter($1.counters) } }
         func all(_ flag: (LiveCounters) -> Bool) -> Bool { workers.allSatisfy { flag($0.counters) } }
-        func sampleTimeline(at now: UInt64) {
-            guard now > lastSampleTime else { return }
+        func sampleTimeline(at now: UInt64, minimumNanoseconds: UInt64 = 100_000_000) {
+            // Skips slivers (a tick right at the end of the warm-up).
+            guard now >= lastSampleTime + minimumNanoseconds else { return }
             let ok = sum { $0.measuredOK.load(ordering: .relaxed) }
             let errors = sum { $0.measuredErrors.load(ordering: .relaxed) }
             let dt = Double(now - lastSampleTime) / 1e9
@@ -252,7 +253,7 @@ public final class BenchRunner {
             }
         }
         let end = max(finishedAt ?? PreciseLoopTimer.now(), measureStart)
-        sampleTimeline(at: end)
+        sampleTimeline(at: end, minimumNanoseconds: 1_000_000)
         let cpuEnd = sampler.sample(at: PreciseLoopTimer.now())
 
         // Stop issuing; give requests in flight up to the request timeout.

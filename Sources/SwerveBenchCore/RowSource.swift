@@ -10,6 +10,11 @@ public struct RowSource: Sendable {
 
     public var features: Int { rows.first?.count ?? 0 }
 
+    /// Rows given directly (all of the same width).
+    public init(rows: [[Float]]) {
+        self.rows = rows
+    }
+
     /// `count` random rows of `features` values in [0, 8), from `seed`.
     public static func random(features: Int, count: Int, seed: UInt64) -> RowSource {
         var state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
@@ -38,9 +43,10 @@ public struct RowSource: Sendable {
     public static func parse(_ text: String, name: String = "rows") throws -> RowSource {
         var rows: [[Float]] = []
         var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // `isNewline` also splits "\r\n", which Swift treats as one Character.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            let trimmed = line.trimmingSpaces.replacingCarriageReturn
+            let trimmed = line.trimmingSpaces
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             var row: [Float] = []
             for token in trimmed.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "[" || $0 == "]" }) {
@@ -92,8 +98,4 @@ public struct RowSource: Sendable {
         }
         return out
     }
-}
-
-extension String {
-    var replacingCarriageReturn: String { hasSuffix("\r") ? String(dropLast()) : self }
 }
