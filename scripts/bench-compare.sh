@@ -92,6 +92,10 @@ cpu_seconds() {
     echo "$total"
 }
 
+# bash `time` output (TIMEFORMAT below) -> cores the timed command used.
+TIMEFORMAT='%3U %3S %3R'
+client_cores() { awk '{ if ($3 > 0) printf "%.2f", ($1 + $2) / $3 }' "$1"; }
+
 json_number() { # FILE KEY -> the first "KEY": NUMBER in FILE
     sed -n "s/.*\"$2\": \([0-9.eE+-]*\).*/\1/p" "$1" | head -1
 }
@@ -158,8 +162,10 @@ wait_for_port "$REDIS_PORT" redis-server
 REDIS_REQUESTS=${REDIS_REQUESTS:-$((DURATION * 100000))}
 redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n 20000 -t ping -q >/dev/null # warm-up
 redis_cpu0=$(cpu_seconds "$REDIS_PID"); t0=$(date +%s.%N)
-redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n "$REDIS_REQUESTS" -t ping --csv | tee "$OUT/redis.csv"
+{ time redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n "$REDIS_REQUESTS" -t ping --csv >"$OUT/redis.csv"; } 2>"$TMP/redis.time"
 redis_cpu1=$(cpu_seconds "$REDIS_PID"); t1=$(date +%s.%N)
+cat "$OUT/redis.csv"
+REDIS_CLIENT_CPU=$(client_cores "$TMP/redis.time")
 REDIS_RPS=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f2 | tr -d '"')
 REDIS_P50=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f5 | tr -d '"')
 REDIS_P99=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f7 | tr -d '"')
@@ -199,8 +205,10 @@ wait_for_port "$NGINX_PORT" nginx
 NGINX_WORKERS=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
 wrk -t1 -c "$CONNECTIONS" -d 2s "http://127.0.0.1:$NGINX_PORT/" >/dev/null # warm-up
 nginx_cpu0=$(cpu_seconds $NGINX_WORKERS); t0=$(date +%s.%N)
-wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT/" | tee "$OUT/wrk-nginx.txt"
+{ time wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT/" >"$OUT/wrk-nginx.txt"; } 2>"$TMP/wrk.time"
 nginx_cpu1=$(cpu_seconds $NGINX_WORKERS); t1=$(date +%s.%N)
+cat "$OUT/wrk-nginx.txt"
+WRK_CPU=$(client_cores "$TMP/wrk.time")
 NGINX_RPS=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-nginx.txt")
 to_us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); print v } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }'; }
 NGINX_P50=$(awk '$1 == "50%" { print $2 }' "$OUT/wrk-nginx.txt" | to_us)
@@ -217,10 +225,10 @@ kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
 row() { # NAME RPS P50 P99 SERVER_CPU BENCH_CPU
     printf '| %-44s | %12s | %9s | %9s | %10s | %9s |\n' "$@"
 }
-cpu_of() { tr -d '\n' <"$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"; }
+cpu_of() { local v; v=$(tr -d '\n' <"$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"); echo "${v:--}"; }
 swerve_row() { # NAME FILE
-    row "$1" "$(printf '%.0f' "$(json_number "$2" requests_per_second)")" "$(json_latency "$2" p50)" "$(json_latency "$2" p99)" \
-        "$(cpu_of "$2" server_cores)" "$(cpu_of "$2" bench_cores)"
+    row "$1" "$(printf '%.0f' "$(json_number "$2" requests_per_second)")" "$(printf '%.1f' "$(json_latency "$2" p50)")" \
+        "$(printf '%.1f' "$(json_latency "$2" p99)")" "$(cpu_of "$2" server_cores)" "$(cpu_of "$2" bench_cores)"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -229,12 +237,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
     echo "Connections: $CONNECTIONS; $DURATION s per run after $WARMUP s warm-up; one load-generator thread everywhere."
     echo
-    row "run" "req/s" "p50 µs" "p99 µs" "server CPU" "bench CPU"
+    row "run" "req/s" "p50 µs" "p99 µs" "server cores" "client cores"
     row "---" "---:" "---:" "---:" "---:" "---:"
     swerve_row "swerve binary Predict iris b1 (closed)" "$OUT/binary.json"
-    row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "-"
+    row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "$REDIS_CLIENT_CPU"
     if [ -n "$REST_PORT" ]; then swerve_row "swerve REST predict iris b1 (closed)" "$OUT/rest.json"; else row "swerve REST predict" "skipped" "-" "-" "-" "-"; fi
-    row "wrk -> nginx fixed JSON 200" "$(printf '%.0f' "$NGINX_RPS")" "$NGINX_P50" "$NGINX_P99" "$NGINX_CPU" "-"
+    row "wrk -> nginx fixed JSON 200" "$(printf '%.0f' "$NGINX_RPS")" "$NGINX_P50" "$NGINX_P99" "$NGINX_CPU" "$WRK_CPU"
     swerve_row "swerve-bench --http -> nginx (client check)" "$OUT/bench-nginx.json"
     swerve_row "swerve binary open loop at 50% of peak" "$OUT/open50.json"
     swerve_row "swerve binary pipelined depth 16" "$OUT/pipelined.json"
@@ -251,7 +259,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     else
         echo "  REST predict / nginx                 = skipped (no REST adapter in this build)"
     fi
-    echo "  p99 at 50% of peak ($HALF req/s)   = $OPEN_P99 µs   (target < 1000: $(awk -v v="$OPEN_P99" 'BEGIN { print (v < 1000) ? "met" : "NOT met" }'))"
+    echo "  p99 at 50% of peak ($HALF req/s)  = $(printf '%.1f' "$OPEN_P99") µs   (target < 1000: $(awk -v v="$OPEN_P99" 'BEGIN { print (v < 1000) ? "met" : "NOT met" }'))"
     echo "  pipelined depth 16                   = $(printf '%.0f' "$PIPE_RPS") req/s   (target >= 300000: $(awk -v v="$PIPE_RPS" 'BEGIN { print (v >= 300000) ? "met" : "NOT met" }'))"
     for f in binary open50 pipelined rest; do
         [ -f "$OUT/$f.json" ] || continue

@@ -276,8 +276,9 @@ public final class BenchRunner {
         if let error = startErrors.withLock({ $0.first }) {
             throw BenchError.setupFailed("cannot start the load: \(error)")
         }
-        let cpu = cpuStart.map { CPUUsage(from: $0, to: cpuEnd) }
         let seconds = Double(end - measureStart) / 1e9
+        // CPU clocks tick in milliseconds: over a short run the shares are noise.
+        let cpu = seconds >= 0.5 ? cpuStart.map { CPUUsage(from: $0, to: cpuEnd) } : nil
         return BenchResult(configuration: configuration, durationSeconds: seconds, recorder: merged,
                            timeline: timeline, cpu: cpu)
     }
