@@ -51,7 +51,7 @@ extension BenchResult {
     private static let height = 300.0
     private static let left = 70.0
     private static let bottom = 40.0
-    private static let top = 15.0
+    private static let top = 28.0
     private static let right = 20.0
 
     /// Latency against percentile on the usual HdrHistogram axis, where each
@@ -118,7 +118,7 @@ extension BenchResult {
             svg += "<line x1=\"\(f(Self.left))\" y1=\"\(f(py))\" x2=\"\(f(Self.width - Self.right))\" y2=\"\(f(py))\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(f(Self.left - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\">\(BenchReport.grouped(value))</text>"
         }
-        svg += "<text x=\"12\" y=\"\(f(Self.top + 10))\">\(yLabel)</text>"
+        svg += "<text x=\"8\" y=\"14\">\(yLabel)</text>"
         return svg
     }
 
