@@ -38,7 +38,7 @@ build: deps
 	swift build
 
 release: deps
-	swift build -c release
+	swift build -c release $(SWIFT_BUILD_FLAGS)
 
 run: release
 	.build/release/swerve serve --models $(MODELS) --host $(HOST) --port $(PORT)
@@ -51,7 +51,7 @@ proto-check: deps
 
 test: test-deps proto-check
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 
 models:
 	pip install -q -r models/requirements.txt

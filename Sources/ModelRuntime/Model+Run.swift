@@ -13,40 +13,41 @@ extension Model {
             }
         }
         var slots = [Value?](repeating: nil, count: plan.slotCount)
-        for (slot, value) in plan.constants { slots[slot] = value }
-        for (info, slot) in plan.inputs {
-            guard let tensor = feeds[info.name] else {
-                throw ModelError(.invalidInput, "missing input '\(info.name)' (\(describe(info.type)))")
+        for constant in plan.constants { slots[constant.slot] = constant.value }
+        for input in plan.inputs {
+            guard let tensor = feeds[input.info.name] else {
+                throw ModelError(.invalidInput, "missing input '\(input.info.name)' (\(describe(input.info.type)))")
             }
-            try check(tensor, against: info)
-            slots[slot] = .tensor(tensor)
+            try check(tensor, against: input.info)
+            slots[input.slot] = .tensor(tensor)
         }
 
-        var wanted: [(name: String, slot: Int)] = []
-        var needed: [Bool]?
+        var results: [String: Value] = [:]
         if let requested {
+            var wantedSlots: [Int] = []
+            wantedSlots.reserveCapacity(requested.count)
             for name in requested {
                 guard let slot = outputSlot[name] else {
                     throw ModelError(.invalidInput, "unknown output '\(name)'; the model's outputs are \(namesList(outputs.map(\.name)))")
                 }
-                wanted.append((name, slot))
+                wantedSlots.append(slot)
             }
-            if wanted.count < plan.outputs.count { needed = plan.stepsNeeded(for: wanted.map(\.slot)) }
+            let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
+            try plan.execute(&slots, needed: needed)
+            results.reserveCapacity(requested.count)
+            for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
         } else {
-            wanted = plan.outputs.map { ($0.info.name, $0.slot) }
-        }
-
-        try plan.execute(&slots, needed: needed)
-
-        var results: [String: Value] = [:]
-        results.reserveCapacity(wanted.count)
-        for (name, slot) in wanted {
-            guard let value = slots[slot] else {
-                throw ModelError(.execution, "output '\(name)' was not computed")
-            }
-            results[name] = value
+            try plan.execute(&slots, needed: nil)
+            results.reserveCapacity(plan.outputs.count)
+            for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
         }
         return results
+    }
+
+    @inline(__always)
+    private func take(_ value: Value?, _ name: String) throws -> Value {
+        guard let value else { throw ModelError(.execution, "output '\(name)' was not computed") }
+        return value
     }
 
     private func check(_ tensor: Tensor, against info: ValueInfo) throws {

@@ -23,9 +23,7 @@ struct Predict: ParsableCommand {
     var timeoutMs: UInt32 = 0
 
     func run() throws {
-        do {
-            let swerve = try client.connect()
-            defer { swerve.close() }
+        try client.withClient { swerve in
             // The metadata says which input to fill and with which element type.
             let metadata = try swerve.metadata(modelOptions.spec)
             let info: TensorInfo
@@ -45,12 +43,6 @@ struct Predict: ParsableCommand {
                                          outputFilter: outputs)
             let response = try swerve.predict(request, timeoutMs: timeoutMs)
             print(JSONText.predictResponse(response))
-        } catch let error as ValidationError {
-            throw error
-        } catch let error as InputParsing.Failure {
-            throw ValidationError(error.description)
-        } catch {
-            throw reportClientError(error)
         }
     }
 }
@@ -62,9 +54,7 @@ struct Status: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        do {
-            let swerve = try client.connect()
-            defer { swerve.close() }
+        try client.withClient { swerve in
             let status = try swerve.modelStatus(modelOptions.spec)
             var json = JSONText()
             json.raw("{\"model\": ")
@@ -73,8 +63,6 @@ struct Status: ParsableCommand {
             json.versionStatuses(status.versions)
             json.raw("}")
             print(json.text)
-        } catch {
-            throw reportClientError(error)
         }
     }
 }
@@ -86,9 +74,7 @@ struct Metadata: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        do {
-            let swerve = try client.connect()
-            defer { swerve.close() }
+        try client.withClient { swerve in
             let m = try swerve.metadata(modelOptions.spec)
             var json = JSONText()
             json.raw("{\"model\": ")
@@ -107,18 +93,16 @@ struct Metadata: ParsableCommand {
             json.raw(m.versions.map(String.init).joined(separator: ", "))
             json.raw("], \"version_labels\": {")
             for (i, (label, version)) in m.versionLabels.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { json.raw(", ") }
-                json.string(label)
-                json.raw(": ")
-                json.integer(version)
+            if i > 0 { json.raw(", ") }
+            json.string(label)
+            json.raw(": ")
+            json.integer(version)
             }
             json.raw("}, \"producer\": ")
             json.string(m.producer)
             if m.maxBatchSize > 0 { json.raw(", \"max_batch_size\": "); json.integer(m.maxBatchSize) }
             json.raw("}")
             print(json.text)
-        } catch {
-            throw reportClientError(error)
         }
     }
 }
@@ -129,9 +113,7 @@ struct Models: ParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() throws {
-        do {
-            let swerve = try client.connect()
-            defer { swerve.close() }
+        try client.withClient { swerve in
             let list = try swerve.listModels()
             var json = JSONText()
             json.raw("{\"models\": [")
@@ -145,8 +127,6 @@ struct Models: ParsableCommand {
             }
             json.raw("]}")
             print(json.text)
-        } catch {
-            throw reportClientError(error)
         }
     }
 }
@@ -158,16 +138,10 @@ struct Health: ParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() throws {
-        do {
-            let swerve = try client.connect()
-            defer { swerve.close() }
+        try client.withClient { swerve in
             let health = try swerve.health()
             print("{\"serving\": \(health.serving), \"version\": \"\(health.version)\", \"models_available\": \(health.modelsAvailable), \"models_total\": \(health.modelsTotal)}")
             if !health.serving { throw ExitCode(1) }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw reportClientError(error)
         }
     }
 }

@@ -5,7 +5,7 @@ import Wire
 /// Options every client subcommand shares.
 struct ClientOptions: ParsableArguments {
     @Option(help: "The server's binary-protocol address, host:port.")
-    var server: String = "127.0.0.1:8500"
+    var server: String = EnvironmentDefaults.value("SERVER", "127.0.0.1:8500")
 
     @Option(help: "Seconds to wait for the connection and for each answer.")
     var timeoutSeconds: Double = 30
@@ -16,6 +16,24 @@ struct ClientOptions: ParsableArguments {
         }
         let timeout = Duration.milliseconds(Int64(timeoutSeconds * 1000))
         return try SwerveClient(address: address, connectTimeout: timeout, callTimeout: timeout)
+    }
+
+    /// Runs `body` with a connected client; a connection or call failure is
+    /// printed for a person and becomes exit status 1.
+    func withClient(_ body: (SwerveClient) throws -> Void) throws {
+        do {
+            let swerve = try connect()
+            defer { swerve.close() }
+            try body(swerve)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as InputParsing.Failure {
+            throw ValidationError(error.description)
+        } catch let error as SwerveClientError {
+            throw reportClientError(error)
+        }
     }
 }
 

@@ -8,40 +8,40 @@ struct Serve: ParsableCommand {
         abstract: "Serve the models of a repository over the binary protocol.")
 
     @Option(help: "Model repository: DIR/<name>/<version>/model.onnx, optional DIR/<name>/config.json.")
-    var models: String = "./models"
+    var models: String = EnvironmentDefaults.value("MODELS", "./models")
 
     @Option(help: "Address to listen on; 0.0.0.0 (or ::) for every interface, e.g. in a container.")
-    var host: String = "127.0.0.1"
+    var host: String = EnvironmentDefaults.value("HOST", "127.0.0.1")
 
     @Option(help: "Binary-protocol port (0 picks a free one).")
-    var port: Int = 8500
+    var port: Int = EnvironmentDefaults.value("PORT", 8500)
 
     @Option(help: "Seconds between repository scans for new, changed or removed versions.")
-    var pollSeconds: Double = 2
+    var pollSeconds: Double = EnvironmentDefaults.value("POLL_SECONDS", 2)
 
     @Option(help: "Event loops (threads) serving connections (default: one per core).")
-    var loops: Int = EventLoopGroup.defaultLoopCount
+    var loops: Int = EnvironmentDefaults.value("LOOPS", EventLoopGroup.defaultLoopCount)
 
     @Option(help: "Largest accepted request frame, in bytes.")
-    var maxFrameBytes: Int = 16 * 1024 * 1024
+    var maxFrameBytes: Int = EnvironmentDefaults.value("MAX_FRAME_BYTES", 16 * 1024 * 1024)
 
     @Option(help: "Open connections allowed; more are refused.")
-    var maxConnections: Int = 10_000
+    var maxConnections: Int = EnvironmentDefaults.value("MAX_CONNECTIONS", 10_000)
 
     @Option(help: "Requests one connection may have in flight before the server stops reading it.")
-    var maxInFlight: Int = 1024
+    var maxInFlight: Int = EnvironmentDefaults.value("MAX_IN_FLIGHT", 1024)
 
     @Option(help: "Unsent response bytes per connection before the server stops reading it.")
-    var writeHighWaterBytes: Int = 1 << 20
+    var writeHighWaterBytes: Int = EnvironmentDefaults.value("WRITE_HIGH_WATER_BYTES", 1 << 20)
 
     @Option(help: "Close connections idle this many seconds (0: never).")
-    var idleTimeoutSeconds: Double = 300
+    var idleTimeoutSeconds: Double = EnvironmentDefaults.value("IDLE_TIMEOUT_SECONDS", 300)
 
     @Option(help: "On SIGTERM/SIGINT, seconds to let calls in flight finish.")
-    var graceSeconds: Double = 10
+    var graceSeconds: Double = EnvironmentDefaults.value("GRACE_SECONDS", 10)
 
     @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {

@@ -37,8 +37,11 @@ final class ModelLoadingErrorTests: XCTestCase {
                 _ = try Model(bytes: Array(bytes[..<length]))
                 XCTFail("a \(length)-byte prefix of a \(bytes.count)-byte model loaded")
             } catch let error as ModelError {
+                // Mostly .invalidModel; a cut between opset imports can leave a
+                // well-formed model importing too old a default opset (.unsupported).
                 XCTAssertTrue(error.kind == .invalidModel || error.kind == .unsupported,
                               "prefix \(length): \(error.kind) \(error)")
+                XCTAssertTrue(error.message.contains("in-memory model"), error.message)
             }
         }
     }
@@ -131,9 +134,18 @@ final class ModelLoadingErrorTests: XCTestCase {
         }
     }
 
-    func testMissingDefaultOpsetImportMeansVersionOne() throws {
+    func testNoOpsetImportAtAllIsInvalid() throws {
         var model = TestModel.single("Relu")
         model.opsets = []
+        XCTAssertThrowsError(try model.load()) { error in
+            XCTAssertEqual((error as? ModelError)?.kind, .invalidModel)
+            XCTAssertTrue("\(error)".contains("imports no opset"), "\(error)")
+        }
+    }
+
+    func testMissingDefaultOpsetImportMeansVersionOne() throws {
+        var model = TestModel.single("Relu")
+        model.opsets = [("ai.onnx.ml", 1)]
         XCTAssertThrowsError(try model.load()) { error in
             XCTAssertEqual((error as? ModelError)?.kind, .unsupported)
             XCTAssertTrue("\(error)".contains("opset 1 "), "\(error)")

@@ -121,13 +121,16 @@ final class StandardOperatorTests: XCTestCase {
         XCTAssertEqual(y.shape, [2, 1, 2]); assertClose(y.storage.floatValues, [1, 2, 3, 4])
         let v = try run("MatMul", Tensor(shape: [2], floats: [1, 1]), constants: [("b", Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6]))])
         XCTAssertEqual(v.shape, [3]); assertClose(v.storage.floatValues, [5, 7, 9])
-        // Larger than the 4-row block, with a remainder, against a naive product.
-        let m = 7, k = 5, n = 3
-        let av = (0..<(m * k)).map { Float($0 % 11) - 5 }, bv = (0..<(k * n)).map { Float($0 % 7) - 3 }
-        let big = try run("MatMul", Tensor(shape: [m, k], floats: av), constants: [("b", Tensor(shape: [k, n], floats: bv))])
-        var expected = [Float](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += av[i * k + p] * bv[p * n + j] } } }
-        assertClose(big.storage.floatValues, expected)
+        // Against a naive product: narrow outputs (8-row blocks + remainder) and
+        // wide ones (4-row blocks + remainder).
+        for (m, k, n) in [(7, 5, 3), (19, 6, 3), (13, 5, 9), (4, 3, 1)] {
+            let av = (0..<(m * k)).map { Float($0 % 11) - 5 }, bv = (0..<(k * n)).map { Float($0 % 7) - 3 }
+            let big = try run("MatMul", Tensor(shape: [m, k], floats: av), constants: [("b", Tensor(shape: [k, n], floats: bv))])
+            var expected = [Float](repeating: 0, count: m * n)
+            for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += av[i * k + p] * bv[p * n + j] } } }
+            XCTAssertEqual(big.shape, [m, n])
+            assertClose(big.storage.floatValues, expected)
+        }
     }
 
     func testBroadcastingArithmetic() throws {
@@ -187,5 +190,47 @@ final class StandardOperatorTests: XCTestCase {
         assertClose(try run("Clip", x, constants: [("lo", Tensor(shape: [], floats: [-1])), ("hi", Tensor(shape: [], floats: [1]))],
                             opset: 13).storage.floatValues, [-1, -0.5, 0, 1])
         assertClose(try run("Clip", x, attributes: [("min", .float(0))], opset: 9).storage.floatValues, [0, 0, 0, 3])
+    }
+
+    func testHostileShapesFailWithErrorsNotTraps() throws {
+        let x = Tensor(shape: [2, 2], floats: [1, 2, 3, 4])
+        XCTAssertThrowsError(try run("Reshape", x, constants: [("s", Tensor(shape: [3], int64s: [1 << 62, 4, 4]))]))
+        XCTAssertThrowsError(try run("Reshape", x, constants: [("s", Tensor(shape: [3], int64s: [1 << 62, 1 << 62, -1]))]))
+        XCTAssertThrowsError(try run("Expand", x, constants: [("s", Tensor(shape: [3], int64s: [1 << 40, 1 << 40, 2]))]))
+        XCTAssertThrowsError(try run("Tile", x, constants: [("r", Tensor(shape: [2], int64s: [1 << 62, 1 << 62]))]))
+        let huge = try run("Slice", x, constants: [("s", Tensor(shape: [1], int64s: [0])), ("e", Tensor(shape: [1], int64s: [.max])),
+                                                   ("a", Tensor(shape: [1], int64s: [0])), ("st", Tensor(shape: [1], int64s: [.max]))], opset: 13)
+        XCTAssertEqual(huge.shape, [1, 2]); XCTAssertEqual(huge.storage.floatValues, [1, 2])
+        let backwards = try run("Slice", x, constants: [("s", Tensor(shape: [1], int64s: [.max])), ("e", Tensor(shape: [1], int64s: [.min])),
+                                                        ("a", Tensor(shape: [1], int64s: [1])), ("st", Tensor(shape: [1], int64s: [.min]))], opset: 13)
+        XCTAssertEqual(backwards.storage.floatValues, [2, 4])
+        var model = TestModel(nodes: [.init(opType: "ConstantOfShape", inputs: ["x"], outputs: ["y"])],
+                              inputs: [.init(name: "x", elementType: 7, dims: nil)],
+                              outputs: [.init(name: "y", elementType: 1, dims: nil)])
+        model.opsets = [("", 17)]
+        XCTAssertThrowsError(try model.load().run(["x": Tensor(shape: [2], int64s: [1 << 40, 1 << 40])])) { error in
+            XCTAssertEqual((error as? ModelError)?.kind, .execution)
+        }
+    }
+
+    func testAxesOnScalarsAreErrors() throws {
+        let scalar = Tensor(shape: [], floats: [1])
+        XCTAssertThrowsError(try run("Concat", scalar, attributes: [("axis", .int(0))], opset: 13))
+        XCTAssertThrowsError(try run("ArgMax", scalar, opset: 13))
+        XCTAssertThrowsError(try run("Slice", scalar, constants: [("s", Tensor(shape: [1], int64s: [0])), ("e", Tensor(shape: [1], int64s: [1]))], opset: 13))
+        XCTAssertThrowsError(try run("Gather", scalar, constants: [("i", Tensor(shape: [], int64s: [0]))], opset: 13))
+        XCTAssertThrowsError(try run("Softmax", scalar, opset: 13))
+        XCTAssertEqual(try run("ReduceSum", scalar, opset: 13).storage.floatValues, [1])
+    }
+
+    func testTransposeOfRankThreeMatchesIndexArithmetic() throws {
+        let values = (0..<24).map(Float.init)
+        let y = try run("Transpose", Tensor(shape: [2, 3, 4], floats: values), attributes: [("perm", .ints([2, 0, 1]))], opset: 13)
+        XCTAssertEqual(y.shape, [4, 2, 3])
+        var expected: [Float] = []
+        for k in 0..<4 { for i in 0..<2 { for j in 0..<3 { expected.append(values[i * 12 + j * 4 + k]) } } }
+        XCTAssertEqual(y.storage.floatValues, expected)
+        let strings = try run("Transpose", Tensor(shape: [2, 2], strings: ["a", "b", "c", "d"]), opset: 13)
+        XCTAssertEqual(strings.storage.stringValues, ["a", "c", "b", "d"])
     }
 }

@@ -42,12 +42,12 @@ extension ExecutionPlan {
             slots[name] = slot
             return slot
         }
-        var inputs: [(info: ValueInfo, slot: Int)] = []
-        for info in graph.inputs { inputs.append((info, newSlot(info.name))) }
-        var constants: [(slot: Int, value: Value)] = []
+        var inputs: [Port] = []
+        for info in graph.inputs { inputs.append(Port(info: info, slot: newSlot(info.name))) }
+        var constants: [Constant] = []
         for initializer in graph.initializers {
             if slots[initializer.name] != nil { continue }
-            constants.append((newSlot(initializer.name), .tensor(initializer.tensor)))
+            constants.append(Constant(slot: newSlot(initializer.name), value: .tensor(initializer.tensor)))
         }
         var producerNode: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
@@ -81,7 +81,7 @@ extension ExecutionPlan {
             if let plans = subplans[index] {
                 var implicit: [String] = []
                 for key in plans.keys.sorted() {
-                    for (name, _) in plans[key]!.outerScope where !implicit.contains(name) { implicit.append(name) }
+                    for outer in plans[key]!.outerScope where !implicit.contains(outer.name) { implicit.append(outer.name) }
                 }
                 names += implicit
             }
@@ -89,7 +89,7 @@ extension ExecutionPlan {
         }
 
         // 3. Every read resolves to a producer node, a graph input, an initializer or the outer scope.
-        var outerScope: [(name: String, slot: Int)] = []
+        var outerScope: [OuterValue] = []
         var dependencies = [[Int]](repeating: [], count: nodes.count)
         var allReads = [[String]](repeating: [], count: nodes.count)
         for index in nodes.indices {
@@ -101,7 +101,7 @@ extension ExecutionPlan {
                 } else if slots[name] != nil {
                     continue
                 } else if outerNames.contains(name) {
-                    outerScope.append((name, newSlot(name)))
+                    outerScope.append(OuterValue(name: name, slot: newSlot(name)))
                 } else {
                     throw invalid("\(graphName): \(label(index)) reads '\(name)', which no node, initializer or graph input produces")
                 }
@@ -131,12 +131,12 @@ extension ExecutionPlan {
         }
 
         // 5. Outputs, and the nodes they need.
-        var outputs: [(info: ValueInfo, slot: Int)] = []
+        var outputs: [Port] = []
         for info in graph.outputs {
             guard let slot = slots[info.name] else {
                 throw invalid("\(graphName): output '\(info.name)' is not produced by any node, initializer or input")
             }
-            outputs.append((info, slot))
+            outputs.append(Port(info: info, slot: slot))
         }
         var needed = [Bool](repeating: false, count: nodes.count)
         var stack = graph.outputs.compactMap { producerNode[$0.name] }

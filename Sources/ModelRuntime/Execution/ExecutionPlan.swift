@@ -18,18 +18,37 @@ struct ExecutionPlan: Sendable {
         var label: String
     }
 
+    /// A constant seeded into every run. (Small nominal structs rather than
+    /// tuples: tuple arrays make the runtime look up generic metadata per run.)
+    struct Constant: Sendable {
+        var slot: Int
+        var value: Value
+    }
+
+    /// A graph input or output and its slot.
+    struct Port: Sendable {
+        var info: ValueInfo
+        var slot: Int
+    }
+
+    /// A value read from an enclosing graph, and its slot here.
+    struct OuterValue: Sendable {
+        var name: String
+        var slot: Int
+    }
+
     /// Number of value slots a run allocates.
     let slotCount: Int
     /// Every value name of the graph (inputs, initializers, node outputs, outer scope) -> slot.
     let slots: [String: Int]
     /// Initializers, seeded into every run's slots.
-    let constants: [(slot: Int, value: Value)]
+    let constants: [Constant]
     /// Graph inputs the caller feeds, with their slots.
-    let inputs: [(info: ValueInfo, slot: Int)]
+    let inputs: [Port]
     /// Graph outputs, with their slots.
-    let outputs: [(info: ValueInfo, slot: Int)]
+    let outputs: [Port]
     /// Names read from an enclosing graph (subgraphs only), with their slots here.
-    let outerScope: [(name: String, slot: Int)]
+    let outerScope: [OuterValue]
     /// Only the nodes needed for some graph output, in execution order.
     let steps: [Step]
     /// For each slot, the index in `steps` of the step producing it, or -1.

@@ -46,13 +46,19 @@ struct ProtoDecoder {
             }
             opsets[domain] = Int(version)
         }
-        // ONNX: a model that imports no default-domain opset is read as version 1.
+        let irVersion = m.has_ir_version != 0 ? m.ir_version : 0
+        // IR 3 and later require opset imports; none at all usually means the
+        // file was cut short (they are written after the graph).
+        if opsets.isEmpty && irVersion >= 3 {
+            throw invalid("the model imports no opset (required since IR version 3): truncated or not an ONNX model")
+        }
+        // ONNX: a model that does not import the default domain reads it as version 1.
         if opsets[""] == nil { opsets[""] = 1 }
         guard let graphPointer = m.graph else {
             throw invalid("the model has no graph (empty or not an ONNX file)")
         }
         return ModelDefinition(
-            irVersion: m.has_ir_version != 0 ? m.ir_version : 0,
+            irVersion: irVersion,
             producerName: string(m.producer_name),
             producerVersion: string(m.producer_version),
             opsets: opsets,

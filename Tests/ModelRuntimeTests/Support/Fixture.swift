@@ -73,7 +73,7 @@ struct Fixture {
     /// Rows `range` as one input tensor [rows, features].
     func input(rows range: Range<Int>) throws -> Tensor {
         let selected = Array(rows[range])
-        let width = selected.first?.count ?? 0
+        let width = rows.first?.count ?? 0
         return try Fixture.tensor(shape: [selected.count, width], type: inputType, flat: selected.flatMap { $0 })
     }
 

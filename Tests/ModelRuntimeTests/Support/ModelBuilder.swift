@@ -50,6 +50,8 @@ struct TestModel {
         var name: String = ""
         var domain: String = ""
         var attributes: [(String, Attribute)] = []
+        /// Graph-valued attributes (e.g. Scan's body).
+        var graphs: [(String, TestModel)] = []
     }
 
     /// A declared input or output: element type raw value and dims (nil = dim_param "N").
@@ -74,14 +76,17 @@ struct TestModel {
         }
         model.string(2, producer)
         model.string(3, "1.0")
-        model.message(7) { graph in
-            for node in nodes { graph.message(1) { TestModel.write(node, into: &$0) } }
-            graph.string(2, "test")
-            for (name, tensor) in initializers { graph.message(5) { TestModel.write(tensor, name: name, into: &$0) } }
-            for info in inputs { graph.message(11) { TestModel.write(info, into: &$0) } }
-            for info in outputs { graph.message(12) { TestModel.write(info, into: &$0) } }
-        }
+        model.message(7) { writeGraph(into: &$0) }
         return model.bytes
+    }
+
+    /// The GraphProto fields of this model (also used for subgraph attributes).
+    func writeGraph(into graph: inout ProtoWriter) {
+        for node in nodes { graph.message(1) { TestModel.write(node, into: &$0) } }
+        graph.string(2, "test")
+        for (name, tensor) in initializers { graph.message(5) { TestModel.write(tensor, name: name, into: &$0) } }
+        for info in inputs { graph.message(11) { TestModel.write(info, into: &$0) } }
+        for info in outputs { graph.message(12) { TestModel.write(info, into: &$0) } }
     }
 
     static func write(_ node: Node, into w: inout ProtoWriter) {
@@ -102,6 +107,13 @@ struct TestModel {
                 case .ints(let v): a.int(20, 7); for i in v { a.int(8, i) }
                 case .strings(let v): a.int(20, 8); for s in v { a.string(9, s) }
                 }
+            }
+        }
+        for (name, body) in node.graphs {
+            w.message(5) { a in
+                a.string(1, name)
+                a.int(20, 5)
+                a.message(6) { body.writeGraph(into: &$0) }
             }
         }
     }

@@ -153,10 +153,14 @@ final class LineCollector: @unchecked Sendable {
 }
 
 /// Runs a command to completion (bounded) and returns its exit status and output.
-func runCommand(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 60) throws -> (status: Int32, stdout: String, stderr: String) {
+func runCommand(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                timeout: TimeInterval = 60) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = LineCollector()
     let err = LineCollector()
     let outPipe = Pipe()

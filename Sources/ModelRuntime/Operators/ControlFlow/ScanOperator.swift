@@ -66,9 +66,11 @@ struct ScanKernel: Kernel {
 
         let outputCount = body.outputs.count - stateCount
         var pieces = [[Tensor]](repeating: [], count: outputCount)
+        // One slot array for all iterations, emptied between them.
+        var slots = [Value?](repeating: nil, count: body.slotCount)
         for iteration in 0..<max(length, 0) {
-            var slots = [Value?](repeating: nil, count: body.slotCount)
-            for (slot, value) in body.constants { slots[slot] = value }
+            if iteration > 0 { for i in 0..<slots.count { slots[i] = nil } }
+            for constant in body.constants { slots[constant.slot] = constant.value }
             for i in 0..<stateCount { slots[body.inputs[i].slot] = states[i] }
             for (j, scan) in scans.enumerated() {
                 let position = inputReversed[j] ? length - 1 - iteration : iteration
@@ -117,17 +119,16 @@ struct ScanKernel: Kernel {
 
     /// `t` at index `position` of `axis`, with that axis removed.
     static func slice(_ t: Tensor, axis: Int, at position: Int) -> Tensor {
-        let outer = elementCount(Array(t.shape[..<axis]))
-        let size = t.shape[axis]
-        let inner = elementCount(Array(t.shape[(axis + 1)...]))
-        var picks: [Int] = []
-        picks.reserveCapacity(outer * inner)
-        for o in 0..<outer {
-            let base = (o * size + position) * inner
-            for i in 0..<inner { picks.append(base + i) }
+        if axis == 0 {
+            // The common case: one contiguous block, copied without an index map.
+            let inner = elementCount(Array(t.shape.dropFirst()))
+            return Tensor(shape: Array(t.shape.dropFirst()),
+                          storage: t.storage.subrange((position * inner)..<((position + 1) * inner)))
         }
+        var sourceStrides = strides(of: t.shape)
+        let start = position * sourceStrides.remove(at: axis)
         var shape = t.shape
         shape.remove(at: axis)
-        return Tensor(shape: shape, storage: t.storage.gathered(picks))
+        return Tensor(shape: shape, storage: t.storage.gathered(stridedOffsets(shape, sourceStrides, start: start)))
     }
 }

@@ -3,6 +3,11 @@ enum MLClassLabels: Sendable {
     case ints([Int64])
     case strings([String])
 
+    var isStrings: Bool {
+        if case .strings = self { return true }
+        return false
+    }
+
     var count: Int {
         switch self {
         case .ints(let v): return v.count

@@ -4,10 +4,11 @@
 ///
 /// - Several classes: the label is the first class with the highest raw score,
 ///   then `post_transform` is applied to every row of scores.
-/// - One class: the label is `classlabels[1]` when the raw score is > 0, else
-///   `classlabels[0]` (1/0 or "1"/"0" unless there are exactly two labels).
-///   With exactly two labels the scores widen to two columns `[1 - s, s]`
-///   (after PROBIT only the first column is transformed, as in ORT).
+/// - One class (binary; exactly two labels, as ORT requires): the label is
+///   `classlabels[1]` when the raw score is > 0, else `classlabels[0]`; the
+///   scores widen to two columns `[1 - s, s]` (`[1 - p, p]` with p the
+///   logistic under LOGISTIC; after PROBIT only the packed first half is
+///   transformed, as in ORT).
 /// `multi_class` is read but, like ORT, does not change the computation.
 struct MLLinearClassifier: Kernel {
     let label: String
@@ -39,7 +40,11 @@ struct MLLinearClassifier: Kernel {
         if classCount > 1, labels.count < classCount {
             throw a.invalid("classlabels_ints", "has \(labels.count) labels for \(classCount) classes")
         }
-        addSecondClass = classCount == 1 && labels.count == 2
+        if classCount == 1, labels.count != 2 {
+            throw a.invalid(labels.isStrings ? "classlabels_strings" : "classlabels_ints",
+                            "must list exactly 2 labels for a binary model (one intercept), found \(labels.count)")
+        }
+        addSecondClass = classCount == 1
     }
 
     func compute(_ inputs: [Value?]) throws -> [Value] {

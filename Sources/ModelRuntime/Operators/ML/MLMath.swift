@@ -11,8 +11,8 @@ import Darwin
 ///
 /// Every formula keeps ORT's evaluation order and float precision: Swift never
 /// reassociates or contracts floating-point expressions, so `a * b + c` here
-/// rounds twice exactly like ORT's scalar C++, and `addingProduct` is used
-/// where MLAS uses fused multiply-add (its FMA3 kernels on x86-64).
+/// rounds twice exactly like ORT's scalar C++, and `fma` is used where MLAS
+/// uses fused multiply-add (its FMA3 kernels on x86-64).
 enum MLMath {
     // MARK: scalar functions of ml_common.h
 
@@ -86,6 +86,18 @@ enum MLMath {
 
     // MARK: MLAS routines (FMA3 kernels, as dispatched on x86-64 with AVX2)
 
+    /// a · b + c rounded once, as a fused multiply-add instruction computes it.
+    /// Built for a generic x86-64 target, `Float.addingProduct` becomes a libm
+    /// call per use; instead the product is formed exactly in double (24-bit
+    /// significands multiply into at most 48 bits) and the sum rounded in
+    /// double, then to float. That double rounding differs from a true fused
+    /// result only when the double sum falls exactly halfway between two
+    /// floats, about once in 2^28 operations.
+    @inline(__always)
+    static func fma(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        Float(Double(a) * Double(b) + Double(c))
+    }
+
     /// `MlasComputeLogistic`: Eigen's rational approximation, clamped to [-18, 18].
     @inline(__always)
     static func mlasLogistic(_ input: Float) -> Float {
@@ -93,16 +105,16 @@ enum MLMath {
         let t: Float = input < -18 ? -18 : input
         let x: Float = t > 18 ? 18 : t
         let x2 = x * x
-        var p = Float(1.15627324459942e-07).addingProduct(x2, Float(4.37031012579801e-11))
-        p = Float(6.08574864600143e-05).addingProduct(p, x2)
-        p = Float(8.51377133304701e-03).addingProduct(p, x2)
-        p = Float(2.48287947061529e-01).addingProduct(p, x2)
+        var p = fma(x2, Float(4.37031012579801e-11), 1.15627324459942e-07)
+        p = fma(p, x2, 6.08574864600143e-05)
+        p = fma(p, x2, 8.51377133304701e-03)
+        p = fma(p, x2, 2.48287947061529e-01)
         p = p * x
-        var q = Float(5.76102136993427e-09).addingProduct(x2, Float(6.10247389755681e-13))
-        q = Float(6.29106785017040e-06).addingProduct(q, x2)
-        q = Float(1.70198817374094e-03).addingProduct(q, x2)
-        q = Float(1.16817656904453e-01).addingProduct(q, x2)
-        q = Float(9.93151921023180e-01).addingProduct(q, x2)
+        var q = fma(x2, Float(6.10247389755681e-13), 5.76102136993427e-09)
+        q = fma(q, x2, 6.29106785017040e-06)
+        q = fma(q, x2, 1.70198817374094e-03)
+        q = fma(q, x2, 1.16817656904453e-01)
+        q = fma(q, x2, 9.93151921023180e-01)
         let r = p / q + 0.5
         // MLAS clamps to [0, 1] with min/max, which let NaN through as NaN here.
         if r < 0 { return 0 }
@@ -116,16 +128,16 @@ enum MLMath {
         let t: Float = input < -9 ? -9 : input
         let x: Float = t > 9 ? 9 : t
         let x2 = x * x
-        var p = Float(2.00018790482477e-13).addingProduct(x2, Float(-2.76076847742355e-16))
-        p = Float(-8.60467152213735e-11).addingProduct(p, x2)
-        p = Float(5.12229709037114e-08).addingProduct(p, x2)
-        p = Float(1.48572235717979e-05).addingProduct(p, x2)
-        p = Float(6.37261928875436e-04).addingProduct(p, x2)
-        p = Float(4.89352455891786e-03).addingProduct(p, x2)
+        var p = fma(x2, Float(-2.76076847742355e-16), 2.00018790482477e-13)
+        p = fma(p, x2, -8.60467152213735e-11)
+        p = fma(p, x2, 5.12229709037114e-08)
+        p = fma(p, x2, 1.48572235717979e-05)
+        p = fma(p, x2, 6.37261928875436e-04)
+        p = fma(p, x2, 4.89352455891786e-03)
         p = p * x
-        var q = Float(1.18534705686654e-04).addingProduct(x2, Float(1.19825839466702e-06))
-        q = Float(2.26843463243900e-03).addingProduct(q, x2)
-        q = Float(4.89352518554385e-03).addingProduct(q, x2)
+        var q = fma(x2, Float(1.19825839466702e-06), 1.18534705686654e-04)
+        q = fma(q, x2, 2.26843463243900e-03)
+        q = fma(q, x2, 4.89352518554385e-03)
         return p / q
     }
 
@@ -134,7 +146,7 @@ enum MLMath {
     @inline(__always)
     static func gemmDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
         var acc: Float = 0
-        for k in 0..<count { acc = acc.addingProduct(a[k], b[k]) }
+        for k in 0..<count { acc = fma(a[k], b[k], acc) }
         return acc
     }
 

@@ -9,6 +9,7 @@ enum MLOperators {
         + MLLinearClassifier.registrations
         + MLLinearRegressor.registrations
         + MLNormalizer.registrations
+        + MLOneHotEncoder.registrations
         + MLScaler.registrations
         + MLSVMClassifier.registrations
         + MLSVMRegressor.registrations

@@ -14,7 +14,8 @@ enum MLScoreUpdate {
     enum SecondClass {
         /// Leave one column per row.
         case none
-        /// `[1 - s, s]` (ORT's 0 and 1: all weights positive).
+        /// `[1 - s, s]`, or `[1 - logistic(s), logistic(s)]` under LOGISTIC
+        /// (ORT's 0 and 1: all weights positive).
         case complement
         /// `[-s, s]`, or `[logistic(-s), logistic(s)]` under LOGISTIC (ORT's 2 and 3).
         case negate
@@ -61,7 +62,11 @@ enum MLScoreUpdate {
         case .none:
             return
         case .complement:
-            widen = { s, out in out[0] = 1 - s; out[1] = s }
+            if transform == .logistic {
+                widen = { s, out in let p = MLMath.logistic(s); out[0] = 1 - p; out[1] = p }
+            } else {
+                widen = { s, out in out[0] = 1 - s; out[1] = s }
+            }
         case .negate:
             if transform == .logistic {
                 widen = { s, out in out[0] = MLMath.logistic(-s); out[1] = MLMath.logistic(s) }

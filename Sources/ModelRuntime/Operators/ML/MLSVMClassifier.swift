@@ -25,7 +25,8 @@ struct MLSVMClassifier: Kernel {
     let startingVector: [Int]
     let vectorCount: Int
     let featureCount: Int
-    let supportVectors: [Float]
+    /// The support vectors, or in linear mode the coefficient rows, one per class.
+    let vectors: MLSVMVectors
     let coefficients: [Float]
     let rho: [Float]
     let probA: [Float]
@@ -50,7 +51,7 @@ struct MLSVMClassifier: Kernel {
         rho = try a.floats("rho")
         probA = try a.floats("prob_a")
         probB = try a.floats("prob_b")
-        supportVectors = try a.floats("support_vectors")
+        let supportVectors = try a.floats("support_vectors")
         labels = try MLClassLabels.read(a, strings: "classlabels_strings", ints: "classlabels_ints")
         classCount = labels.count
         let perClass = try a.ints("vectors_per_class")
@@ -97,6 +98,9 @@ struct MLSVMClassifier: Kernel {
             kernel.kind = .linear
         }
         self.kernel = kernel
+        vectors = total > 0
+            ? MLSVMVectors(supportVectors, count: total, features: featureCount)
+            : MLSVMVectors(coefficients, count: classCount, features: featureCount)
         weightsAreAllPositive = coefficients.allSatisfy { $0 >= 0 }
     }
 
@@ -118,13 +122,11 @@ struct MLSVMClassifier: Kernel {
         var scores = [Float](repeating: 0, count: rows * classes)
         if rows > 0 {
             xs.withUnsafeBufferPointer { xb in
-                coefficients.withUnsafeBufferPointer { wb in
                     scores.withUnsafeMutableBufferPointer { sb in
                         let s = sb.baseAddress!
                         for r in 0..<rows {
                             let out = s + r * classes
-                            kernel.evaluate(xb.baseAddress! + r * featureCount, wb.baseAddress!, count: classes,
-                                            features: featureCount, constant: rho[0], into: out)
+                            kernel.evaluate(xb.baseAddress! + r * featureCount, vectors, constant: rho[0], into: out)
                             var best = 0
                             for c in 1..<max(classes, 1) where out[c] > out[best] { best = c }
                             let maxWeight = out[best]
@@ -140,7 +142,6 @@ struct MLSVMClassifier: Kernel {
                         MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform,
                                             secondClass: .none, packed: false)
                     }
-                }
             }
         }
         return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [rows, classes], floats: scores))]
@@ -158,29 +159,36 @@ struct MLSVMClassifier: Kernel {
         if rows == 0 {
             return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [0, columns], floats: scores))]
         }
-        // Per-call scratch, reused for every row.
-        var kernels = [Float](repeating: 0, count: vectorCount)
-        var decisions = [Float](repeating: 0, count: max(pairs, 1))
-        var votes = [Int](repeating: 0, count: classes)
+        // Per-call scratch, reused for every block of rows. Kernel values of
+        // eight rows are kept vector-major (k[v * 8 + row]) so each class
+        // pair's decision sums for the eight rows advance as one SIMD value;
+        // every lane adds the same float products in the same order as ORT.
+        var kernels = [Float](repeating: 0, count: vectorCount * 8)
+        var decisions = [Float](repeating: 0, count: max(pairs, 1) * 8)
+        var votes = [Int](repeating: 0, count: classes * 8)
         var pairwise = [Float](repeating: 0, count: classes * classes)
         var q = [Float](repeating: 0, count: classes * classes)
         var qp = [Float](repeating: 0, count: classes)
 
         xs.withUnsafeBufferPointer { xb in
-        supportVectors.withUnsafeBufferPointer { svb in
         coefficients.withUnsafeBufferPointer { cb in
         kernels.withUnsafeMutableBufferPointer { kb in
         decisions.withUnsafeMutableBufferPointer { db in
+        votes.withUnsafeMutableBufferPointer { vb in
         scores.withUnsafeMutableBufferPointer { sb in
         pairwise.withUnsafeMutableBufferPointer { pb in
         q.withUnsafeMutableBufferPointer { qb in
         qp.withUnsafeMutableBufferPointer { qpb in
-            let k = kb.baseAddress!, coef = cb.baseAddress!, d = db.baseAddress!
+            let k = kb.baseAddress!, coef = cb.baseAddress!, d = db.baseAddress!, votes = vb.baseAddress!
             let s = sb.baseAddress!
-            for r in 0..<rows {
-                kernel.evaluate(xb.baseAddress! + r * featureCount, svb.baseAddress!, count: vectorCount,
-                                features: featureCount, constant: 0, into: k)
-                for c in 0..<classes { votes[c] = 0 }
+            var first = 0
+            while first < rows {
+                let n = min(8, rows - first)
+                for j in 0..<n {
+                    kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: 0,
+                                    into: k + j, outStride: 8)
+                }
+                for c in 0..<(classes * 8) { votes[c] = 0 }
                 var pair = 0
                 for i in 0..<max(classes - 1, 0) {
                     let startI = startingVector[i], countI = vectorsPerClass[i]
@@ -189,39 +197,53 @@ struct MLSVMClassifier: Kernel {
                         let startJ = startingVector[j], countJ = vectorsPerClass[j]
                         let rowJ = coef + vectorCount * (j - 1)
                         // Float products summed in double, as ORT does.
-                        var sum: Double = 0
-                        for m in 0..<countI { sum += Double(rowJ[startI + m] * k[startI + m]) }
-                        for m in 0..<countJ { sum += Double(rowI[startJ + m] * k[startJ + m]) }
-                        sum += Double(rho[pair])
-                        d[pair] = Float(sum)
-                        votes[sum > 0 ? i : j] += 1
+                        var sum = SIMD8<Double>(repeating: 0)
+                        for m in 0..<countI {
+                            let product = SIMD8<Float>(repeating: rowJ[startI + m]) * MLSVMVectors.load(k + (startI + m) &* 8)
+                            sum = sum + SIMD8<Double>(product)
+                        }
+                        for m in 0..<countJ {
+                            let product = SIMD8<Float>(repeating: rowI[startJ + m]) * MLSVMVectors.load(k + (startJ + m) &* 8)
+                            sum = sum + SIMD8<Double>(product)
+                        }
+                        sum = sum + SIMD8<Double>(repeating: Double(rho[pair]))
+                        for lane in 0..<n {
+                            d[lane * pairs + pair] = Float(sum[lane])
+                            votes[lane * classes + (sum[lane] > 0 ? i : j)] += 1
+                        }
                         pair += 1
                     }
                 }
-                var best = 0
-                for c in 1..<max(classes, 1) where votes[c] > votes[best] { best = c }
-                labelIndex[r] = best
+                for lane in 0..<n {
+                    let r = first + lane
+                    let rowVotes = votes + lane * classes
+                    var best = 0
+                    for c in 1..<max(classes, 1) where rowVotes[c] > rowVotes[best] { best = c }
+                    labelIndex[r] = best
 
-                let out = s + r * columns
-                if withProbabilities {
-                    let p2 = pb.baseAddress!
-                    var index = 0
-                    for i in 0..<max(classes - 1, 0) {
-                        for j in (i + 1)..<classes {
-                            var v = MLMath.sigmoidProbability(d[index], probA[index], probB[index])
-                            v = max(v, 1.0e-7)
-                            v = min(v, 1 - 1.0e-7)
-                            p2[i * classes + j] = v
-                            p2[j * classes + i] = 1 - v
-                            index += 1
+                    let decision = d + lane * pairs
+                    let out = s + r * columns
+                    if withProbabilities {
+                        let p2 = pb.baseAddress!
+                        var index = 0
+                        for i in 0..<max(classes - 1, 0) {
+                            for j in (i + 1)..<classes {
+                                var v = MLMath.sigmoidProbability(decision[index], probA[index], probB[index])
+                                v = max(v, 1.0e-7)
+                                v = min(v, 1 - 1.0e-7)
+                                p2[i * classes + j] = v
+                                p2[j * classes + i] = 1 - v
+                                index += 1
+                            }
                         }
+                        MLMath.multiclassProbability(classes, r: p2, p: out, q: qb.baseAddress!, qp: qpb.baseAddress!)
+                    } else if classes > 2 {
+                        for i in 0..<pairs { out[i] = decision[i] }
+                    } else if pairs == 1 {
+                        out[0] = decision[0]
                     }
-                    MLMath.multiclassProbability(classes, r: p2, p: out, q: qb.baseAddress!, qp: qpb.baseAddress!)
-                } else if classes > 2 {
-                    for i in 0..<pairs { out[i] = d[i] }
-                } else if pairs == 1 {
-                    out[0] = d[0]
                 }
+                first += n
             }
             if withProbabilities {
                 MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform, secondClass: .none, packed: false)

@@ -44,45 +44,84 @@ struct MLSVMKernelFunction: Sendable {
         }
     }
 
-    /// Writes k(row, vectors[i]) for `count` vectors of `features` floats each.
+    /// Writes k(row, v) for every vector v into `out[v * outStride]`.
     /// `constant` is added to LINEAR results when non-zero (ORT's GEMM C term).
-    @inline(__always)
-    func evaluate(_ row: UnsafePointer<Float>, _ vectors: UnsafePointer<Float>, count: Int, features: Int,
-                  constant: Float, into out: UnsafeMutablePointer<Float>) {
-        switch kind {
-        case .rbf:
-            let g = -gamma
-            var v = vectors
-            for i in 0..<count {
-                var sum: Float = 0
-                for f in 0..<features {
-                    let d = row[f] - v[f]
-                    sum += d * d
+    ///
+    /// Eight vectors are evaluated at a time from the feature-major copy: each
+    /// lane runs exactly ORT's per-vector sequence (same operations, same
+    /// order), only eight sequences proceed side by side.
+    func evaluate(_ row: UnsafePointer<Float>, _ vectors: MLSVMVectors, constant: Float,
+                  into out: UnsafeMutablePointer<Float>, outStride: Int = 1) {
+        let features = vectors.features
+        let padded = vectors.padded
+        vectors.columns.withUnsafeBufferPointer { cb in
+            guard let columns = cb.baseAddress else { return }
+            var block = 0
+            while block < vectors.count {
+                let lanes = Swift.min(8, vectors.count - block)
+                var result = SIMD8<Float>(repeating: 0)
+                switch kind {
+                case .rbf:
+                    var sum = SIMD8<Float>(repeating: 0)
+                    for f in 0..<features {
+                        let d = SIMD8<Float>(repeating: row[f]) - MLSVMVectors.load(columns + (f &* padded &+ block))
+                        sum = sum + d * d
+                    }
+                    let g = -gamma
+                    for lane in 0..<lanes { result[lane] = expf(g * sum[lane]) }
+                case .linear, .poly, .sigmoid:
+                    var acc = SIMD8<Float>(repeating: 0)
+                    for f in 0..<features {
+                        let x = SIMD8<Double>(repeating: Double(row[f]))
+                        let w = SIMD8<Double>(MLSVMVectors.load(columns + (f &* padded &+ block)))
+                        acc = SIMD8<Float>(x * w + SIMD8<Double>(acc))
+                    }
+                    switch kind {
+                    case .linear:
+                        result = constant != 0 ? acc + SIMD8<Float>(repeating: constant) : acc
+                    case .poly:
+                        let base = SIMD8<Float>(SIMD8<Double>(acc) * Double(gamma) + Double(coef0))
+                        if degree == 2 {
+                            result = base * base
+                        } else if degree == 3 {
+                            result = base * base * base
+                        } else {
+                            for lane in 0..<lanes { result[lane] = powf(base[lane], degree) }
+                        }
+                    default:
+                        let base = SIMD8<Float>(SIMD8<Double>(acc) * Double(gamma) + Double(coef0))
+                        for lane in 0..<lanes { result[lane] = MLMath.mlasTanh(base[lane]) }
+                    }
                 }
-                out[i] = expf(g * sum)
-                v += features
-            }
-        case .linear:
-            for i in 0..<count {
-                let dot = MLMath.gemmDot(row, vectors + i * features, features)
-                out[i] = constant != 0 ? dot + constant : dot
-            }
-        case .poly:
-            for i in 0..<count {
-                let base = coef0.addingProduct(MLMath.gemmDot(row, vectors + i * features, features), gamma)
-                if degree == 2 {
-                    out[i] = base * base
-                } else if degree == 3 {
-                    out[i] = base * base * base
-                } else {
-                    out[i] = powf(base, degree)
-                }
-            }
-        case .sigmoid:
-            for i in 0..<count {
-                let base = coef0.addingProduct(MLMath.gemmDot(row, vectors + i * features, features), gamma)
-                out[i] = MLMath.mlasTanh(base)
+                for lane in 0..<lanes { out[(block &+ lane) &* outStride] = result[lane] }
+                block &+= 8
             }
         }
+    }
+}
+
+/// Support vectors (or liblinear coefficient rows) kept twice: row-major as
+/// given, and feature-major with the vector count padded to a multiple of 8,
+/// so eight vectors load as one SIMD value per feature.
+struct MLSVMVectors: Sendable {
+    let count: Int
+    let features: Int
+    let padded: Int
+    let columns: [Float]
+
+    init(_ rowMajor: [Float], count: Int, features: Int) {
+        self.count = count
+        self.features = features
+        padded = (count + 7) / 8 * 8
+        var columns = [Float](repeating: 0, count: padded * features)
+        for v in 0..<count {
+            for f in 0..<features { columns[f * padded + v] = rowMajor[v * features + f] }
+        }
+        self.columns = columns
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 }

@@ -10,7 +10,8 @@ struct MLSVMRegressor: Kernel {
     let kernel: MLSVMKernelFunction
     let vectorCount: Int
     let featureCount: Int
-    let supportVectors: [Float]
+    /// The support vectors, or in linear mode the coefficients as one vector.
+    let vectors: MLSVMVectors
     let coefficients: [Float]
     let rho: Float
     let oneClass: Bool
@@ -25,7 +26,7 @@ struct MLSVMRegressor: Kernel {
         var kernel = try MLSVMKernelFunction(a)
         _ = try a.postTransform()
         coefficients = try a.floats("coefficients")
-        supportVectors = try a.floats("support_vectors")
+        let supportVectors = try a.floats("support_vectors")
         let rhos = try a.floats("rho")
         oneClass = try a.int("one_class", default: 0) != 0
         let n = try a.int("n_supports", default: 0)
@@ -47,6 +48,9 @@ struct MLSVMRegressor: Kernel {
             kernel.kind = .linear
         }
         self.kernel = kernel
+        vectors = vectorCount > 0
+            ? MLSVMVectors(supportVectors, count: vectorCount, features: featureCount)
+            : MLSVMVectors(coefficients, count: 1, features: featureCount)
     }
 
     func compute(_ inputs: [Value?]) throws -> [Value] {
@@ -57,26 +61,40 @@ struct MLSVMRegressor: Kernel {
         }
         let xs = try MLInput.floatsOnly(x, label)
         if rows == 0 { return [.tensor(Tensor(shape: [0, 1], floats: []))] }
-        var kernels = [Float](repeating: 0, count: vectorCount)
+        let count = vectorCount
+        // Kernel values of eight rows, vector-major (k[v * 8 + row]), so the
+        // eight rows' coefficient sums advance together as one SIMD value;
+        // each lane is ORT's fused-accumulation GEMM for its row.
+        var kernels = [Float](repeating: 0, count: max(count, 1) * 8)
         let out = xs.withUnsafeBufferPointer { xb in
             coefficients.withUnsafeBufferPointer { cb in
-                supportVectors.withUnsafeBufferPointer { svb in
-                    kernels.withUnsafeMutableBufferPointer { kb in
-                        MLInput.makeFloats(rows) { y in
-                            for r in 0..<rows {
-                                let row = xb.baseAddress! + r * featureCount
-                                var value: Float = 0
-                                if vectorCount > 0 {
-                                    kernel.evaluate(row, svb.baseAddress!, count: vectorCount, features: featureCount,
-                                                    constant: 0, into: kb.baseAddress!)
-                                    value = MLMath.gemmDot(kb.baseAddress!, cb.baseAddress!, vectorCount) + rho
-                                } else {
-                                    kernel.evaluate(row, cb.baseAddress!, count: 1, features: featureCount,
-                                                    constant: rho, into: &value)
+                kernels.withUnsafeMutableBufferPointer { kb in
+                    MLInput.makeFloats(rows) { y in
+                        let k = kb.baseAddress!, coef = cb.baseAddress!
+                        var first = 0
+                        while first < rows {
+                            let n = min(8, rows - first)
+                            if count > 0 {
+                                for j in 0..<n {
+                                    kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: 0,
+                                                    into: k + j, outStride: 8)
                                 }
-                                if oneClass { value = value > 0 ? 1 : -1 }
-                                y[r] = value
+                                var acc = SIMD8<Float>(repeating: 0)
+                                for v in 0..<count {
+                                    let kv = SIMD8<Double>(MLSVMVectors.load(k + v &* 8))
+                                    acc = SIMD8<Float>(kv * Double(coef[v]) + SIMD8<Double>(acc))
+                                }
+                                for j in 0..<n { y[first + j] = acc[j] + rho }
+                            } else {
+                                for j in 0..<n {
+                                    kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: rho,
+                                                    into: y + first + j)
+                                }
                             }
+                            if oneClass {
+                                for j in 0..<n { y[first + j] = y[first + j] > 0 ? 1 : -1 }
+                            }
+                            first += n
                         }
                     }
                 }

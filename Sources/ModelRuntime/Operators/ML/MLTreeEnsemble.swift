@@ -18,17 +18,39 @@ enum MLTreeMode: UInt8, Sendable {
 }
 
 /// One node, laid out for traversal. For a branch, `trueChild`/`falseChild`
-/// index the forest's node array (the false child is usually the next node);
-/// for a leaf they give the first index and the count of its weights, and
-/// `threshold` holds the value ORT uses when there is a single target (the
-/// leaf's first weight, or the node's own value if it has no weight).
+/// index the forest's node array (the false child is usually the next node).
+/// A leaf points at itself through both, so a traversal can run a fixed number
+/// of steps without testing for leaves; its `threshold` holds the value ORT
+/// uses when there is a single target (the leaf's first weight, or the node's
+/// own value if it has no weight), and its `feature` is 0.
 struct MLTreeNode<T: BinaryFloatingPoint & Sendable>: Sendable {
+    /// False child in the low 32 bits, true child in the high 32 bits.
+    var children: UInt64
     var threshold: T
     var feature: Int32
-    var trueChild: Int32
-    var falseChild: Int32
     var mode: MLTreeMode
     var missingTracksTrue: Bool
+
+    init(threshold: T, feature: Int32, trueChild: Int32, falseChild: Int32, mode: MLTreeMode, missingTracksTrue: Bool) {
+        children = UInt64(UInt32(bitPattern: falseChild)) | UInt64(UInt32(bitPattern: trueChild)) << 32
+        self.threshold = threshold
+        self.feature = feature
+        self.mode = mode
+        self.missingTracksTrue = missingTracksTrue
+    }
+
+    var trueChild: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: children >> 32)) }
+    var falseChild: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: children)) }
+
+    /// The child to visit, picked by shifting the packed pair rather than by a
+    /// branch or a select of loads (which the compiler turns back into a
+    /// branch): the comparison is data-dependent and a mispredicted jump per
+    /// level would cost more than the whole walk.
+    @inline(__always)
+    func child(_ goesTrue: Bool) -> Int {
+        let shift: UInt64 = goesTrue ? 32 : 0
+        return Int(UInt32(truncatingIfNeeded: children &>> shift))
+    }
 }
 
 /// One weight of a leaf: the target (or class) it adds to and its value.
@@ -59,11 +81,21 @@ struct MLTreeForest<T: BinaryFloatingPoint & Sendable>: Sendable {
     let nodes: [MLTreeNode<T>]
     /// Index of each tree's root in `nodes`.
     let roots: [Int32]
+    /// Per tree: the most branches on any path from its root to a leaf, and
+    /// whether walking rows in lockstep for that many steps pays off (the tree
+    /// is not much deeper at its deepest than on average).
+    let depths: [Int32]
+    let lockstep: [Bool]
     let weights: [MLTreeWeight<T>]
+    /// Per node: the first weight of a leaf and how many it has.
+    let leafStart: [Int32]
+    let leafCount: [Int32]
     /// Highest feature index any branch reads (-1 when there is none).
     let maxFeature: Int
     /// Every branch uses BRANCH_LEQ (the common case gets a specialised loop).
     let allLEQ: Bool
+    /// Some branch sends missing values (NaN) to its true child.
+    let hasMissingTracks: Bool
 }
 
 /// The attribute arrays of a tree ensemble before layout, shared by the float
@@ -275,18 +307,22 @@ struct MLTreeDefinition {
         var nodes: [MLTreeNode<U>] = []
         nodes.reserveCapacity(order.count)
         var weights: [MLTreeWeight<U>] = []
+        var leafStart = [Int32](repeating: 0, count: order.count)
+        var leafCount = [Int32](repeating: 0, count: order.count)
         var maxFeature = -1
         var allLEQ = true
         for n in order {
+            let here = Int32(nodes.count)
             if modes[n] == .leaf {
                 let list = leafWeights[n]
-                let first = Int32(weights.count)
+                leafStart[Int(here)] = Int32(weights.count)
+                leafCount[Int(here)] = Int32(list.count)
                 for w in list {
                     weights.append(MLTreeWeight(target: Int32(truncatingIfNeeded: weightTargets[w]), value: U(weightValues[w])))
                 }
                 let single = list.first.map { U(weightValues[$0]) } ?? U(values[n])
-                nodes.append(MLTreeNode(threshold: single, feature: 0, trueChild: first,
-                                        falseChild: Int32(list.count), mode: .leaf, missingTracksTrue: false))
+                nodes.append(MLTreeNode(threshold: single, feature: 0, trueChild: here,
+                                        falseChild: here, mode: .leaf, missingTracksTrue: false))
             } else {
                 maxFeature = max(maxFeature, Int(features[n]))
                 if modes[n] != .branchLEQ { allLEQ = false }
@@ -297,7 +333,46 @@ struct MLTreeDefinition {
         }
         // A sentinel no leaf points at, so the weight buffer is never empty.
         weights.append(MLTreeWeight(target: 0, value: 0))
-        return MLTreeForest(nodes: nodes, roots: rootPositions.map { newIndex[$0] }, weights: weights,
-                            maxFeature: maxFeature, allLEQ: allLEQ)
+
+        // Longest and mean root-to-leaf depth per tree (memoised: subtrees may be shared).
+        var longest = [Int32](repeating: -1, count: nodes.count)
+        func depth(_ start: Int) -> Int32 {
+            var stack = [start]
+            while let n = stack.last {
+                if longest[n] >= 0 { stack.removeLast(); continue }
+                let node = nodes[n]
+                if node.mode == .leaf { longest[n] = 0; stack.removeLast(); continue }
+                let t = Int(node.trueChild), f = Int(node.falseChild)
+                if longest[t] >= 0 && longest[f] >= 0 {
+                    longest[n] = 1 + max(longest[t], longest[f])
+                    stack.removeLast()
+                } else {
+                    if longest[t] < 0 { stack.append(t) }
+                    if longest[f] < 0 { stack.append(f) }
+                }
+            }
+            return longest[start]
+        }
+        let roots = rootPositions.map { newIndex[$0] }
+        var depths: [Int32] = []
+        var lockstep: [Bool] = []
+        for root in roots {
+            let d = depth(Int(root))
+            depths.append(d)
+            // Mean leaf depth over root-to-leaf paths (bounded walk; trees here are small).
+            var total = 0, leaves = 0
+            var stack: [(Int, Int)] = [(Int(root), 0)]
+            while let (n, level) = stack.popLast(), leaves < 1 << 16 {
+                let node = nodes[n]
+                if node.mode == .leaf { total += level; leaves += 1; continue }
+                stack.append((Int(node.trueChild), level + 1))
+                stack.append((Int(node.falseChild), level + 1))
+            }
+            let mean = leaves == 0 ? 0 : Double(total) / Double(leaves)
+            lockstep.append(Double(d) <= 2 * mean + 4)
+        }
+        return MLTreeForest(nodes: nodes, roots: roots, depths: depths, lockstep: lockstep, weights: weights,
+                            leafStart: leafStart, leafCount: leafCount, maxFeature: maxFeature, allLEQ: allLEQ,
+                            hasMissingTracks: nodes.contains { $0.missingTracksTrue })
     }
 }

@@ -43,8 +43,9 @@ struct MLTreeEnsembleClassifier: Kernel {
         }
         let definition = try MLTreeDefinition(a, weightPrefix: "class")
         try definition.checkTargets(a, "class_ids", count: classCount)
-        if classCount > 2, definition.baseValues.count > classCount {
-            throw a.invalid("base_values", "has \(definition.baseValues.count) values for \(classCount) classes")
+        let baseCount = definition.baseValues.count
+        if classCount == 2 ? baseCount > 2 : (baseCount != 0 && baseCount != classCount) {
+            throw a.invalid("base_values", "has \(baseCount) values, expected \(classCount == 2 ? "at most 2" : "0 or \(classCount)")")
         }
         floatForest = definition.forest(Float.self)
         doubleForest = definition.forest(Double.self)

@@ -2,8 +2,7 @@
 /// tree_ensemble_common.h and tree_ensemble_aggregator.h. Output float
 /// [rows, n_targets].
 ///
-/// Thresholds and sums use double for double input and float otherwise
-/// (integer input is converted to float). `aggregate_function` SUM, AVERAGE,
+/// Input is float or double, as in ORT; thresholds and sums use the input's type. `aggregate_function` SUM, AVERAGE,
 /// MIN or MAX combines the trees, then `base_values` are added.
 /// With one target ORT's single-value path applies: each leaf contributes its
 /// first weight only, a single base value is added, and only PROBIT of the
@@ -37,7 +36,10 @@ struct MLTreeEnsembleRegressor: Kernel {
         }
         targets = Int(n)
         let definition = try MLTreeDefinition(a, weightPrefix: "target")
-        if targets > 1 { try definition.checkTargets(a, "target_ids", count: targets) }
+        try definition.checkTargets(a, "target_ids", count: targets)
+        guard definition.baseValues.isEmpty || definition.baseValues.count == targets else {
+            throw a.invalid("base_values", "has \(definition.baseValues.count) values, expected 0 or \(targets)")
+        }
         floatForest = definition.forest(Float.self)
         doubleForest = definition.forest(Double.self)
         baseFloat = definition.baseValues.map { Float($0) }
@@ -56,10 +58,9 @@ struct MLTreeEnsembleRegressor: Kernel {
             out = run(doubleForest, baseDouble, v, rows, cols)
         case .float(let v):
             out = run(floatForest, baseFloat, v, rows, cols)
-        case .int64, .int32:
-            out = run(floatForest, baseFloat, try MLInput.floats(x, label), rows, cols)
         default:
-            throw ModelError(.invalidInput, "\(label): input must be float, double, int64 or int32, found \(x.elementType)")
+            // ORT registers this operator for float and double only.
+            throw ModelError(.invalidInput, "\(label): input must be float or double, found \(x.elementType)")
         }
         return [.tensor(Tensor(shape: [rows, targets], floats: out))]
     }

@@ -16,7 +16,7 @@ enum MLTreeScoreWriter {
     enum SecondClass {
         /// ORT's -1: one column only.
         case none
-        /// ORT's 0 and 1: `[1 - s, s]`.
+        /// ORT's 0 and 1: `[1 - s, s]`, or `[1 - logistic(s), logistic(s)]` under LOGISTIC.
         case complement
         /// ORT's 2 and 3: `[-s, s]`, or `[logistic(-s), logistic(s)]` under LOGISTIC.
         case negate
@@ -69,8 +69,14 @@ enum MLTreeScoreWriter {
         case .none:
             out[0] = Float(v)
         case .complement:
-            out[0] = Float(1 - v)
-            out[1] = Float(v)
+            if transform == .logistic {
+                let p = MLMath.logistic(Float(v))
+                out[0] = 1 - p
+                out[1] = p
+            } else {
+                out[0] = Float(1 - v)
+                out[1] = Float(v)
+            }
         case .negate:
             if transform == .logistic {
                 out[0] = MLMath.logistic(Float(-v))

@@ -25,22 +25,25 @@ struct ArgExtremumKernel: Kernel {
         }
         let outer = elementCount(Array(shape[..<axis])), size = shape[axis]
         let inner = elementCount(Array(shape[(axis + 1)...]))
-        var result = [Int64](repeating: 0, count: outer * inner)
-        v.withUnsafeBufferPointer { p in
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * size * inner + i
-                    var best = p[base], bestIndex = 0
-                    for j in 1..<size {
-                        let value = p[base + j * inner]
-                        let better = isMax
-                            ? (selectLast ? value >= best : value > best)
-                            : (selectLast ? value <= best : value < best)
-                        if better { best = value; bestIndex = j }
+        let isMax = self.isMax, selectLast = self.selectLast
+        let result = [Int64](unsafeUninitializedCapacity: outer * inner) { out, initialized in
+            v.withUnsafeBufferPointer { p in
+                for o in 0..<outer {
+                    for i in 0..<inner {
+                        let base = o * size * inner + i
+                        var best = p[base], bestIndex = 0
+                        for j in 1..<size {
+                            let value = p[base + j * inner]
+                            let better = isMax
+                                ? (selectLast ? value >= best : value > best)
+                                : (selectLast ? value <= best : value < best)
+                            if better { best = value; bestIndex = j }
+                        }
+                        out[o * inner + i] = Int64(bestIndex)
                     }
-                    result[o * inner + i] = Int64(bestIndex)
                 }
             }
+            initialized = outer * inner
         }
         var outShape = shape
         if keepDims { outShape[axis] = 1 } else { outShape.remove(at: axis) }

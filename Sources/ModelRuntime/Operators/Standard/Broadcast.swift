@@ -47,6 +47,21 @@ func broadcastBinary<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [In
                 } else if a.count == 1 && b.count == count {
                     let x = pa[0]
                     for i in 0..<count { (o + i).initialize(to: f(x, pb[i])) }
+                } else if a.count == count, b.count > 0, isTrailingBlock(bShape, of: shape) {
+                    // b repeats whole over the leading dimensions (e.g. a bias row).
+                    let inner = b.count
+                    var position = 0
+                    for _ in 0..<(count / inner) {
+                        for j in 0..<inner { (o + position + j).initialize(to: f(pa[position + j], pb[j])) }
+                        position += inner
+                    }
+                } else if b.count == count, a.count > 0, isTrailingBlock(aShape, of: shape) {
+                    let inner = a.count
+                    var position = 0
+                    for _ in 0..<(count / inner) {
+                        for j in 0..<inner { (o + position + j).initialize(to: f(pa[j], pb[position + j])) }
+                        position += inner
+                    }
                 } else {
                     let rank = shape.count
                     let sa = broadcastStrides(aShape, to: shape)
@@ -54,21 +69,25 @@ func broadcastBinary<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [In
                     let inner = shape[rank - 1]
                     let ia = sa[rank - 1], ib = sb[rank - 1]
                     let outer = count / inner
-                    var index = [Int](repeating: 0, count: rank)
-                    var offsetA = 0, offsetB = 0, position = 0
-                    for _ in 0..<outer {
-                        var ja = offsetA, jb = offsetB
-                        for _ in 0..<inner {
-                            (o + position).initialize(to: f(pa[ja], pb[jb]))
-                            ja += ia; jb += ib; position += 1
-                        }
-                        var d = rank - 2
-                        while d >= 0 {
-                            index[d] += 1; offsetA += sa[d]; offsetB += sb[d]
-                            if index[d] < shape[d] { break }
-                            offsetA -= sa[d] * shape[d]; offsetB -= sb[d] * shape[d]
-                            index[d] = 0
-                            d -= 1
+                    // The odometer lives in a stack buffer: array element writes
+                    // here would cost a uniqueness check per row.
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: rank) { index in
+                        index.initialize(repeating: 0)
+                        var offsetA = 0, offsetB = 0, position = 0
+                        for _ in 0..<outer {
+                            var ja = offsetA, jb = offsetB
+                            for _ in 0..<inner {
+                                (o + position).initialize(to: f(pa[ja], pb[jb]))
+                                ja += ia; jb += ib; position += 1
+                            }
+                            var d = rank - 2
+                            while d >= 0 {
+                                index[d] += 1; offsetA += sa[d]; offsetB += sb[d]
+                                if index[d] < shape[d] { break }
+                                offsetA -= sa[d] * shape[d]; offsetB -= sb[d] * shape[d]
+                                index[d] = 0
+                                d -= 1
+                            }
                         }
                     }
                 }
@@ -77,6 +96,14 @@ func broadcastBinary<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [In
         initialized = count
     }
     return Tensor(shape: shape, storage: R.storage(values))
+}
+
+/// Whether `shape`, leading 1s dropped, equals the trailing dimensions of
+/// `target`, so its values repeat as one contiguous block.
+@inline(__always)
+func isTrailingBlock(_ shape: [Int], of target: [Int]) -> Bool {
+    let trimmed = shape.drop { $0 == 1 }
+    return trimmed.count <= target.count && target.suffix(trimmed.count).elementsEqual(trimmed)
 }
 
 /// Applies `f` to every element.
@@ -96,22 +123,42 @@ func mapElements<T, R: TensorElement>(_ a: [T], _ shape: [Int], _ f: (T) -> R) -
 func broadcastIndices(_ shape: [Int], to target: [Int]) -> [Int] {
     let count = elementCount(target)
     if elementCount(shape) == count { return Array(0..<count) }
-    let rank = target.count
-    let s = broadcastStrides(shape, to: target)
-    var result = [Int](repeating: 0, count: count)
-    guard count > 0 else { return result }
-    var index = [Int](repeating: 0, count: rank)
-    var offset = 0
-    for position in 0..<count {
-        result[position] = offset
-        var d = rank - 1
-        while d >= 0 {
-            index[d] += 1; offset += s[d]
-            if index[d] < target[d] { break }
-            offset -= s[d] * target[d]
-            index[d] = 0
-            d -= 1
+    return stridedOffsets(target, broadcastStrides(shape, to: target))
+}
+
+/// Offsets of the elements of a strided view with dimensions `dims`, in
+/// row-major order, starting at `start`. Layout kernels (Transpose, Slice,
+/// broadcasts, reductions) turn their index arithmetic into one such table.
+/// Offsets wrap instead of trapping: past the end of a lane the running
+/// offset may step outside, but it is wound back before it is stored.
+func stridedOffsets(_ dims: [Int], _ strides: [Int], start: Int = 0) -> [Int] {
+    let count = elementCount(dims)
+    return [Int](unsafeUninitializedCapacity: count) { out, initialized in
+        initialized = count
+        guard count > 0 else { return }
+        let rank = dims.count
+        guard rank > 0 else { out[0] = start; return }
+        let inner = dims[rank - 1], innerStride = strides[rank - 1]
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rank) { index in
+            index.initialize(repeating: 0)
+            var offset = start, position = 0
+            for _ in 0..<(count / inner) {
+                var o = offset
+                for _ in 0..<inner {
+                    out[position] = o
+                    o = o &+ innerStride
+                    position += 1
+                }
+                var d = rank - 2
+                while d >= 0 {
+                    index[d] += 1
+                    offset = offset &+ strides[d]
+                    if index[d] < dims[d] { break }
+                    offset = offset &- strides[d] &* dims[d]
+                    index[d] = 0
+                    d -= 1
+                }
+            }
         }
     }
-    return result
 }

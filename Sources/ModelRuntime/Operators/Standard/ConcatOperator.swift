@@ -46,12 +46,18 @@ private func joinedStorage(_ storages: [TensorStorage], outer: Int, chunks: [Int
             }
             return values
         }
-        var result: [T] = []
-        result.reserveCapacity(arrays.reduce(0) { $0 + $1.count })
-        for row in 0..<outer {
-            for (array, chunk) in zip(arrays, chunks) {
-                result.append(contentsOf: array[(row * chunk)..<((row + 1) * chunk)])
+        let total = outer * chunks.reduce(0, +)
+        let result = [T](unsafeUninitializedCapacity: total) { out, initialized in
+            var position = 0
+            for row in 0..<outer {
+                for (array, chunk) in zip(arrays, chunks) where chunk > 0 {
+                    array.withUnsafeBufferPointer { source in
+                        (out.baseAddress! + position).initialize(from: source.baseAddress! + row * chunk, count: chunk)
+                    }
+                    position += chunk
+                }
             }
+            initialized = position
         }
         return T.storage(result)
     }

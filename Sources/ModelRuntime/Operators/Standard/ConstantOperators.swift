@@ -32,10 +32,7 @@ struct ConstantOfShapeKernel: Kernel {
         guard let shape = try StandardArguments(inputs).integers(0, "input") else {
             throw ModelError(.execution, "required input 0 ('input') is missing")
         }
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw ModelError(.execution, "shape \(describe(shape)) has a negative dimension")
-        }
-        let count = elementCount(shape)
+        let count = try checkedElementCount(shape)
         return [.tensor(Tensor(shape: shape, storage: fill.storage.gathered([Int](repeating: 0, count: count))))]
     }
 }

@@ -10,6 +10,7 @@ struct ExpandKernel: Kernel {
             throw ModelError(.execution, "shape \(describe(requested)) has a negative dimension")
         }
         let shape = try broadcastShape(x.shape, requested)
+        _ = try checkedElementCount(shape)
         return [.tensor(Tensor(shape: shape, storage: x.storage.gathered(broadcastIndices(x.shape, to: shape))))]
     }
 }
@@ -22,8 +23,12 @@ struct TileKernel: Kernel {
         guard let repeats = try args.integers(1, "repeats"), repeats.count == x.rank, repeats.allSatisfy({ $0 >= 0 }) else {
             throw ModelError(.execution, "repeats must list one non-negative count per dimension of \(describe(x.shape))")
         }
-        let shape = zip(x.shape, repeats).map { $0 * $1 }
-        let count = elementCount(shape)
+        let shape = try zip(x.shape, repeats).map { d, r -> Int in
+            let (product, overflow) = d.multipliedReportingOverflow(by: r)
+            guard !overflow else { throw ModelError(.execution, "Tile result is too large") }
+            return product
+        }
+        let count = try checkedElementCount(shape)
         let sourceStrides = strides(of: x.shape)
         var picks = [Int](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: shape.count)

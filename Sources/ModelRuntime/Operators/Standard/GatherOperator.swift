@@ -14,17 +14,23 @@ struct GatherKernel: Kernel {
         let size = data.shape[axis]
         let outer = elementCount(Array(data.shape[..<axis]))
         let inner = elementCount(Array(data.shape[(axis + 1)...]))
-        var picks: [Int] = []
-        picks.reserveCapacity(outer * indices.count * inner)
-        for o in 0..<outer {
-            for raw in indices {
-                let i = raw < 0 ? raw + size : raw
-                guard i >= 0, i < size else {
-                    throw ModelError(.execution, "index \(raw) is out of range for axis \(axis) of size \(size)")
-                }
-                let base = (o * size + i) * inner
-                for k in 0..<inner { picks.append(base + k) }
+        let resolved = try indices.map { raw -> Int in
+            let i = raw < 0 ? raw + size : raw
+            guard i >= 0, i < size else {
+                throw ModelError(.execution, "index \(raw) is out of range for axis \(axis) of size \(size)")
             }
+            return i
+        }
+        let count = outer * resolved.count * inner
+        let picks = [Int](unsafeUninitializedCapacity: count) { out, initialized in
+            var position = 0
+            for o in 0..<outer {
+                for i in resolved {
+                    let base = (o * size + i) * inner
+                    for k in 0..<inner { out[position] = base + k; position += 1 }
+                }
+            }
+            initialized = count
         }
         let shape = Array(data.shape[..<axis]) + indicesTensor.shape + Array(data.shape[(axis + 1)...])
         return [.tensor(Tensor(shape: shape, storage: data.storage.gathered(picks)))]

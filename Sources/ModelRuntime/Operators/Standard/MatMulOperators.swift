@@ -7,6 +7,10 @@
 func multiplyAccumulate<T: ArithmeticElement>(m: Int, n: Int, k: Int,
                                               _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
                                               _ c: UnsafeMutablePointer<T>) {
+    if n < 8 {
+        multiplyAccumulateNarrow(m: m, n: n, k: k, a, b, c)
+        return
+    }
     var i = 0
     while i + 4 <= m {
         let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
@@ -30,6 +34,48 @@ func multiplyAccumulate<T: ArithmeticElement>(m: Int, n: Int, k: Int,
             let x = ai[p]
             let row = b + p * n
             for j in 0..<n { ci[j] = T.multiplyAdd(ci[j], x, row[j]) }
+        }
+        i += 1
+    }
+}
+
+/// `multiplyAccumulate` for outputs a few columns wide (e.g. a regression
+/// head, [N,100] x [100,1]), where a contiguous j loop is too short to pay:
+/// eight rows at a time, each output a sequential K-long chain, eight chains
+/// in flight.
+@inline(__always)
+func multiplyAccumulateNarrow<T: ArithmeticElement>(m: Int, n: Int, k: Int,
+                                                    _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+                                                    _ c: UnsafeMutablePointer<T>) {
+    var i = 0
+    while i + 8 <= m {
+        let a0 = a + i * k
+        for j in 0..<n {
+            let out = c + i * n + j
+            var s0 = out[0], s1 = out[n], s2 = out[2 * n], s3 = out[3 * n]
+            var s4 = out[4 * n], s5 = out[5 * n], s6 = out[6 * n], s7 = out[7 * n]
+            for p in 0..<k {
+                let y = b[p * n + j]
+                s0 = T.multiplyAdd(s0, a0[p], y)
+                s1 = T.multiplyAdd(s1, a0[k + p], y)
+                s2 = T.multiplyAdd(s2, a0[2 * k + p], y)
+                s3 = T.multiplyAdd(s3, a0[3 * k + p], y)
+                s4 = T.multiplyAdd(s4, a0[4 * k + p], y)
+                s5 = T.multiplyAdd(s5, a0[5 * k + p], y)
+                s6 = T.multiplyAdd(s6, a0[6 * k + p], y)
+                s7 = T.multiplyAdd(s7, a0[7 * k + p], y)
+            }
+            out[0] = s0; out[n] = s1; out[2 * n] = s2; out[3 * n] = s3
+            out[4 * n] = s4; out[5 * n] = s5; out[6 * n] = s6; out[7 * n] = s7
+        }
+        i += 8
+    }
+    while i < m {
+        let ai = a + i * k
+        for j in 0..<n {
+            var sum = c[i * n + j]
+            for p in 0..<k { sum = T.multiplyAdd(sum, ai[p], b[p * n + j]) }
+            c[i * n + j] = sum
         }
         i += 1
     }
@@ -138,12 +184,14 @@ struct GemmKernel: Kernel {
         }
         let aRows = transA ? a.withUnsafeBufferPointer { transposed($0, rows: k, cols: m) } : a
         let bRows = transB ? b.withUnsafeBufferPointer { transposed($0, rows: n, cols: k) } : b
-        var bias: [Int]?
+        // C is read through broadcast strides (0 on broadcast dimensions).
+        var biasStrides = (row: 0, column: 0)
         if c != nil {
-            guard (try? broadcastShape(cShape, [m, n])) == [m, n] else {
+            guard cShape.count <= 2, (try? broadcastShape(cShape, [m, n])) == [m, n] else {
                 throw ModelError(.execution, "Gemm C of shape \(describe(cShape)) does not broadcast to [\(m),\(n)]")
             }
-            bias = broadcastIndices(cShape, to: [m, n])
+            let s = broadcastStrides(cShape, to: [m, n])
+            biasStrides = (s[0], s[1])
         }
         let total = m * n
         let values = [T](unsafeUninitializedCapacity: total) { out, initialized in
@@ -158,9 +206,14 @@ struct GemmKernel: Kernel {
                     }
                 }
             }
-            if let c, let bias, beta != 0 {
+            if let c, beta != 0 {
                 c.withUnsafeBufferPointer { pc in
-                    for i in 0..<total { o[i] = T.multiplyAdd(T.times(beta, pc[bias[i]]), alpha, o[i]) }
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            let bias = pc[i * biasStrides.row + j * biasStrides.column]
+                            o[i * n + j] = T.multiplyAdd(T.times(beta, bias), alpha, o[i * n + j])
+                        }
+                    }
                 }
             } else if alpha != 1 {
                 for i in 0..<total { o[i] = T.times(alpha, o[i]) }

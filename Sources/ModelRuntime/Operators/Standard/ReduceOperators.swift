@@ -9,69 +9,81 @@ import Darwin
 /// to it (`span`), both in increasing input order so sums run in order.
 struct ReductionLayout {
     var outputShape: [Int]
+    /// Number of output elements, and of input elements folded into each.
+    var outputCount: Int
+    var spanCount: Int
+    /// True when the reduced axes are the trailing ones: output `o` then folds
+    /// the contiguous block `o * spanCount ..< (o + 1) * spanCount`, and
+    /// `bases`/`span` stay empty (no offset tables to build per call).
+    var contiguous: Bool
     var bases: [Int]
     var span: [Int]
 
-    /// `axes` already normalised; empty means every axis.
-    init(shape: [Int], axes: Set<Int>, keepDims: Bool) {
+    /// `reduced[d]` tells whether axis `d` is reduced.
+    init(shape: [Int], reduced: [Bool], keepDims: Bool) {
         let rank = shape.count
-        let own = strides(of: shape)
-        var keptDims: [Int] = [], keptStrides: [Int] = []
-        var reducedDims: [Int] = [], reducedStrides: [Int] = []
         var outputShape: [Int] = []
+        outputShape.reserveCapacity(rank)
+        var outputCount = 1, spanCount = 1
+        var firstReduced = rank, lastKept = -1
         for d in 0..<rank {
-            if axes.isEmpty || axes.contains(d) {
-                reducedDims.append(shape[d]); reducedStrides.append(own[d])
+            if reduced[d] {
+                spanCount *= shape[d]
+                if firstReduced == rank { firstReduced = d }
                 if keepDims { outputShape.append(1) }
             } else {
-                keptDims.append(shape[d]); keptStrides.append(own[d])
+                outputCount *= shape[d]
+                lastKept = d
                 outputShape.append(shape[d])
             }
         }
         self.outputShape = outputShape
-        self.bases = ReductionLayout.offsets(keptDims, keptStrides)
-        self.span = ReductionLayout.offsets(reducedDims, reducedStrides)
+        self.outputCount = outputCount
+        self.spanCount = spanCount
+        // Trailing reduced axes (the usual "per row" case) need no offset tables.
+        contiguous = lastKept < firstReduced
+        if contiguous {
+            bases = []
+            span = []
+        } else {
+            let own = strides(of: shape)
+            let kept = (0..<rank).filter { !reduced[$0] }, folded = (0..<rank).filter { reduced[$0] }
+            bases = stridedOffsets(kept.map { shape[$0] }, kept.map { own[$0] })
+            span = stridedOffsets(folded.map { shape[$0] }, folded.map { own[$0] })
+        }
     }
 
-    /// Row-major enumeration of the offsets of a (dims, strides) view.
-    static func offsets(_ dims: [Int], _ strides: [Int]) -> [Int] {
-        let count = elementCount(dims)
-        var result = [Int](repeating: 0, count: count)
-        guard count > 0, !dims.isEmpty else { return result }
-        var index = [Int](repeating: 0, count: dims.count)
-        var offset = 0
-        for position in 0..<count {
-            result[position] = offset
-            var d = dims.count - 1
-            while d >= 0 {
-                index[d] += 1; offset += strides[d]
-                if index[d] < dims[d] { break }
-                offset -= strides[d] * dims[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return result
+    /// Input offset of element `r` of output `o`'s span.
+    @inline(__always)
+    func offset(_ o: Int, _ r: Int) -> Int {
+        contiguous ? o &* spanCount &+ r : bases[o] &+ span[r]
     }
 
     /// Folds each output element's span: `start(first)`, `step(acc, x)`, `finish(acc, n)`.
     @inline(__always)
     func reduce<T, A, R: TensorElement>(_ x: [T], start: (T) -> A, step: (A, T) -> A,
                                         finish: (A, Int) -> R, empty: R) -> Tensor {
-        let n = span.count
-        let values = [R](unsafeUninitializedCapacity: bases.count) { out, initialized in
+        let n = spanCount
+        let values = [R](unsafeUninitializedCapacity: outputCount) { out, initialized in
             x.withUnsafeBufferPointer { px in
-                span.withUnsafeBufferPointer { ps in
-                    for (o, base) in bases.enumerated() {
-                        guard n > 0 else { (out.baseAddress! + o).initialize(to: empty); continue }
-                        var acc = start(px[base + ps[0]])
+                for o in 0..<outputCount {
+                    guard n > 0 else { (out.baseAddress! + o).initialize(to: empty); continue }
+                    var acc: A
+                    if contiguous {
+                        let block = px.baseAddress! + o * n
+                        acc = start(block[0])
                         var r = 1
-                        while r < n { acc = step(acc, px[base + ps[r]]); r += 1 }
-                        (out.baseAddress! + o).initialize(to: finish(acc, n))
+                        while r < n { acc = step(acc, block[r]); r += 1 }
+                    } else {
+                        let base = bases[o]
+                        acc = start(px[base + span[0]])
+                        var r = 1
+                        while r < n { acc = step(acc, px[base + span[r]]); r += 1 }
                     }
+                    (out.baseAddress! + o).initialize(to: finish(acc, n))
                 }
             }
-            initialized = bases.count
+            initialized = outputCount
         }
         return Tensor(shape: outputShape, storage: R.storage(values))
     }
@@ -97,8 +109,9 @@ struct ReduceKernel: Kernel {
         let x = try args.tensor(0, "data")
         let axes = (axesFromInput ? try args.integers(1, "axes") : axesAttribute) ?? []
         if axes.isEmpty && noopWithEmptyAxes { return [.tensor(x)] }
-        let normalized = Set(try axes.map { try normalizedAxis($0, rank: x.rank) })
-        let layout = ReductionLayout(shape: x.shape, axes: normalized, keepDims: keepDims)
+        var reduced = [Bool](repeating: axes.isEmpty, count: x.rank)
+        for axis in axes { reduced[try normalizedAxis(axis, rank: x.rank)] = true }
+        let layout = ReductionLayout(shape: x.shape, reduced: reduced, keepDims: keepDims)
         switch x.storage {
         case .float(let v): return [.tensor(try floating(v, layout, exp: { expf($0) }, log: { logf($0) }))]
         case .double(let v): return [.tensor(try floating(v, layout, exp: { exp($0) }, log: { log($0) }))]
@@ -126,17 +139,17 @@ struct ReduceKernel: Kernel {
             // log(sum(exp(x - max))) + max, so large inputs do not overflow.
             let maxima = layout.reduce(v, start: { $0 }, step: { $1 > $0 ? $1 : $0 }, finish: { a, _ in a }, empty: -T.infinity)
             guard let peaks = T.values(of: maxima.storage) else { return maxima }
-            let n = layout.span.count
-            let values = [T](unsafeUninitializedCapacity: layout.bases.count) { out, initialized in
+            let n = layout.spanCount
+            let values = [T](unsafeUninitializedCapacity: layout.outputCount) { out, initialized in
                 v.withUnsafeBufferPointer { px in
-                    for (o, base) in layout.bases.enumerated() {
+                    for o in 0..<layout.outputCount {
                         let peak = peaks[o].isFinite ? peaks[o] : 0
                         var sum: T = 0
-                        for r in 0..<n { sum += exp(px[base + layout.span[r]] - peak) }
+                        for r in 0..<n { sum += exp(px[layout.offset(o, r)] - peak) }
                         (out.baseAddress! + o).initialize(to: log(sum) + peak)
                     }
                 }
-                initialized = layout.bases.count
+                initialized = layout.outputCount
             }
             return Tensor(shape: layout.outputShape, storage: T.storage(values))
         }

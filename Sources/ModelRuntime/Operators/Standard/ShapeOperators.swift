@@ -35,7 +35,9 @@ struct ReshapeKernel: Kernel {
             } else if d < 0 {
                 throw ModelError(.execution, "shape \(describe(requested)) has a negative dimension")
             }
-            known *= shape[i]
+            let (product, overflow) = known.multipliedReportingOverflow(by: shape[i])
+            guard !overflow else { throw ModelError(.execution, "shape \(describe(requested)) is too large") }
+            known = product
         }
         if inferred >= 0 {
             guard known > 0, data.count % known == 0 else {
@@ -43,7 +45,7 @@ struct ReshapeKernel: Kernel {
             }
             shape[inferred] = data.count / known
         }
-        guard elementCount(shape) == data.count else {
+        guard try checkedElementCount(shape) == data.count else {
             throw ModelError(.execution, "cannot reshape \(describe(data.shape)) (\(data.count) values) to \(describe(requested))")
         }
         return [.tensor(Tensor(shape: shape, storage: data.storage))]

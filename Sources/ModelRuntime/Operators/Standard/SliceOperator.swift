@@ -32,33 +32,21 @@ struct SliceKernel: Kernel {
             if e < 0 { e += size }
             if st > 0 {
                 s = min(max(s, 0), size); e = min(max(e, 0), size)
-                shape[axis] = e > s ? (e - s + st - 1) / st : 0
+                shape[axis] = e > s ? (e - s - 1) / st + 1 : 0
             } else {
                 s = min(max(s, 0), size - 1); e = min(max(e, -1), size - 1)
-                shape[axis] = s > e ? (s - e - st - 1) / (-st) : 0
+                let magnitude = st == .min ? Int.max : -st
+                shape[axis] = s > e ? (s - e - 1) / magnitude + 1 : 0
             }
             begin[axis] = s
             step[axis] = st
         }
         let sourceStrides = strides(of: data.shape)
-        let count = elementCount(shape)
-        var picks = [Int](repeating: 0, count: count)
-        if count > 0 {
-            var index = [Int](repeating: 0, count: rank)
-            var offset = 0
-            for d in 0..<rank { offset += begin[d] * sourceStrides[d] }
-            for position in 0..<count {
-                picks[position] = offset
-                var d = rank - 1
-                while d >= 0 {
-                    index[d] += 1; offset += step[d] * sourceStrides[d]
-                    if index[d] < shape[d] { break }
-                    offset -= step[d] * sourceStrides[d] * shape[d]
-                    index[d] = 0
-                    d -= 1
-                }
-            }
-        }
+        var start = 0
+        for d in 0..<rank { start += begin[d] * sourceStrides[d] }
+        // Wrapping products: a huge step only matters past a lane's end, where
+        // stridedOffsets winds the offset back before storing it.
+        let picks = stridedOffsets(shape, (0..<rank).map { step[$0] &* sourceStrides[$0] }, start: start)
         return [.tensor(Tensor(shape: shape, storage: data.storage.gathered(picks)))]
     }
 }

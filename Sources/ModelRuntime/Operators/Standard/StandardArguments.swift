@@ -129,7 +129,7 @@ struct StandardAttributes {
 @inline(__always)
 func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
     let resolved = axis < 0 ? axis + rank : axis
-    guard resolved >= 0, resolved < max(rank, 1) else {
+    guard resolved >= 0, resolved < rank else {
         throw ModelError(.execution, "\(what) \(axis) is out of range for rank \(rank)")
     }
     return resolved
@@ -140,6 +140,21 @@ func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> I
 func elementCount(_ shape: [Int]) -> Int {
     var count = 1
     for d in shape { count &*= d }
+    return count
+}
+
+/// Element count of a shape that came from tensor data (Reshape, Expand, ...):
+/// overflow or an absurd size is an execution error, not a trap or a huge allocation.
+func checkedElementCount(_ shape: [Int]) throws -> Int {
+    var count = 1
+    for d in shape {
+        guard d >= 0 else { throw ModelError(.execution, "shape \(describe(shape)) has a negative dimension") }
+        let (product, overflow) = count.multipliedReportingOverflow(by: d)
+        guard !overflow, product <= 1 << 34 else {
+            throw ModelError(.execution, "shape \(describe(shape)) is too large")
+        }
+        count = product
+    }
     return count
 }
 

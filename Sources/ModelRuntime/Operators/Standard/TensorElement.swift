@@ -61,6 +61,18 @@ extension TensorStorage {
         }
     }
 
+    /// The values in `range` (a valid range of positions).
+    func subrange(_ range: Range<Int>) -> TensorStorage {
+        switch self {
+        case .float(let v): return .float(Array(v[range]))
+        case .double(let v): return .double(Array(v[range]))
+        case .int64(let v): return .int64(Array(v[range]))
+        case .int32(let v): return .int32(Array(v[range]))
+        case .bool(let v): return .bool(Array(v[range]))
+        case .string(let v): return .string(Array(v[range]))
+        }
+    }
+
     /// The values at `indices` (each a valid position), in that order.
     func gathered(_ indices: [Int]) -> TensorStorage {
         struct Gather: StorageTransform {

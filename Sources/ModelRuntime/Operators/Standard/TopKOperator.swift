@@ -32,26 +32,50 @@ struct TopKKernel: Kernel {
             throw ModelError(.execution, "k = \(k) is out of range for axis \(axis) of size \(size)")
         }
         let outer = elementCount(Array(shape[..<axis])), inner = elementCount(Array(shape[(axis + 1)...]))
-        // Results are laid out [outer, k, inner]; each (outer, inner) lane is sorted on its own.
-        var lane = [T](), order = [Int](repeating: 0, count: size)
-        var values = [T](), indices = [Int64](repeating: 0, count: outer * k * inner)
-        values.reserveCapacity(outer * k * inner)
-        if k > 0, let first = v.first { values = [T](repeating: first, count: outer * k * inner) }
+        // Results are laid out [outer, k, inner]. Each (outer, inner) lane keeps
+        // its best k in a small sorted buffer (insertion, O(size * k)): a new
+        // value goes after equal ones, so ties keep the lower index first.
+        let total = outer * k * inner
+        var values = [T](), indices = [Int64](repeating: 0, count: total)
+        if total > 0 { values = [T](repeating: v[0], count: total) }
+        var bestValues = [T](), bestIndices = [Int](repeating: 0, count: k)
+        if k > 0, let first = v.first { bestValues = [T](repeating: first, count: k) }
         let largest = self.largest
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = o * size * inner + i
-                lane = (0..<size).map { v[base + $0 * inner] }
-                for j in 0..<size { order[j] = j }
-                order.sort { a, b in
-                    let x = lane[a], y = lane[b]
-                    if x == y { return a < b }
-                    return largest ? x > y : x < y
-                }
-                for r in 0..<k {
-                    let target = (o * k + r) * inner + i
-                    values[target] = lane[order[r]]
-                    indices[target] = Int64(order[r])
+        v.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { outValues in
+                indices.withUnsafeMutableBufferPointer { outIndices in
+                    bestValues.withUnsafeMutableBufferPointer { bv in
+                        bestIndices.withUnsafeMutableBufferPointer { bi in
+                            for o in 0..<outer {
+                                for i in 0..<inner {
+                                    let base = o * size * inner + i
+                                    var filled = 0
+                                    for j in 0..<size {
+                                        let value = source[base + j * inner]
+                                        // Position after every kept value at least as good.
+                                        var position = filled
+                                        while position > 0 {
+                                            let kept = bv[position - 1]
+                                            let keptIsAsGood = largest ? !(value > kept) : !(value < kept)
+                                            if keptIsAsGood { break }
+                                            position -= 1
+                                        }
+                                        if position >= k { continue }
+                                        var m = min(filled, k - 1)
+                                        while m > position { bv[m] = bv[m - 1]; bi[m] = bi[m - 1]; m -= 1 }
+                                        bv[position] = value
+                                        bi[position] = j
+                                        if filled < k { filled += 1 }
+                                    }
+                                    for r in 0..<k {
+                                        let target = (o * k + r) * inner + i
+                                        outValues[target] = bv[r]
+                                        outIndices[target] = Int64(bi[r])
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -11,25 +11,33 @@ struct TransposeKernel: Kernel {
         }
         if perm == Array(0..<rank) { return [.tensor(x)] }
         let shape = perm.map { x.shape[$0] }
-        let sourceStrides = strides(of: x.shape)
-        let permuted = perm.map { sourceStrides[$0] }
-        let count = x.count
-        var indices = [Int](repeating: 0, count: count)
-        if count > 0 {
-            var index = [Int](repeating: 0, count: rank)
-            var offset = 0
-            for position in 0..<count {
-                indices[position] = offset
-                var d = rank - 1
-                while d >= 0 {
-                    index[d] += 1; offset += permuted[d]
-                    if index[d] < shape[d] { break }
-                    offset -= permuted[d] * shape[d]
-                    index[d] = 0
-                    d -= 1
+        if rank == 2 {
+            // Plain matrix transpose: tiled copy, no index table.
+            struct Matrix: StorageTransform {
+                let rows: Int, columns: Int
+                func apply<T: TensorElement>(_ values: [T]) -> [T] {
+                    [T](unsafeUninitializedCapacity: values.count) { out, initialized in
+                        values.withUnsafeBufferPointer { source in
+                            let tile = 32
+                            for r0 in stride(from: 0, to: rows, by: tile) {
+                                for c0 in stride(from: 0, to: columns, by: tile) {
+                                    for r in r0..<min(r0 + tile, rows) {
+                                        for c in c0..<min(c0 + tile, columns) {
+                                            (out.baseAddress! + c * rows + r).initialize(to: source[r * columns + c])
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        initialized = values.count
+                    }
                 }
             }
+            return [.tensor(Tensor(shape: shape, storage: try x.storage.transformed(Matrix(rows: x.shape[0], columns: x.shape[1]))))]
         }
+        let sourceStrides = strides(of: x.shape)
+        let permuted = perm.map { sourceStrides[$0] }
+        let indices = stridedOffsets(shape, permuted)
         return [.tensor(Tensor(shape: shape, storage: x.storage.gathered(indices)))]
     }
 }

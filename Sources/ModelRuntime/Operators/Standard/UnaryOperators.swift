@@ -21,19 +21,26 @@ extension UnaryOperator {
     func int32(_ x: Int32) -> Int32 { x }
 }
 
-/// The kernel for any `UnaryOperator`; the generic parameter makes the
-/// optimiser emit one tight loop per operator and type.
-struct UnaryKernel<Op: UnaryOperator>: Kernel {
-    let op: Op
-    let name: String
+/// The kernel for any `UnaryOperator`.
+///
+/// Not generic on purpose: a generic struct called through `any Kernel` runs
+/// its unspecialised code (with a witness call per element). The closure is
+/// built inside the generic `StandardOperators.unary`, which the optimiser
+/// specialises per operator, so each operator gets its own tight loops.
+struct UnaryKernel: Kernel {
+    let body: @Sendable (Tensor) throws -> Tensor
 
     func compute(_ inputs: [Value?]) throws -> [Value] {
-        let x = try StandardArguments(inputs).tensor(0, "X")
+        [.tensor(try body(try StandardArguments(inputs).tensor(0, "X")))]
+    }
+
+    @inline(__always)
+    static func apply<Op: UnaryOperator>(_ op: Op, _ x: Tensor, name: String) throws -> Tensor {
         switch x.storage {
-        case .float(let v): return [.tensor(mapElements(v, x.shape, op.float))]
-        case .double(let v): return [.tensor(mapElements(v, x.shape, op.double))]
-        case .int64(let v) where op.acceptsIntegers: return [.tensor(mapElements(v, x.shape, op.int64))]
-        case .int32(let v) where op.acceptsIntegers: return [.tensor(mapElements(v, x.shape, op.int32))]
+        case .float(let v): return mapElements(v, x.shape) { op.float($0) }
+        case .double(let v): return mapElements(v, x.shape) { op.double($0) }
+        case .int64(let v) where op.acceptsIntegers: return mapElements(v, x.shape) { op.int64($0) }
+        case .int32(let v) where op.acceptsIntegers: return mapElements(v, x.shape) { op.int32($0) }
         default:
             throw ModelError(.execution, "\(name) does not accept \(x.elementType) input")
         }
@@ -172,7 +179,10 @@ extension StandardOperators {
 
     static func unary<Op: UnaryOperator>(_ opType: String, _ versions: [Int],
                                          _ op: @escaping @Sendable (StandardAttributes) throws -> Op) -> [KernelRegistration] {
-        register(opType, versions) { node in UnaryKernel(op: try op(StandardAttributes(node)), name: opType) }
+        register(opType, versions) { node in
+            let prepared = try op(StandardAttributes(node))
+            return UnaryKernel { x in try UnaryKernel.apply(prepared, x, name: opType) }
+        }
     }
 
     static let unaryRegistrations: [KernelRegistration] =
