@@ -12,7 +12,7 @@
 #
 # Usage: scripts/bench-compare.sh            (about 2 minutes after the build)
 # Environment: DURATION (s per run, default 10), WARMUP (s, default 2),
-#              CONNECTIONS (default 32), OUT (result directory, default bench-results)
+#              CONNECTIONS (default 32), OUT (result directory, default .build/bench-results)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ ROOT=$PWD
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-OUT=${OUT:-$ROOT/bench-results}
+OUT=${OUT:-$ROOT/.build/bench-results}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
 log() { printf '\n== %s\n' "$*" >&2; }

@@ -66,6 +66,11 @@ final class LoadWorker {
     private var pacer: PreciseLoopTimer?
     private var nextSlot: UInt64 = 0
     private var connectionCursor = 0
+    /// The deadline the pacer's timer is armed for; 0 when disarmed. Arming
+    /// costs a `timerfd_settime`, which on a virtual machine costs several
+    /// microseconds (the hrtimer reprogramming exits to the hypervisor), so
+    /// the timer is only re-armed when the deadline actually changes.
+    private var armedDue: UInt64 = 0
 
     init(loop: EventLoop, plan: RunPlan, wakeRunner: Transport.Semaphore) {
         self.loop = loop
@@ -92,7 +97,10 @@ final class LoadWorker {
                 }
             }
         case .open:
-            pacer = try PreciseLoopTimer(on: loop) { [unowned self] in self.pace() }
+            pacer = try PreciseLoopTimer(on: loop) { [unowned self] in
+                self.armedDue = 0
+                self.pace()
+            }
             pace()
         }
         checkAllLost()
@@ -103,6 +111,7 @@ final class LoadWorker {
         guard !stopping else { return }
         stopping = true
         pacer?.stop()
+        armedDue = 0
         reportDrainedIfIdle()
     }
 
@@ -158,7 +167,10 @@ final class LoadWorker {
         while true {
             let due = plan.start &+ UInt64((plan.scheduleOffset + Double(nextSlot) * interval).rounded())
             if due > now {
-                pacer?.start(at: due)
+                if armedDue != due {
+                    pacer?.start(at: due)
+                    armedDue = due
+                }
                 return
             }
             guard mayIssue(at: due) else { return }
