@@ -139,7 +139,6 @@ public final class BenchRunner {
         let failures = Mutex<[String]>([])
         let timeout = Duration.milliseconds(Int64(configuration.timeout * 1000))
         let pollInterval = Duration.microseconds(Int64(configuration.pollInterval * 1000))
-        let unsafeTemplates = templates
         for index in 0..<configuration.connections {
             let worker = workers[index % workers.count]
             let target = configuration.target
@@ -147,18 +146,22 @@ public final class BenchRunner {
                 if case .failure(let error) = result { failures.withLock { $0.append("\(error)") } }
                 connected.signal()
             }
-            try? worker.loop.submitAndWait {
-                switch target {
-                case .binary(let host, let port):
-                    let connection = BinaryLoadConnection(worker: worker, host: host, port: port, templates: unsafeTemplates,
-                                                          timeout: timeout, pollInterval: pollInterval)
-                    worker.connections.append(connection)
-                    connection.client.connect(done)
-                case .http(let host, let port, _):
-                    let connection = HTTPLoadConnection(worker: worker, host: host, port: port, templates: unsafeTemplates)
-                    worker.connections.append(connection)
-                    connection.connect(done)
+            do {
+                try worker.loop.submitAndWait {
+                    switch target {
+                    case .binary(let host, let port):
+                        let connection = BinaryLoadConnection(worker: worker, host: host, port: port, templates: templates,
+                                                              timeout: timeout, pollInterval: pollInterval)
+                        worker.connections.append(connection)
+                        connection.client.connect(done)
+                    case .http(let host, let port, _):
+                        let connection = HTTPLoadConnection(worker: worker, host: host, port: port, templates: templates)
+                        worker.connections.append(connection)
+                        connection.connect(done)
+                    }
                 }
+            } catch {
+                done(.failure(error))
             }
         }
         for _ in 0..<configuration.connections {
