@@ -222,8 +222,12 @@ log "swerve-bench --http against the same nginx"
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
 
 # ---------------------------------------------------------------- table
-row() { # NAME RPS P50 P99 SERVER_CPU BENCH_CPU
-    printf '| %-44s | %12s | %9s | %9s | %10s | %9s |\n' "$@"
+row() { # NAME RPS P50 P99 SERVER_CPU CLIENT_CPU -> adds CPU µs per request (noise-robust: a busy machine slows
+         # a run down but hardly changes what each request costs)
+    local per_server per_client
+    per_server=$(awk -v c="$5" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
+    per_client=$(awk -v c="$6" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$per_server" "$per_client"
 }
 cpu_of() { local v; v=$(tr -d '\n' <"$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"); echo "${v:--}"; }
 swerve_row() { # NAME FILE
@@ -237,8 +241,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
     echo "Connections: $CONNECTIONS; $DURATION s per run after $WARMUP s warm-up; one load-generator thread everywhere."
     echo
-    row "run" "req/s" "p50 µs" "p99 µs" "server cores" "client cores"
-    row "---" "---:" "---:" "---:" "---:" "---:"
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s |\n' "run" "req/s" "p50 µs" "p99 µs" "server cores" "client cores" "server CPU µs/req" "client CPU µs/req"
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s |\n' "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
     swerve_row "swerve binary Predict iris b1 (closed)" "$OUT/binary.json"
     row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "$REDIS_CLIENT_CPU"
     if [ -n "$REST_PORT" ]; then swerve_row "swerve REST predict iris b1 (closed)" "$OUT/rest.json"; else row "swerve REST predict" "skipped" "-" "-" "-" "-"; fi
