@@ -96,6 +96,12 @@ cpu_seconds() {
 TIMEFORMAT='%3U %3S %3R'
 client_cores() { awk '{ if ($3 > 0) printf "%.2f", ($1 + $2) / $3 }' "$1"; }
 
+# "busy total" clock ticks of the whole machine (all CPUs) from /proc/stat.
+machine_ticks() { awk 'NR == 1 { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+idle_percent() { # "busy0 total0" "busy1 total1"
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%.0f", 100 * (1 - (y[1] - x[1]) / (y[2] - x[2])); else print "-" }'
+}
+
 json_number() { # FILE KEY -> the first "KEY": NUMBER in FILE
     sed -n "s/.*\"$2\": \([0-9.eE+-]*\).*/\1/p" "$1" | head -1
 }
@@ -161,9 +167,9 @@ wait_for_port "$REDIS_PORT" redis-server
 # About DURATION seconds at a typical 2-core rate; the rate, not the count, is compared.
 REDIS_REQUESTS=${REDIS_REQUESTS:-$((DURATION * 100000))}
 redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n 20000 -t ping -q >/dev/null # warm-up
-redis_cpu0=$(cpu_seconds "$REDIS_PID"); t0=$(date +%s.%N)
+redis_cpu0=$(cpu_seconds "$REDIS_PID"); t0=$(date +%s.%N); m0=$(machine_ticks)
 { time redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n "$REDIS_REQUESTS" -t ping --csv >"$OUT/redis.csv"; } 2>"$TMP/redis.time"
-redis_cpu1=$(cpu_seconds "$REDIS_PID"); t1=$(date +%s.%N)
+redis_cpu1=$(cpu_seconds "$REDIS_PID"); t1=$(date +%s.%N); REDIS_IDLE=$(idle_percent "$m0" "$(machine_ticks)")
 cat "$OUT/redis.csv"
 REDIS_CLIENT_CPU=$(client_cores "$TMP/redis.time")
 REDIS_RPS=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f2 | tr -d '"')
@@ -204,9 +210,9 @@ PIDS+=("$NGINX_PID")
 wait_for_port "$NGINX_PORT" nginx
 NGINX_WORKERS=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
 wrk -t1 -c "$CONNECTIONS" -d 2s "http://127.0.0.1:$NGINX_PORT/" >/dev/null # warm-up
-nginx_cpu0=$(cpu_seconds $NGINX_WORKERS); t0=$(date +%s.%N)
+nginx_cpu0=$(cpu_seconds $NGINX_WORKERS); t0=$(date +%s.%N); m0=$(machine_ticks)
 { time wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT/" >"$OUT/wrk-nginx.txt"; } 2>"$TMP/wrk.time"
-nginx_cpu1=$(cpu_seconds $NGINX_WORKERS); t1=$(date +%s.%N)
+nginx_cpu1=$(cpu_seconds $NGINX_WORKERS); t1=$(date +%s.%N); NGINX_IDLE=$(idle_percent "$m0" "$(machine_ticks)")
 cat "$OUT/wrk-nginx.txt"
 WRK_CPU=$(client_cores "$TMP/wrk.time")
 NGINX_RPS=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-nginx.txt")
@@ -227,12 +233,13 @@ row() { # NAME RPS P50 P99 SERVER_CPU CLIENT_CPU -> adds CPU µs per request (no
     local per_server per_client
     per_server=$(awk -v c="$5" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
     per_client=$(awk -v c="$6" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
-    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$per_server" "$per_client"
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$per_server" "$per_client" "${7:--}"
 }
 cpu_of() { local v; v=$(tr -d '\n' <"$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"); echo "${v:--}"; }
 swerve_row() { # NAME FILE
     row "$1" "$(printf '%.0f' "$(json_number "$2" requests_per_second)")" "$(printf '%.1f' "$(json_latency "$2" p50)")" \
-        "$(printf '%.1f' "$(json_latency "$2" p99)")" "$(cpu_of "$2" server_cores)" "$(cpu_of "$2" bench_cores)"
+        "$(printf '%.1f' "$(json_latency "$2" p99)")" "$(cpu_of "$2" server_cores)" "$(cpu_of "$2" bench_cores)" \
+        "$(cpu_of "$2" machine_idle_percent)"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -241,12 +248,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
     echo "Connections: $CONNECTIONS; $DURATION s per run after $WARMUP s warm-up; one load-generator thread everywhere."
     echo
-    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s |\n' "run" "req/s" "p50 µs" "p99 µs" "server cores" "client cores" "server CPU µs/req" "client CPU µs/req"
-    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s |\n' "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "run" "req/s" "p50 µs" "p99 µs" "server cores" "client cores" "server CPU µs/req" "client CPU µs/req" "machine idle %"
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
     swerve_row "swerve binary Predict iris b1 (closed)" "$OUT/binary.json"
-    row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "$REDIS_CLIENT_CPU"
+    row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "$REDIS_CLIENT_CPU" "$REDIS_IDLE"
     if [ -n "$REST_PORT" ]; then swerve_row "swerve REST predict iris b1 (closed)" "$OUT/rest.json"; else row "swerve REST predict" "skipped" "-" "-" "-" "-"; fi
-    row "wrk -> nginx fixed JSON 200" "$(printf '%.0f' "$NGINX_RPS")" "$NGINX_P50" "$NGINX_P99" "$NGINX_CPU" "$WRK_CPU"
+    row "wrk -> nginx fixed JSON 200" "$(printf '%.0f' "$NGINX_RPS")" "$NGINX_P50" "$NGINX_P99" "$NGINX_CPU" "$WRK_CPU" "$NGINX_IDLE"
     swerve_row "swerve-bench --http -> nginx (client check)" "$OUT/bench-nginx.json"
     swerve_row "swerve binary open loop at 50% of peak" "$OUT/open50.json"
     swerve_row "swerve binary pipelined depth 16" "$OUT/pipelined.json"

@@ -114,6 +114,9 @@ extension BenchResult {
                     text += " (" + busy.map { "\($0.key) \(Int(($0.value * 100).rounded()))%" }.joined(separator: ", ") + ")"
                 }
             }
+            if let busy = cpu.machineBusyCores, let idle = cpu.machineIdleFraction {
+                text += "; machine \(BenchReport.number(busy, decimals: 2)) cores busy, \(Int((idle * 100).rounded()))% idle"
+            }
             lines.append(text)
         }
         return lines.joined(separator: "\n")
@@ -161,6 +164,8 @@ extension BenchResult {
             if let server = cpu.serverCores { cpuFields.append("\"server_cores\": \(BenchReport.number(server, decimals: 3))") }
             let threads = cpu.serverThreads.sorted { $0.key < $1.key }.map { "\(BenchReport.jsonString($0.key)): \(BenchReport.number($0.value, decimals: 3))" }
             cpuFields.append("\"server_threads\": {\(threads.joined(separator: ", "))}")
+            if let busy = cpu.machineBusyCores { cpuFields.append("\"machine_busy_cores\": \(BenchReport.number(busy, decimals: 3))") }
+            if let idle = cpu.machineIdleFraction { cpuFields.append("\"machine_idle_percent\": \(BenchReport.number(idle * 100, decimals: 1))") }
             fields.append("\"cpu\": {\(cpuFields.joined(separator: ", "))}")
         }
         return "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n"

@@ -15,6 +15,8 @@ struct CPUSampler {
         var serverSeconds: Double?
         /// The server's live threads, by name (same-named threads summed).
         var serverThreads: [String: Double]
+        /// Whole machine from `/proc/stat`: (busy, total) clock ticks over all CPUs.
+        var machineTicks: (busy: Double, total: Double)?
     }
 
     let serverPID: Int32?
@@ -45,7 +47,22 @@ struct CPUSampler {
                 closedir(dir)
             }
         }
-        return Sample(wallNanoseconds: wallNanoseconds, benchSeconds: bench, serverSeconds: server, serverThreads: threads)
+        return Sample(wallNanoseconds: wallNanoseconds, benchSeconds: bench, serverSeconds: server, serverThreads: threads,
+                      machineTicks: machineTicks())
+    }
+
+    /// The first line of `/proc/stat`: "cpu user nice system idle iowait irq softirq steal …".
+    private func machineTicks() -> (busy: Double, total: Double)? {
+        guard let file = fopen("/proc/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let fields = String(cString: buffer).split(separator: " ").dropFirst().compactMap { Double($0.trimmingSpaces) }
+        guard fields.count >= 5 else { return nil }
+        // Guest time is already inside user time.
+        let total = fields.prefix(8).reduce(0, +)
+        let idle = fields[3] + fields[4]
+        return (total - idle, total)
     }
 
     /// `(comm, utime + stime in seconds)` from a `/proc/.../stat` file.
@@ -71,6 +88,11 @@ public struct CPUUsage: Sendable, Equatable {
     public var serverCores: Double?
     /// Per server thread name, cores.
     public var serverThreads: [String: Double]
+    /// Cores busy on the whole machine (everyone's processes, interrupts and
+    /// softirqs: loopback TCP is partly charged there, not to any process).
+    public var machineBusyCores: Double?
+    /// Share of the machine's CPU time that was idle, 0...1.
+    public var machineIdleFraction: Double?
 
     init(from start: CPUSampler.Sample, to end: CPUSampler.Sample) {
         let wall = max(1e-9, Double(end.wallNanoseconds &- start.wallNanoseconds) / 1e9)
@@ -81,5 +103,10 @@ public struct CPUUsage: Sendable, Equatable {
             threads[name] = max(0, seconds - (start.serverThreads[name] ?? 0)) / wall
         }
         serverThreads = threads
+        if let a = start.machineTicks, let b = end.machineTicks, b.total > a.total {
+            let ticks = sysconf(Int32(_SC_CLK_TCK))
+            machineBusyCores = (b.busy - a.busy) / Double(ticks) / wall
+            machineIdleFraction = 1 - (b.busy - a.busy) / (b.total - a.total)
+        }
     }
 }
