@@ -60,6 +60,9 @@ public struct BenchConfiguration: Sendable {
     public var timeout: Double
     /// Milliseconds between GetJob polls of one job.
     public var pollInterval: Double
+    /// Open loop: microseconds between pacer wake-ups (0: one wake-up per
+    /// request, at its own time). Requests keep their intended send times.
+    public var tick: Double
     /// Write the machine-readable result here.
     public var jsonPath: String?
     /// Write the self-contained HTML report here.
@@ -74,7 +77,7 @@ public struct BenchConfiguration: Sendable {
                 rowsFile: String? = nil, features: Int? = nil, inputName: String? = nil, seed: UInt64 = 1,
                 connections: Int = 32, load: Load = .closed(pipeline: 1),
                 duration: Double? = 10, requests: Int? = nil, warmup: Double = 1, loops: Int = 1,
-                timeout: Double = 30, pollInterval: Double = 1,
+                timeout: Double = 30, pollInterval: Double = 1, tick: Double = 0,
                 jsonPath: String? = nil, htmlPath: String? = nil, serverPID: Int32? = nil,
                 showProgress: Bool = true) {
         self.target = target
@@ -94,6 +97,7 @@ public struct BenchConfiguration: Sendable {
         self.loops = loops
         self.timeout = timeout
         self.pollInterval = pollInterval
+        self.tick = tick
         self.jsonPath = jsonPath
         self.htmlPath = htmlPath
         self.serverPID = serverPID

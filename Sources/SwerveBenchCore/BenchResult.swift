@@ -93,7 +93,8 @@ public struct BenchResult: Sendable {
             targetRate = nil
             sendLag = nil
         case .open(let rate, let maxInFlight):
-            loadDescription = "open loop at \(Int(rate)) req/s over \(configuration.connections) connections (max \(maxInFlight) in flight each)"
+            loadDescription = "open loop at \(Int(rate)) req/s over \(configuration.connections) connections (max \(maxInFlight) in flight each"
+                + (configuration.tick > 0 ? ", pacer tick \(BenchReport.number(configuration.tick)) µs)" : ")")
             targetRate = rate
             sendLag = LatencySummary(recorder.sendLag)
         }

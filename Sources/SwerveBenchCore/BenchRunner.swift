@@ -108,7 +108,8 @@ public final class BenchRunner {
             pattern: Self.pattern(configuration.mix),
             rowsPerRequest: configuration.batch,
             loopRate: rate,
-            scheduleOffset: rate > 0 ? 1e9 / rate * Double(loopIndex) / Double(loops) : 0)
+            scheduleOffset: rate > 0 ? 1e9 / rate * Double(loopIndex) / Double(loops) : 0,
+            tickNanoseconds: UInt64(configuration.tick * 1000))
     }
 
     /// A smooth weighted round robin over the mix: predict=3,submit=1 →

@@ -28,6 +28,8 @@ struct RunPlan: Sendable {
     /// Open loop: where this loop's schedule starts within the first interval,
     /// so several loops interleave instead of sending at the same instants.
     var scheduleOffset: Double
+    /// Open loop: nanoseconds between pacer wake-ups; 0 wakes for each request.
+    var tickNanoseconds: UInt64
 }
 
 /// A connection that the load generator drives. Loop-thread only.
@@ -167,9 +169,17 @@ final class LoadWorker {
         while true {
             let due = plan.start &+ UInt64((plan.scheduleOffset + Double(nextSlot) * interval).rounded())
             if due > now {
-                if armedDue != due {
-                    pacer?.start(at: due)
-                    armedDue = due
+                // With a tick, wake at the next tick boundary at or after `due`:
+                // fewer wake-ups (each costs a timerfd re-arm and a context
+                // switch), at most one tick of extra lateness, counted as latency.
+                var wake = due
+                if plan.tickNanoseconds > 0 {
+                    let ticks = (due - plan.start + plan.tickNanoseconds - 1) / plan.tickNanoseconds
+                    wake = plan.start + ticks * plan.tickNanoseconds
+                }
+                if armedDue != wake {
+                    pacer?.start(at: wake)
+                    armedDue = wake
                 }
                 return
             }

@@ -63,6 +63,9 @@ public struct SwerveBenchCommand: ParsableCommand {
     @Option(help: "Open loop: most requests in flight per connection; later ones wait (and that wait counts).")
     var maxInFlight: Int = 1024
 
+    @Option(name: .customLong("tick-us"), help: "Open loop: wake at most once per this many µs and send every request then due (0: wake for each request). Latency still counts from each intended send time.")
+    var tickMicroseconds: Double = 0
+
     @Option(help: "Seconds to measure (default 10 unless --requests).")
     var duration: Double?
 
@@ -184,6 +187,7 @@ public struct SwerveBenchCommand: ParsableCommand {
         if let requests { guard requests >= 1 else { throw BenchError.invalidArgument("--requests must be at least 1, got \(requests)") } }
         guard warmup >= 0, warmup.isFinite else { throw BenchError.invalidArgument("--warmup must not be negative, got \(warmup)") }
         guard timeout > 0, timeout.isFinite else { throw BenchError.invalidArgument("--timeout must be a positive number of seconds, got \(timeout)") }
+        guard tickMicroseconds >= 0, tickMicroseconds.isFinite else { throw BenchError.invalidArgument("--tick-us must not be negative, got \(tickMicroseconds)") }
         guard pollInterval >= 0, pollInterval.isFinite else { throw BenchError.invalidArgument("--poll-interval must not be negative, got \(pollInterval)") }
         if let serverPid, serverPid <= 0 { throw BenchError.invalidArgument("--server-pid must be a process id, got \(serverPid)") }
 
@@ -192,7 +196,7 @@ public struct SwerveBenchCommand: ParsableCommand {
             rowsFile: rows, features: features, inputName: input, seed: seed,
             connections: connections, load: load,
             duration: requests == nil ? (duration ?? 10) : nil, requests: requests,
-            warmup: warmup, loops: loops, timeout: timeout, pollInterval: pollInterval,
+            warmup: warmup, loops: loops, timeout: timeout, pollInterval: pollInterval, tick: tickMicroseconds,
             jsonPath: json, htmlPath: html, serverPID: serverPid, showProgress: !quiet)
     }
 

@@ -48,6 +48,8 @@ final class BenchArgumentTests: XCTestCase {
         assertRejected(target + ["--warmup=-1"], mentioning: "--warmup must not be negative")
         assertRejected(target + ["--timeout", "0"], mentioning: "--timeout must be a positive number")
         assertRejected(target + ["--features", "0"], mentioning: "--features must be at least 1")
+        assertRejected(target + ["--rate", "100", "--tick-us=-5"], mentioning: "--tick-us must not be negative")
+        assertRejected(target + ["--rate", "100", "--max-in-flight", "0"], mentioning: "--max-in-flight must be at least 1")
     }
 
     func testConflictingOptions() {

@@ -108,6 +108,12 @@ final class BenchRunTests: XCTestCase {
         // The schedule holds 2000/s * 0.5 s = 1000 requests; one more for rounding.
         XCTAssertLessThanOrEqual(result.ok + result.failed, 1001)
         XCTAssertTrue(result.errors.isEmpty, "\(result.errors)")
+
+        // With a pacer tick the schedule is the same; only the wake-ups are fewer.
+        let ticked = try BenchRunner(configuration: configuration(["--connections", "2", "--rate", "1000",
+                                                                   "--duration", "0.3", "--tick-us", "2000"])).run()
+        XCTAssertGreaterThan(ticked.ok, 0)
+        XCTAssertLessThanOrEqual(ticked.ok + ticked.failed, 301)
     }
 
     func testHTTPTargetPipelinesOnKeepAliveConnections() throws {
