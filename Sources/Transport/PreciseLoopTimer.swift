@@ -45,9 +45,15 @@ public final class PreciseLoopTimer: UVHandleOwner {
         self.callback = callback
         UVHandle.setOwner(handle, self)
         self.handle = handle
-        uv_poll_start(handle, Int32(UV_READABLE.rawValue)) { h, status, _ in
+        let started = uv_poll_start(handle, Int32(UV_READABLE.rawValue)) { h, _, _ in
             let timer = UVHandle.owner(of: UVHandle.asHandle(h!), as: PreciseLoopTimer.self)
             timer.fired()
+        }
+        if started < 0 {
+            // The close callback releases the owner reference and the fd.
+            self.handle = nil
+            UVHandle.close(handle)
+            throw UVError(code: started, operation: "uv_poll_start(timerfd)")
         }
     }
 
