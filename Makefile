@@ -5,13 +5,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config
-TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools
+TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl
+# REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
+REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: rest-test-deps rest-schemathesis help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -34,6 +36,17 @@ test-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# REST test tools, installed with pip only when missing.
+rest-test-deps:
+	@if ! python3 -c "import schemathesis, tritonclient.http" >/dev/null 2>&1; then \
+		echo "installing: $(REST_PIP_PACKAGES)"; \
+		pip install -q $(REST_PIP_PACKAGES); \
+	fi
+
+# schemathesis against openapi.yaml on a live server: no 5xx in >= 500 requests.
+rest-schemathesis: rest-test-deps
+	scripts/rest-schemathesis.sh .build/debug/swerve
+
 build: deps
 	swift build
 
@@ -49,8 +62,9 @@ proto:
 proto-check: deps
 	scripts/gen-proto.sh --check
 
-test: test-deps proto-check
+test: test-deps rest-test-deps proto-check
 	swift build --build-tests
+	$(MAKE) rest-schemathesis
 	swift test --skip-build --disable-swift-testing
 
 models:

@@ -108,12 +108,14 @@ def enc_proto_attr(a):
     raise TypeError(f"attribute {a.name} of type {a.type}")
 
 
-def case(name, op, attrs, inputs, outputs, opset=1, undefined=None):
+def case(name, op, attrs, inputs, outputs, opset=1, undefined=None, tile=1):
     """attrs: dict of Python values, or a list of AttributeProto taken from a
     real model; inputs: numpy arrays; outputs: TP types or 'zipmap_int'/'zipmap_string'.
     undefined: (output index, column[, per-row flags]) that onnxruntime leaves
     uninitialised (written as null: any value is accepted), or
-    (output index, "tail") for every element past the first half of the flat output."""
+    (output index, "tail") for every element past the first half of the flat output.
+    tile: run with the inputs repeated this many times along axis 0 and record
+    one period (the outputs must repeat too); the test expands them again."""
     in_names = [f"in{i}" for i in range(len(inputs))]
     out_names = [f"out{i}" for i in range(len(outputs))]
     node = h.make_node(op, in_names, out_names, domain="ai.onnx.ml")
@@ -136,9 +138,16 @@ def case(name, op, attrs, inputs, outputs, opset=1, undefined=None):
     doc = {"name": name, "op": op, "opset": opset,
            "attributes": encoded,
            "inputs": [enc_array(a) for a in inputs]}
+    if tile > 1:
+        doc["tile"] = tile
     try:
         sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-        results = sess.run(None, dict(zip(in_names, inputs)))
+        results = sess.run(None, dict(zip(in_names, [np.tile(a, (tile,) + (1,) * (a.ndim - 1)) for a in inputs])))
+        if tile > 1:
+            period = len(inputs[0])
+            for r in results:
+                assert all(np.array_equal(r[:period], r[k * period:(k + 1) * period]) for k in range(tile))
+            results = [r[:period] for r in results]
     except Exception as e:  # noqa: BLE001 - any refusal is the expected outcome
         doc["error"] = str(e).splitlines()[0][:200]
         CASES.append(doc)
@@ -298,6 +307,20 @@ def linear():
          dict(coefficients=w3, intercepts=b3, classlabels_ints=[0, 1, 2]), [np.array([[1, 2, 3, 4], [-5, 0, 2, 1]], dtype=np.int64)], [TP.INT64, TP.FLOAT])
     case("linclass_int32_1d", "LinearClassifier",
          dict(coefficients=w3, intercepts=b3, classlabels_ints=[0, 1, 2]), [np.array([1, 2, 3, 4], dtype=np.int32)], [TP.INT64, TP.FLOAT])
+    # ORT hands rows of 5+ scores, and large batches of 2-4, to MlasComputeSoftmax.
+    w6 = f32(6, 4).ravel().tolist()
+    for t in ["SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO"]:
+        case(f"linclass_six_{t.lower()}", "LinearClassifier",
+             dict(coefficients=w6, intercepts=f32(6).tolist(), classlabels_ints=list(range(6)), post_transform=t), [x], [TP.INT64, TP.FLOAT])
+    for classes in [17, 53]:
+        case(f"linclass_{classes}_softmax", "LinearClassifier",
+             dict(coefficients=f32(classes, 4).ravel().tolist(), intercepts=f32(classes).tolist(),
+                  classlabels_ints=list(range(classes)), post_transform="SOFTMAX"), [x], [TP.INT64, TP.FLOAT])
+    for classes, tile in [(3, 547), (2, 1639), (3, 545)]:
+        case(f"linclass_{classes}_softmax_{tile * 10}_rows", "LinearClassifier",
+             dict(coefficients=f32(classes, 2).ravel().tolist(), intercepts=f32(classes).tolist(),
+                  classlabels_ints=list(range(classes)), post_transform="SOFTMAX"), [f32(10, 2, scale=2)], [TP.INT64, TP.FLOAT],
+             tile=tile)
     case("linclass_wide", "LinearClassifier",
          dict(coefficients=f32(3, 37).ravel().tolist(), intercepts=b3, classlabels_ints=[0, 1, 2], post_transform="LOGISTIC"),
          [f32(9, 37, scale=3)], [TP.INT64, TP.FLOAT])
@@ -306,6 +329,33 @@ def linear():
         case(f"linreg_1_{t.lower()}", "LinearRegressor", dict(coefficients=w3[:4], intercepts=b3[:1], post_transform=t), [x], [TP.FLOAT])
         case(f"linreg_3_{t.lower()}", "LinearRegressor", dict(coefficients=w3, intercepts=b3, targets=3, post_transform=t), [x], [TP.FLOAT])
     case("linreg_no_intercepts", "LinearRegressor", dict(coefficients=w3, targets=3), [x], [TP.FLOAT])
+    # Wide inputs: MLAS splits the features into K blocks (1024 for few outputs)
+    # and folds each block's chain into the output.
+    wide = f32(3, 1030)
+    wide_w = f32(2, 1030).ravel().tolist()
+    case("linreg_wide_k_blocks", "LinearRegressor", dict(coefficients=wide_w[:1030], intercepts=[0.5]), [wide], [TP.FLOAT])
+    case("linreg_wide_k_blocks_no_intercepts", "LinearRegressor", dict(coefficients=wide_w[:1030]), [wide], [TP.FLOAT])
+    case("linclass_wide_k_blocks", "LinearClassifier",
+         dict(coefficients=wide_w, intercepts=[0.25, -0.5], classlabels_ints=[0, 1]), [wide], [TP.INT64, TP.FLOAT])
+    case("svc_linear_mode_wide_k_blocks", "SVMClassifier",
+         dict(coefficients=wide_w, rho=[0.25], classlabels_ints=[4, 5], kernel_params=[0.0, 0.0, 0.0]), [wide], [TP.INT64, TP.FLOAT])
+    case("svr_many_support_vectors", "SVMRegressor",
+         dict(kernel_type="RBF", kernel_params=[0.5, 0.0, 3.0], n_supports=1030, support_vectors=wide[0].tolist(),
+              coefficients=wide_w[:1030], rho=[0.1]), [f32(5, 1)], [TP.FLOAT])
+    # Single rows: ORT's GEMM takes MLAS's M = 1 kernel (lane sums, reduction
+    # order by output position), for every target count and width.
+    for targets in [1, 2, 3, 5, 6, 7]:
+        for width in [3, 8, 11, 20]:
+            w = f32(targets, width).ravel().tolist()
+            row = f32(1, width, scale=2)
+            case(f"linreg_single_row_{targets}x{width}", "LinearRegressor",
+                 dict(coefficients=w, intercepts=f32(targets).tolist(), targets=targets), [row], [TP.FLOAT])
+            case(f"linreg_single_row_{targets}x{width}_no_intercepts", "LinearRegressor",
+                 dict(coefficients=w, targets=targets), [row], [TP.FLOAT])
+            if targets > 1:
+                case(f"linclass_single_row_{targets}x{width}", "LinearClassifier",
+                     dict(coefficients=w, intercepts=f32(targets).tolist(), classlabels_ints=list(range(targets)),
+                          post_transform="LOGISTIC"), [row], [TP.INT64, TP.FLOAT])
     case("linreg_wrong_intercepts", "LinearRegressor", dict(coefficients=w3, intercepts=b3[:2], targets=3), [x], [TP.FLOAT])
     case("linreg_1d", "LinearRegressor", dict(coefficients=w3[:4], intercepts=b3[:1]), [x[0]], [TP.FLOAT])
 
@@ -349,6 +399,18 @@ def svms():
              undefined=(1, 1) if t == "PROBIT" else None)
         case(f"svc_binary_proba_{t.lower()}", "SVMClassifier", dict(bbase, prob_a=proba[:1], prob_b=probb[:1]), [x], [TP.INT64, TP.FLOAT])
 
+    # Four classes without probabilities: six pairwise scores per row.
+    sv4 = f32(9, 3).ravel().tolist()
+    coef4 = f32(3, 9).ravel().tolist()
+    for t in ["NONE", "SOFTMAX"]:
+        case(f"svc_four_classes_noproba_{t.lower()}", "SVMClassifier",
+             dict(kernel_type="RBF", kernel_params=[0.3, 0.0, 3.0], vectors_per_class=[2, 3, 2, 2], support_vectors=sv4,
+                  coefficients=coef4, rho=f32(6).tolist(), classlabels_ints=[1, 2, 3, 4], post_transform=t), [x], [TP.INT64, TP.FLOAT])
+    case("svc_four_classes_proba", "SVMClassifier",
+         dict(kernel_type="RBF", kernel_params=[0.3, 0.0, 3.0], vectors_per_class=[2, 3, 2, 2], support_vectors=sv4,
+              coefficients=coef4, rho=f32(6).tolist(), classlabels_ints=[1, 2, 3, 4],
+              prob_a=(-np.abs(f32(6)) * 2).tolist(), prob_b=(f32(6) * 0.2).tolist()), [x], [TP.INT64, TP.FLOAT])
+
     # liblinear mode: no support vectors.
     lcoef = f32(3, 3).ravel().tolist()
     for t in ["NONE", "LOGISTIC", "SOFTMAX", "PROBIT"]:
@@ -373,6 +435,21 @@ def svms():
         case(f"svr_{k.lower()}_one_class", "SVMRegressor",
              dict(kernel_type=k, kernel_params=params, n_supports=6, support_vectors=rsv, coefficients=rcoef, rho=[0.1], one_class=1),
              [x], [TP.FLOAT])
+    # Single rows through every GEMM-based kernel (MLAS's M = 1 path when alpha = 1).
+    one = x[:1].copy()
+    for k, params in list(kernels.items()) + [("POLY", [1.0, 0.5, 3.0]), ("SIGMOID", [1.0, 0.0, 3.0])]:
+        tag = f"{k.lower()}_g{params[0]:g}"
+        case(f"svr_single_row_{tag}", "SVMRegressor",
+             dict(kernel_type=k, kernel_params=params, n_supports=6, support_vectors=rsv, coefficients=rcoef, rho=[0.75]),
+             [one], [TP.FLOAT])
+        case(f"svc_single_row_{tag}", "SVMClassifier",
+             dict(kernel_type=k, kernel_params=params, vectors_per_class=per_class, support_vectors=sv, coefficients=coef,
+                  rho=rho, classlabels_ints=[0, 1, 2], prob_a=proba, prob_b=probb), [one], [TP.INT64, TP.FLOAT])
+    for n in [2, 3, 5]:
+        case(f"svc_linear_mode_single_row_{n}", "SVMClassifier",
+             dict(coefficients=f32(n, 3).ravel().tolist(), rho=[0.25], classlabels_ints=list(range(n)),
+                  kernel_params=[0.0, 0.0, 0.0]), [one], [TP.INT64, TP.FLOAT])
+    case("svr_linear_mode_single_row", "SVMRegressor", dict(coefficients=[0.5, -1.5, 2.0], rho=[0.3]), [one], [TP.FLOAT])
     case("svr_linear_mode", "SVMRegressor", dict(coefficients=[0.5, -1.5, 2.0], rho=[0.3], kernel_params=[0.0, 0.0, 0.0]), [x], [TP.FLOAT])
     case("svr_poly_degree4", "SVMRegressor",
          dict(kernel_type="POLY", kernel_params=[0.3, 0.7, 4.0], n_supports=6, support_vectors=rsv, coefficients=rcoef, rho=[0.75]),

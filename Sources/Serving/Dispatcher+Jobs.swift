@@ -27,6 +27,16 @@ public protocol FanOutService: Sendable {
     func serves(model: String) -> Bool
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
                  completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void)
+    /// Describes a fan-out model (inputs of its members, outputs of its aggregation).
+    func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
+                  completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void)
+}
+
+extension FanOutService {
+    public func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
+                         completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
+        completion(.failure(WireError(.unimplemented, "no metadata for fan-out model '\(request.modelSpec.name)'")))
+    }
 }
 
 extension Dispatcher {
@@ -35,6 +45,7 @@ extension Dispatcher {
         switch call {
         case .submit, .getJob: return jobService != nil
         case .predict(let p): return fanOut?.serves(model: p.modelSpec.name) ?? false
+        case .getModelMetadata(let g): return fanOut?.serves(model: g.modelSpec.name) ?? false
         default: return false
         }
     }
@@ -56,6 +67,9 @@ extension Dispatcher {
                     "predict on '\(p.modelSpec.name)': the request's deadline passed before it could run")))
             }
             fanOut.predict(p, deadline: deadline) { completion($0.map { .predict($0) }) }
+        case .getModelMetadata(let g):
+            guard let fanOut else { return completion(.failure(WireError(.internal, "no fan-out service for '\(g.modelSpec.name)'"))) }
+            fanOut.metadata(g, deadline: deadline) { completion($0.map { .getModelMetadata($0) }) }
         default:
             completion(.failure(WireError(.internal, "\(request.call.name) is not an asynchronous call")))
         }

@@ -59,6 +59,8 @@ extension Dispatcher {
             guard let versions = try? repository.versions(name: name) else { continue }
             models.append(ModelSummary(name: name, versions: versions.map(Self.wireStatus)))
         }
+        models += fanOutModelSummaries()
+        models.sort { $0.name < $1.name }
         return ListModelsResponse(models: models)
     }
 

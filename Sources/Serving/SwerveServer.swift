@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import ModelServer
+import REST
 import Transport
 import Wire
 
@@ -24,6 +25,10 @@ public final class SwerveServer: Sendable {
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
         public var limits = ServerLimits()
+        /// Fan-out member endpoint overrides: member name (or `model/member`) → `HOST:PORT`.
+        public var fanOutMembers: [String: String] = [:]
+        /// The REST adapter on the same loops; nil turns it off.
+        public var rest: RESTServer.Options? = RESTServer.Options()
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -36,7 +41,11 @@ public final class SwerveServer: Sendable {
     public let options: Options
     public let repository: ModelRepository
     public let dispatcher: Dispatcher
+    /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
+    public let fanOut: FanOutAdapter
     private let frameServer: FrameServer
+    /// The in-process REST adapter, when `options.rest` is set.
+    public let restServer: RESTServer?
     private let group: EventLoopGroup
     private let logger: Logger
 
@@ -47,13 +56,41 @@ public final class SwerveServer: Sendable {
         self.logger = logger
         repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger)
         try repository.start()
-        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger)
         do {
             group = try EventLoopGroup(loopCount: max(1, options.loops), name: "swerve-loop")
+        } catch {
+            repository.stop()
+            throw error
+        }
+        let reference: DispatcherReference
+        do {
+            (fanOut, reference) = try Self.makeFanOut(repository: repository, group: group, members: options.fanOutMembers,
+                                                      pollInterval: options.pollInterval, logger: logger)
+        } catch {
+            group.shutdown()
+            repository.stop()
+            throw error
+        }
+        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger, fanOut: fanOut)
+        reference.attach(dispatcher)
+        do {
             frameServer = try FrameServer(host: options.host, port: options.port,
                                           handler: DispatchFrameHandler(dispatcher: dispatcher),
                                           limits: options.limits, group: group)
+            do {
+                if let restOptions = options.rest {
+                    restServer = try RESTServer(options: restOptions, handler: dispatcher, group: group,
+                                                members: fanOut, logger: logger)
+                } else {
+                    restServer = nil
+                }
+            } catch {
+                frameServer.shutdown(grace: .zero)
+                throw error
+            }
         } catch {
+            fanOut.aggregator.shutdown()
+            group.shutdown()
             repository.stop()
             throw error
         }
@@ -70,6 +107,8 @@ public final class SwerveServer: Sendable {
     /// Blocks until the server has shut down, then stops the repository.
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
+        restServer?.shutdown(grace: .seconds(1))
+        fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
     }
@@ -77,7 +116,9 @@ public final class SwerveServer: Sendable {
     /// Stops accepting, lets in-flight calls finish (at most `grace`), closes
     /// every connection and stops the repository.
     public func shutdown(grace: Duration = .seconds(5)) {
+        restServer?.shutdown(grace: grace)
         frameServer.shutdown(grace: grace)
+        fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
     }

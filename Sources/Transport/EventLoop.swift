@@ -68,6 +68,12 @@ public final class EventLoop: @unchecked Sendable {
     /// Creates the loop and starts its thread.
     /// - Parameter readBufferSize: size of the loop's shared read buffer.
     public init(name: String = "swerve-loop", readBufferSize: Int = 64 * 1024) throws {
+        // libuv writes with plain write(2): a peer that resets its connection
+        // while a response is being written would raise SIGPIPE, whose
+        // default action kills the process. The error (EPIPE) is handled
+        // where the write fails; the signal must not be. Every server and
+        // client runs on a loop, so ignoring it here covers them all.
+        signal(SIGPIPE, SIG_IGN)
         self.name = name
         self.readBufferSize = max(4096, readBufferSize)
         self.readBuffer = UnsafeMutableRawPointer.allocate(byteCount: self.readBufferSize, alignment: 16)

@@ -150,14 +150,9 @@ public final class FrameServer: @unchecked Sendable {
         var loops: [ServerLoop] = []
         var handedOver = 0 // sockets from this index on are still ours to close
         do {
-            if port != 0 { try Self.checkPortIsFree(address) }
-            var bindAddress = address
-            for _ in self.group.loops {
-                let fd = try Self.makeListeningSocket(bindAddress)
-                fds.append(fd)
-                if bindAddress.port == 0 { bindAddress.port = try Self.localPort(fd) }
-            }
-            self.boundPort = bindAddress.port
+            let bound = try ListeningSocket.bindAll(address, count: self.group.loops.count)
+            fds = bound.fds
+            self.boundPort = bound.port
             for (i, loop) in self.group.loops.enumerated() {
                 let serverLoop = ServerLoop(loop: loop, index: i, handler: handler, limits: limits, shared: shared)
                 let fd = fds[i]
@@ -251,49 +246,5 @@ public final class FrameServer: @unchecked Sendable {
             }
         }
         return total
-    }
-
-    // MARK: - Sockets
-
-    private static func makeListeningSocket(_ address: SocketAddress) throws -> Int32 {
-        let where_ = address.description
-        let fd = try UVError.posix("socket for \(where_)") {
-            socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        }
-        do {
-            var one: Int32 = 1
-            let size = socklen_t(MemoryLayout<Int32>.size)
-            // SO_REUSEADDR: restart at once while old connections sit in TIME_WAIT.
-            try UVError.posix("setsockopt(SO_REUSEADDR)") { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size) }
-            try UVError.posix("setsockopt(SO_REUSEPORT)") { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size) }
-            try UVError.posix("bind \(where_)") { address.withSockAddr { bind(fd, $0, $1) } }
-        } catch {
-            Glibc.close(fd)
-            throw error
-        }
-        return fd
-    }
-
-    private static func checkPortIsFree(_ address: SocketAddress) throws {
-        let fd = try UVError.posix("socket for \(address)") {
-            socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        }
-        defer { Glibc.close(fd) }
-        var one: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        try UVError.posix("bind \(address)") { address.withSockAddr { bind(fd, $0, $1) } }
-    }
-
-    private static func localPort(_ fd: Int32) throws -> Int {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        try withUnsafeMutablePointer(to: &storage) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                _ = try UVError.posix("getsockname") { getsockname(fd, sa, &length) }
-            }
-        }
-        return withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(copying: $0)?.port ?? 0 }
-        }
     }
 }

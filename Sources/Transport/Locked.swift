@@ -2,17 +2,18 @@
 import Glibc
 #endif
 
-/// A value behind a pthread mutex. Used instead of `Synchronization.Mutex`
+/// A value behind a pthread mutex (public so the REST metrics can use it). Used instead of `Synchronization.Mutex`
 /// because ThreadSanitizer understands pthread mutexes (it cannot see the
 /// raw futex calls `Mutex` makes on Linux and reports false races), and a
 /// race detector that can be trusted matters more here than the few
 /// nanoseconds between the two. Only the cross-thread queue and lifecycle
 /// flags use it; the per-request loop-thread path takes no lock.
-final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value
 
-    init(_ value: Value) {
+    /// Wraps `value`.
+    public init(_ value: Value) {
         self.value = value
         pthread_mutex_init(mutex, nil)
     }
@@ -22,8 +23,9 @@ final class Locked<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Runs `body` with exclusive access to the value.
     @inline(__always)
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

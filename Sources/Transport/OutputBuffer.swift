@@ -45,6 +45,14 @@ struct OutputBuffer {
         count += Frame.headerSize + length
     }
 
+    /// Appends raw bytes (no frame header), for plain byte streams.
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(extra: bytes.count)
+        (base! + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
     /// Empties the buffer; keeps its memory unless it grew past `keepAtMost`
     /// (so one huge response does not pin memory on an idle connection).
     mutating func removeAll(keepAtMost: Int) {

@@ -43,6 +43,10 @@ struct Serve: ParsableCommand {
     @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
+    @OptionGroup(title: "Fan-out models") var fanOut: FanOutOptions
+
+    @OptionGroup(title: "REST adapter") var restOptions: ServeRESTOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -68,12 +72,14 @@ struct Serve: ParsableCommand {
         options.port = port
         options.loops = loops
         options.pollInterval = seconds(pollSeconds)
+        options.fanOutMembers = fanOut.endpointOverrides
         options.limits = ServerLimits(
             maxFrameLength: maxFrameBytes,
             maxInFlightPerConnection: maxInFlight,
             writeHighWaterMark: writeHighWaterBytes,
             idleTimeout: idleTimeoutSeconds > 0 ? seconds(idleTimeoutSeconds) : nil,
             maxConnections: maxConnections)
+        options.rest = restOptions.serverOptions(host: host)
 
         let server: SwerveServer
         do {
@@ -84,6 +90,10 @@ struct Serve: ParsableCommand {
         }
         try server.shutdownOnSignals(grace: seconds(graceSeconds))
         let health = server.repository.health()
+        if let rest = server.restServer {
+            // Printed before the "listening on" line, so whoever waits for that line has this one too.
+            print("swerve REST on \(displayHost):\(rest.boundPort) (HTTP/JSON)")
+        }
         // Tests and scripts read this line to learn the port; keep its shape.
         print("swerve \(SwerveServer.version) listening on \(displayHost):\(server.boundPort) (binary protocol), "
               + "\(health.available)/\(health.total) models available, \(loops) loops")

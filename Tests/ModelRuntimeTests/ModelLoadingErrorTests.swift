@@ -233,6 +233,61 @@ final class ModelLoadingErrorTests: XCTestCase {
         }
     }
 
+    func testDeeplyNestedSubgraphsAreRefusedBeforeParsing() throws {
+        // Graph -> node -> attribute -> graph -> ... 5000 times: enough to
+        // overflow a recursive parser's stack if it were reached.
+        var graph = ProtoWriter()
+        graph.string(2, "innermost")
+        for _ in 0..<5000 {
+            var attribute = ProtoWriter()
+            attribute.string(1, "body"); attribute.int(20, 5); attribute.data(6, graph.bytes)
+            var node = ProtoWriter()
+            node.string(4, "Scan"); node.data(5, attribute.bytes)
+            var outer = ProtoWriter()
+            outer.data(1, node.bytes)
+            graph = outer
+        }
+        var file = ProtoWriter()
+        file.int(1, 8)
+        file.message(8) { $0.string(1, ""); $0.int(2, 17) }
+        file.data(7, graph.bytes)
+        XCTAssertThrowsError(try Model(bytes: file.bytes)) { error in
+            guard let e = error as? ModelError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.kind, .invalidModel)
+            XCTAssertTrue(e.message.contains("nest"), e.message)
+        }
+    }
+
+    func testDeeplyNestedTypesAreRefused() throws {
+        var type = ProtoWriter()
+        type.message(1) { $0.int(1, 1) }
+        for _ in 0..<5000 {
+            var sequence = ProtoWriter()
+            sequence.data(1, type.bytes)
+            var outer = ProtoWriter()
+            outer.data(4, sequence.bytes)
+            type = outer
+        }
+        var graph = ProtoWriter()
+        graph.message(11) { $0.string(1, "x"); $0.data(2, type.bytes) }
+        var file = ProtoWriter()
+        file.int(1, 8)
+        file.message(8) { $0.string(1, ""); $0.int(2, 17) }
+        file.data(7, graph.bytes)
+        XCTAssertThrowsError(try Model(bytes: file.bytes)) { error in
+            XCTAssertEqual((error as? ModelError)?.kind, .invalidModel)
+        }
+    }
+
+    func testFixtureModelsNestWellWithinTheLimit() throws {
+        for fixture in try Fixture.all() {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture.modelPath)))
+            let depth = ProtoNestingCheck.depth(of: bytes, limit: ModelDefinition.maximumNesting)
+            XCTAssertNotNil(depth, fixture.name)
+            XCTAssertLessThan(depth ?? .max, 20, fixture.name)
+        }
+    }
+
     func testExternalDataIsUnsupported() throws {
         var graph = ProtoWriter()
         graph.message(1) { TestModel.write(TestModel.Node(opType: "Add", inputs: ["x", "b"], outputs: ["y"]), into: &$0) }

@@ -6,27 +6,35 @@ extension ExecutionPlan {
     /// Kernel errors come back prefixed with the node that failed.
     func execute(_ slots: inout [Value?], needed: [Bool]? = nil) throws {
         var arguments: [Value?] = []
-        for index in steps.indices {
-            let step = steps[index]
-            if needed?[index] ?? true {
-                arguments.removeAll(keepingCapacity: true)
-                for slot in step.inputs { arguments.append(slot >= 0 ? slots[slot] : nil) }
-                let results: [Value]
-                do {
-                    results = try step.kernel.compute(arguments)
-                } catch let error as ModelError {
-                    throw ModelError(error.kind, "\(step.label): \(error.message)")
-                } catch {
-                    throw ModelError(.execution, "\(step.label): \(error)")
-                }
-                for (position, slot) in step.outputs.enumerated() where slot >= 0 {
-                    guard position < results.count else {
-                        throw ModelError(.execution, "\(step.label): the kernel returned \(results.count) values for \(step.outputs.count) outputs")
+        try steps.withUnsafeBufferPointer { steps in
+            for index in steps.indices {
+                let step = steps[index]
+                if needed?[index] ?? true {
+                    arguments.removeAll(keepingCapacity: true)
+                    step.inputs.withUnsafeBufferPointer { inputs in
+                        for slot in inputs { arguments.append(slot >= 0 ? slots[slot] : nil) }
                     }
-                    slots[slot] = results[position]
+                    let results: [Value]
+                    do {
+                        results = try step.kernel.compute(arguments)
+                    } catch let error as ModelError {
+                        throw ModelError(error.kind, "\(step.label): \(error.message)")
+                    } catch {
+                        throw ModelError(.execution, "\(step.label): \(error)")
+                    }
+                    try step.outputs.withUnsafeBufferPointer { outputs in
+                        for position in outputs.indices where outputs[position] >= 0 {
+                            guard position < results.count else {
+                                throw ModelError(.execution, "\(step.label): the kernel returned \(results.count) values for \(outputs.count) outputs")
+                            }
+                            slots[outputs[position]] = results[position]
+                        }
+                    }
+                }
+                step.releases.withUnsafeBufferPointer { releases in
+                    for slot in releases { slots[slot] = nil }
                 }
             }
-            for slot in step.releases { slots[slot] = nil }
         }
     }
 

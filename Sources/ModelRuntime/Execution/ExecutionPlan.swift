@@ -4,18 +4,27 @@
 /// Immutable and Sendable: one plan serves every concurrent run. A run owns
 /// its own `[Value?]` slot array (see `ExecutionPlan+Run.swift`).
 struct ExecutionPlan: Sendable {
-    /// One prepared node.
-    struct Step: Sendable {
-        var kernel: any Kernel
+    /// One prepared node. A final class so the run loop takes one reference
+    /// per step instead of copying (and retaining) five fields.
+    final class Step: Sendable {
+        let kernel: any Kernel
         /// Slots of the node's inputs (-1 for an omitted optional input); for
         /// control-flow nodes, followed by the outer-scope values their body reads.
-        var inputs: [Int]
+        let inputs: [Int]
         /// Slots of the node's outputs (-1 for an omitted optional output).
-        var outputs: [Int]
+        let outputs: [Int]
         /// Slots whose last reader is this step, freed after it runs.
-        var releases: [Int]
+        let releases: [Int]
         /// How errors name the node: "node 'name' (OpType)".
-        var label: String
+        let label: String
+
+        init(kernel: any Kernel, inputs: [Int], outputs: [Int], releases: [Int], label: String) {
+            self.kernel = kernel
+            self.inputs = inputs
+            self.outputs = outputs
+            self.releases = releases
+            self.label = label
+        }
     }
 
     /// A constant seeded into every run. (Small nominal structs rather than

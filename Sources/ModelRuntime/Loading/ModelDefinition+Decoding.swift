@@ -5,10 +5,18 @@ import CONNXProto
 #endif
 
 extension ModelDefinition {
+    /// The deepest message nesting a model file may have.
+    static let maximumNesting = 100
+
     /// Parses serialized `ModelProto` bytes with protobuf-c and converts every
     /// part the runtime uses into Swift values; the C message is freed before
     /// returning. `source` names the file (or "in-memory model") in errors.
     static func decode(bytes: [UInt8], source: String) throws -> ModelDefinition {
+        // Real models nest a dozen levels (a Scan body adds four); refuse
+        // absurd nesting before protobuf-c's recursive parser meets it.
+        guard ProtoNestingCheck.depth(of: bytes, limit: maximumNesting) != nil else {
+            throw ModelError(.invalidModel, "\(source): messages nest more than \(maximumNesting) levels deep (corrupt or hostile file)")
+        }
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             onnx__model_proto__unpack(nil, buffer.count, buffer.baseAddress)
         }

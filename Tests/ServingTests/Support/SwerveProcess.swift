@@ -46,6 +46,8 @@ enum TestPaths {
 final class SwerveProcess {
     let process = Process()
     private(set) var port = 0
+    /// The in-process REST adapter's port, when REST is on.
+    private(set) var restPort: Int?
     private let output = LineCollector()
     private let errors = LineCollector()
 
@@ -53,7 +55,7 @@ final class SwerveProcess {
     /// until it prints the line saying where it listens.
     init(models: URL, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
         process.executableURL = TestPaths.swerveBinary
-        process.arguments = ["serve", "--models", models.path, "--host", "127.0.0.1", "--port", "0"] + arguments
+        process.arguments = ["serve", "--models", models.path, "--host", "127.0.0.1", "--port", "0", "--rest-port=-1"] + arguments
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
@@ -73,6 +75,11 @@ final class SwerveProcess {
             throw ProcessFailure("cannot read the port from: \(listening)")
         }
         self.port = port
+        // "swerve REST on 127.0.0.1:PORT (HTTP/JSON)", printed before the line above.
+        if let rest = output.waitForLine(containing: "swerve REST on", timeout: 1),
+           let text = rest.split(separator: " ").dropFirst(3).first?.split(separator: ":").last {
+            restPort = Int(text)
+        }
     }
 
     deinit {

@@ -68,11 +68,14 @@ struct MLLinearClassifier: Kernel {
             coefficients.withUnsafeBufferPointer { wb in
                 scores.withUnsafeMutableBufferPointer { sb in
                     let s = sb.baseAddress!, w = wb.baseAddress!
+                    if rows == 1 {
+                        MLGemm.singleRow(xb.baseAddress!, features: cols, w, targets: classes,
+                                         bias: { intercepts[$0] }, into: s)
+                    } else {
+                        MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, w, targets: classes,
+                                        bias: { intercepts[$0] }, into: s, outStride: classes)
+                    }
                     for r in 0..<rows {
-                        let row = xb.baseAddress! + r * cols
-                        for t in 0..<classes {
-                            s[r * classes + t] = MLMath.gemmDot(row, w + t * cols, cols) + intercepts[t]
-                        }
                         if classes == 1 {
                             positive[r] = s[r] > 0
                         } else {

@@ -41,12 +41,12 @@ struct MLLinearRegressor: Kernel {
         let out = xs.withUnsafeBufferPointer { xb in
             coefficients.withUnsafeBufferPointer { wb in
                 MLInput.makeFloats(rows * t) { s in
-                    for r in 0..<rows {
-                        let row = xb.baseAddress! + r * cols
-                        for j in 0..<t {
-                            let dot = MLMath.gemmDot(row, wb.baseAddress! + j * cols, cols)
-                            s[r * t + j] = intercepts.map { dot + $0[j] } ?? dot
-                        }
+                    if rows == 1 {
+                        MLGemm.singleRow(xb.baseAddress!, features: cols, wb.baseAddress!, targets: t,
+                                         bias: intercepts.map { b in { b[$0] } }, into: s)
+                    } else {
+                        MLGemm.multiply(xb.baseAddress!, rows: rows, features: cols, wb.baseAddress!, targets: t,
+                                        bias: intercepts.map { b in { b[$0] } }, into: s, outStride: t)
                     }
                     if transform != .none {
                         MLScoreUpdate.apply(s, rows: rows, perRow: t, transform: transform, secondClass: .none, packed: true)

@@ -141,6 +141,64 @@ enum MLMath {
         return p / q
     }
 
+    /// MlasComputeSoftmax for one row as dispatched on AVX512F machines (the
+    /// kind ORT's reference outputs come from): exp by MLAS's polynomial with
+    /// power-of-two scaling, summed in 16 lanes (blocks of 48, then of 16),
+    /// lanes reduced pairwise, and every value multiplied by 1 / sum.
+    static func mlasSoftmax(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
+        guard count > 0 else { return }
+        var maximum = -Float.greatestFiniteMagnitude
+        for i in 0..<count where values[i] > maximum { maximum = values[i] }
+        let negativeMaximum = -maximum
+        var lanes = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while count - i >= 48 {
+            // Three vectors of exponentials, then added to the lanes in turn.
+            for chunk in 0..<3 {
+                for lane in 0..<16 { values[i + 16 * chunk + lane] = mlasExpShifted(values[i + 16 * chunk + lane], negativeMaximum) }
+            }
+            for chunk in 0..<3 {
+                for lane in 0..<16 { lanes[lane] = lanes[lane] + values[i + 16 * chunk + lane] }
+            }
+            i += 48
+        }
+        while i < count {
+            for lane in 0..<min(16, count - i) {
+                let e = mlasExpShifted(values[i + lane], negativeMaximum)
+                values[i + lane] = e
+                lanes[lane] = lanes[lane] + e
+            }
+            i += 16
+        }
+        var halves = SIMD8<Float>(repeating: 0)
+        for lane in 0..<8 { halves[lane] = lanes[lane + 8] + lanes[lane] }
+        let sum = ((halves[0] + halves[1]) + (halves[2] + halves[3])) + ((halves[4] + halves[5]) + (halves[6] + halves[7]))
+        let scale = 1 / sum
+        for i in 0..<count { values[i] = values[i] * scale }
+    }
+
+    /// exp(x - max) as MLAS's AVX512F SumExp kernel computes it.
+    @inline(__always)
+    static func mlasExpShifted(_ x: Float, _ negativeMaximum: Float) -> Float {
+        var v = x + negativeMaximum
+        let lowerRange: Float = -103.9720840454
+        if !(v > lowerRange) && !v.isNaN { v = lowerRange }
+        let roundingBias: Float = 12582912
+        let biased = fma(1.44269504088896341, v, roundingBias)
+        let m = biased - roundingBias
+        v = fma(m, -6.93145752e-1, v)
+        v = fma(m, -1.42860677e-6, v)
+        var p = fma(Float(0x1.694000p-10), v, Float(0x1.125edcp-7))
+        p = fma(p, v, Float(0x1.555b5ap-5))
+        p = fma(p, v, Float(0x1.555450p-3))
+        p = fma(p, v, Float(0x1.fffff6p-2))
+        p = fma(p, v, 1)
+        p = fma(p, v, 1)
+        // vscalefps: p · 2^m with one rounding (exact in double first).
+        guard m.isFinite else { return p * m }
+        return Float(Double(p) * Double(sign: .plus, exponent: Int(m), significand: 1))
+    }
+
     /// One output of MLAS SGEMM: a dot product accumulated left to right with
     /// fused multiply-add from zero, as the FMA3 SGEMM kernels do per element.
     @inline(__always)

@@ -26,8 +26,11 @@ enum MLScoreUpdate {
     /// the raw scores sit at `scores[r]` when `packed` (ORT transforming a whole
     /// batch at once) or at `scores[2 * r]` when each row already has its two
     /// slots (ORT transforming row by row), and each row is widened to two columns.
+    /// `rowsPerCall` is how many rows ORT passes to one call (all of them for
+    /// the linear models, one for SVMClassifier): with `perRow`, it decides
+    /// whether SOFTMAX runs as MlasComputeSoftmax or as ORT's scalar loop.
     static func apply(_ scores: UnsafeMutablePointer<Float>, rows: Int, perRow: Int,
-                      transform: MLPostTransform, secondClass: SecondClass, packed: Bool) {
+                      transform: MLPostTransform, secondClass: SecondClass, packed: Bool, rowsPerCall: Int? = nil) {
         let count = rows * perRow
         if perRow > 1 {
             switch transform {
@@ -36,10 +39,21 @@ enum MLScoreUpdate {
             case .logistic:
                 for i in 0..<count { scores[i] = MLMath.mlasLogistic(scores[i]) }
             case .softmax:
-                // ORT hands rows of 5+ scores (and very large batches of 2-4) to
-                // MlasComputeSoftmax, whose vectorised exp differs from expf in the
-                // last bit; the scalar ComputeSoftmax is used for every row here.
-                for r in 0..<rows { MLMath.softmax(scores + r * perRow, perRow) }
+                // ORT's thresholds for handing the batch to MLAS.
+                let scoresPerCall = (rowsPerCall ?? rows) * perRow
+                let useMLAS: Bool
+                switch perRow {
+                case 2: useMLAS = scoresPerCall >= 32 * 1024
+                case 3, 4: useMLAS = scoresPerCall >= 16 * 1024
+                default: useMLAS = true
+                }
+                for r in 0..<rows {
+                    if useMLAS {
+                        MLMath.mlasSoftmax(scores + r * perRow, perRow)
+                    } else {
+                        MLMath.softmax(scores + r * perRow, perRow)
+                    }
+                }
             case .softmaxZero:
                 for r in 0..<rows { MLMath.softmaxZero(scores + r * perRow, perRow) }
             case .none:

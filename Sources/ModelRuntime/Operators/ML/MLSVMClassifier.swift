@@ -8,8 +8,10 @@
 ///   [1e-7, 1 - 1e-7], coupled into class probabilities by ORT's
 ///   `multiclass_probability`; output [rows, classes].
 /// - Without: the raw decision values, [rows, classes·(classes-1)/2] for 3+
-///   classes; for two classes [rows, 2] = [-d, d] (post_transform NONE) or
-///   [1 - d, d] (any other post_transform, which is otherwise not applied).
+///   classes (post_transform applied per row); for two classes [rows, 2] =
+///   [-d, d] under NONE, [1 - p, p] with p = logistic(d) under LOGISTIC,
+///   [probit(d), 0] under PROBIT (ORT leaves that second column unwritten),
+///   and [1 - d, d] under SOFTMAX and SOFTMAX_ZERO, as ORT does.
 ///
 /// Linear mode (liblinear, no support vectors): scores = X · coefficientsᵀ +
 /// rho[0] for every class; the label is the first highest score, except that
@@ -126,7 +128,8 @@ struct MLSVMClassifier: Kernel {
                         let s = sb.baseAddress!
                         for r in 0..<rows {
                             let out = s + r * classes
-                            kernel.evaluate(xb.baseAddress! + r * featureCount, vectors, constant: rho[0], into: out)
+                            kernel.evaluate(xb.baseAddress! + r * featureCount, vectors, constant: rho[0], into: out,
+                                            singleRow: rows == 1)
                             var best = 0
                             for c in 1..<max(classes, 1) where out[c] > out[best] { best = c }
                             let maxWeight = out[best]
@@ -140,7 +143,7 @@ struct MLSVMClassifier: Kernel {
                             labelIndex[r] = best
                         }
                         MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform,
-                                            secondClass: .none, packed: false)
+                                            secondClass: .none, packed: false, rowsPerCall: 1)
                     }
             }
         }
@@ -186,7 +189,7 @@ struct MLSVMClassifier: Kernel {
                 let n = min(8, rows - first)
                 for j in 0..<n {
                     kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: 0,
-                                    into: k + j, outStride: 8)
+                                    into: k + j, outStride: 8, singleRow: rows == 1)
                 }
                 for c in 0..<(classes * 8) { votes[c] = 0 }
                 var pair = 0
@@ -246,9 +249,11 @@ struct MLSVMClassifier: Kernel {
                 first += n
             }
             if withProbabilities {
-                MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform, secondClass: .none, packed: false)
+                MLScoreUpdate.apply(s, rows: rows, perRow: classes, transform: transform, secondClass: .none, packed: false,
+                                    rowsPerCall: 1)
             } else if classes > 2 {
-                MLScoreUpdate.apply(s, rows: rows, perRow: pairs, transform: transform, secondClass: .none, packed: false)
+                MLScoreUpdate.apply(s, rows: rows, perRow: pairs, transform: transform, secondClass: .none, packed: false,
+                                    rowsPerCall: 1)
             } else if pairs == 1 {
                 // One decision value widened into the row's two columns.
                 MLScoreUpdate.apply(s, rows: rows, perRow: 1, transform: transform,

@@ -33,6 +33,8 @@ struct MLSVMKernelFunction: Sendable {
             throw a.unsupported("kernel_type", "has unknown value '\(text)' (expected LINEAR, POLY, RBF or SIGMOID)")
         }
         kind = k
+        // ORT requires the attribute (it may be empty for liblinear models).
+        guard a.has("kernel_params") else { throw a.invalid("kernel_params", "is missing") }
         let params = try a.floats("kernel_params")
         if params.isEmpty {
             (gamma, coef0, degree) = (0, 0, 0)
@@ -50,8 +52,31 @@ struct MLSVMKernelFunction: Sendable {
     /// Eight vectors are evaluated at a time from the feature-major copy: each
     /// lane runs exactly ORT's per-vector sequence (same operations, same
     /// order), only eight sequences proceed side by side.
+    ///
+    /// `singleRow` says the call holds one row: ORT's GEMM then runs MLAS's
+    /// M = 1 kernel when alpha is 1 (LINEAR, or POLY/SIGMOID with gamma 1),
+    /// whose summation order differs, so that path is reproduced instead.
     func evaluate(_ row: UnsafePointer<Float>, _ vectors: MLSVMVectors, constant: Float,
-                  into out: UnsafeMutablePointer<Float>, outStride: Int = 1) {
+                  into out: UnsafeMutablePointer<Float>, outStride: Int = 1, singleRow: Bool = false) {
+        if singleRow && kind != .rbf && (kind == .linear || gamma == 1) {
+            let c = kind == .linear ? constant : coef0
+            vectors.rows.withUnsafeBufferPointer { rb in
+                MLGemm.singleRow(row, features: vectors.features, rb.baseAddress!, targets: vectors.count,
+                                 bias: c != 0 ? { _ in c } : nil, into: out, outStride: outStride)
+            }
+            for v in 0..<vectors.count {
+                let base = out[v * outStride]
+                switch kind {
+                case .poly:
+                    out[v * outStride] = degree == 2 ? base * base : degree == 3 ? base * base * base : powf(base, degree)
+                case .sigmoid:
+                    out[v * outStride] = MLMath.mlasTanh(base)
+                default:
+                    break
+                }
+            }
+            return
+        }
         let features = vectors.features
         let padded = vectors.padded
         vectors.columns.withUnsafeBufferPointer { cb in
@@ -70,17 +95,32 @@ struct MLSVMKernelFunction: Sendable {
                     let g = -gamma
                     for lane in 0..<lanes { result[lane] = expf(g * sum[lane]) }
                 case .linear, .poly, .sigmoid:
-                    var acc = SIMD8<Float>(repeating: 0)
-                    for f in 0..<features {
-                        let x = SIMD8<Double>(repeating: Double(row[f]))
-                        let w = SIMD8<Double>(MLSVMVectors.load(columns + (f &* padded &+ block)))
-                        acc = SIMD8<Float>(x * w + SIMD8<Double>(acc))
-                    }
+                    // ORT's GEMM: alpha 1 and C = constant for LINEAR, alpha gamma
+                    // and C = coef0 otherwise (a zero C is no C), with MLAS's K blocks.
+                    let alpha = kind == .linear ? 1 : gamma
+                    let cValue = kind == .linear ? constant : coef0
+                    var c: SIMD8<Float>? = cValue != 0 ? SIMD8<Float>(repeating: cValue) : nil
+                    var start = 0
+                    repeat {
+                        let end = Swift.min(features, start + vectors.strideK)
+                        var acc = SIMD8<Float>(repeating: 0)
+                        for f in start..<end {
+                            let x = SIMD8<Double>(repeating: Double(row[f]))
+                            let w = SIMD8<Double>(MLSVMVectors.load(columns + (f &* padded &+ block)))
+                            acc = SIMD8<Float>(x * w + SIMD8<Double>(acc))
+                        }
+                        if let previous = c {
+                            c = SIMD8<Float>(SIMD8<Double>(acc) * Double(alpha) + SIMD8<Double>(previous))
+                        } else {
+                            c = alpha == 1 ? acc : SIMD8<Float>(SIMD8<Double>(acc) * Double(alpha))
+                        }
+                        start = end
+                    } while start < features
+                    let base = c ?? SIMD8<Float>(repeating: 0)
                     switch kind {
                     case .linear:
-                        result = constant != 0 ? acc + SIMD8<Float>(repeating: constant) : acc
+                        result = base
                     case .poly:
-                        let base = SIMD8<Float>(SIMD8<Double>(acc) * Double(gamma) + Double(coef0))
                         if degree == 2 {
                             result = base * base
                         } else if degree == 3 {
@@ -89,7 +129,6 @@ struct MLSVMKernelFunction: Sendable {
                             for lane in 0..<lanes { result[lane] = powf(base[lane], degree) }
                         }
                     default:
-                        let base = SIMD8<Float>(SIMD8<Double>(acc) * Double(gamma) + Double(coef0))
                         for lane in 0..<lanes { result[lane] = MLMath.mlasTanh(base[lane]) }
                     }
                 }
@@ -101,17 +140,23 @@ struct MLSVMKernelFunction: Sendable {
 }
 
 /// Support vectors (or liblinear coefficient rows) kept twice: row-major as
-/// given, and feature-major with the vector count padded to a multiple of 8,
+/// given (for the single-row kernel), and feature-major with the vector count
+/// padded to a multiple of 8,
 /// so eight vectors load as one SIMD value per feature.
 struct MLSVMVectors: Sendable {
     let count: Int
     let features: Int
     let padded: Int
+    let rows: [Float]
     let columns: [Float]
+    /// MLAS's K block for a GEMM against these vectors (see `MLGemm.strideK`).
+    let strideK: Int
 
     init(_ rowMajor: [Float], count: Int, features: Int) {
         self.count = count
         self.features = features
+        rows = rowMajor
+        strideK = MLGemm.strideK(outputs: count, depth: features)
         padded = (count + 7) / 8 * 8
         var columns = [Float](repeating: 0, count: padded * features)
         for v in 0..<count {

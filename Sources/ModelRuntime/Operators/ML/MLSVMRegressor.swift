@@ -62,6 +62,7 @@ struct MLSVMRegressor: Kernel {
         let xs = try MLInput.floatsOnly(x, label)
         if rows == 0 { return [.tensor(Tensor(shape: [0, 1], floats: []))] }
         let count = vectorCount
+        let coefficientStride = MLGemm.strideK(outputs: 1, depth: count)
         // Kernel values of eight rows, vector-major (k[v * 8 + row]), so the
         // eight rows' coefficient sums advance together as one SIMD value;
         // each lane is ORT's fused-accumulation GEMM for its row.
@@ -74,21 +75,33 @@ struct MLSVMRegressor: Kernel {
                         var first = 0
                         while first < rows {
                             let n = min(8, rows - first)
-                            if count > 0 {
+                            if count > 0 && rows == 1 {
+                                // One row: both GEMMs take MLAS's M = 1 kernel.
+                                kernel.evaluate(xb.baseAddress!, vectors, constant: 0, into: k, singleRow: true)
+                                MLGemm.singleRow(k, features: count, coef, targets: 1, bias: { _ in rho }, into: y)
+                            } else if count > 0 {
                                 for j in 0..<n {
                                     kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: 0,
                                                     into: k + j, outStride: 8)
                                 }
-                                var acc = SIMD8<Float>(repeating: 0)
-                                for v in 0..<count {
-                                    let kv = SIMD8<Double>(MLSVMVectors.load(k + v &* 8))
-                                    acc = SIMD8<Float>(kv * Double(coef[v]) + SIMD8<Double>(acc))
+                                // Second GEMM (one output, C = rho), in MLAS's K blocks.
+                                var c = SIMD8<Float>(repeating: rho)
+                                var start = 0
+                                while start < count {
+                                    let end = min(count, start + coefficientStride)
+                                    var acc = SIMD8<Float>(repeating: 0)
+                                    for v in start..<end {
+                                        let kv = SIMD8<Double>(MLSVMVectors.load(k + v &* 8))
+                                        acc = SIMD8<Float>(kv * Double(coef[v]) + SIMD8<Double>(acc))
+                                    }
+                                    c = SIMD8<Float>(SIMD8<Double>(acc) + SIMD8<Double>(c))
+                                    start = end
                                 }
-                                for j in 0..<n { y[first + j] = acc[j] + rho }
+                                for j in 0..<n { y[first + j] = c[j] }
                             } else {
                                 for j in 0..<n {
                                     kernel.evaluate(xb.baseAddress! + (first + j) * featureCount, vectors, constant: rho,
-                                                    into: y + first + j)
+                                                    into: y + first + j, singleRow: rows == 1)
                                 }
                             }
                             if oneClass {

@@ -10,8 +10,11 @@
 /// - 2 classes: ORT's binary rules, including its quirks: when only one class
 ///   id carries weights ("binary case") the label compares the positive score
 ///   with 0.5 (all weights ≥ 0) or 0 (mixed signs) and a single score widens
-///   to `[1 - s, s]` or `[-s, s]`; otherwise the label is `1`/`0` itself (not
-///   `classlabels[1]`/`[0]`) depending on the positive score being > 0.
+///   to `[1 - s, s]` (`[1 - p, p]`, p = logistic(s), under LOGISTIC) or
+///   `[-s, s]`; otherwise the label depends on the positive score being > 0
+///   and, for int64 labels, is the number 1 or 0 itself rather than
+///   `classlabels_int64s[1]`/`[0]` (string labels do map through the list).
+/// Input may be float, double, int64 or int32 (integers compare as float).
 struct MLTreeEnsembleClassifier: Kernel {
     let label: String
     let labels: MLClassLabels

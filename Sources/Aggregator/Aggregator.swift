@@ -1,1 +1,0 @@
-// Aggregator: fan-out Predict over member services.

@@ -1,0 +1,141 @@
+import Logging
+import Synchronization
+import Transport
+import Wire
+
+/// A fixed number of persistent connections to one member endpoint, spread
+/// over the server's event loops. Calls are pipelined (many in flight per
+/// connection, matched by request id), so the pool never grows: the member
+/// sees at most `size` connections from this process.
+///
+/// Lifecycle: connections start connecting at creation and reconnect with
+/// backoff on their own; `close()` ends them. Thread-safety: every method may
+/// be called from any thread.
+public final class MemberConnectionPool: Sendable {
+    public let endpoint: Endpoint
+    public let size: Int
+    let connections: [PooledConnection]
+    private let cursor = Atomic<Int>(0)
+    private let nextID = Atomic<UInt64>(1)
+
+    /// Opens `size` connections to `endpoint`, the i-th on loop `i % loops.count`.
+    public init(endpoint: Endpoint, size: Int, loops: [EventLoop], backoff: ReconnectBackoff = ReconnectBackoff(),
+                connectTimeout: Duration = .seconds(2), logger: Logger) {
+        precondition(size >= 1 && !loops.isEmpty, "a pool needs at least one connection and one loop")
+        self.endpoint = endpoint
+        self.size = size
+        connections = (0..<size).map { i in
+            PooledConnection(endpoint: endpoint, loop: loops[i % loops.count], backoff: backoff,
+                             connectTimeout: connectTimeout, logger: logger)
+        }
+        for connection in connections { connection.start() }
+    }
+
+    /// Sends one Predict to the member and reports its decoded response (or
+    /// why there is none) on a loop thread. `timeout` bounds the wait; the
+    /// member is told the same budget as its `timeout_ms`.
+    public func predict(_ request: PredictRequest, timeout: Duration,
+                        completion: @escaping @Sendable (Result<PredictResponse, MemberCallError>) -> Void) {
+        call(.predict(request), timeout: timeout) { result in
+            completion(result.flatMap { answer in
+                if case .predict(let p) = answer { return .success(p) }
+                return .failure(.protocolViolation("answered predict with another result"))
+            })
+        }
+    }
+
+    /// Sends one call to the member and reports the result of an OK answer,
+    /// or why there is none, on a loop thread.
+    public func call(_ call: Request.Call, timeout: Duration,
+                     completion: @escaping @Sendable (Result<Response.CallResult, MemberCallError>) -> Void) {
+        guard let connection = pick() else {
+            let reason = connections.lazy.compactMap { $0.snapshot.lastError }.first ?? "not connected"
+            return completion(.failure(.unreachable("not connected (\(reason)); reconnecting")))
+        }
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let ms = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        var payload: [UInt8] = []
+        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: UInt32(clamping: ms)), into: &payload)
+        connection.call(payload, id: id, timeout: timeout) { result in
+            switch result {
+            case .success(let bytes):
+                switch bytes.withUnsafeBytes({ ProtobufCodec.decodeResponse($0) }) {
+                case .success(let response):
+                    if !response.status.isOK {
+                        completion(.failure(.status(response.status)))
+                    } else if let answer = response.result {
+                        completion(.success(answer))
+                    } else {
+                        completion(.failure(.protocolViolation("OK response without a result")))
+                    }
+                case .failure(let error):
+                    completion(.failure(.protocolViolation("undecodable response: \(error.message)")))
+                }
+            case .failure(let error):
+                if case TransportError.timedOut = error {
+                    completion(.failure(.timedOut(timeout)))
+                } else {
+                    completion(.failure(.unreachable("\(error)")))
+                }
+            }
+        }
+    }
+
+    /// A connection that takes calls: connected ones first, preferring the
+    /// caller's own loop (no hop between threads), then ones still connecting.
+    private func pick() -> PooledConnection? {
+        let start = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
+        let n = connections.count
+        var fallback: PooledConnection?
+        var connecting: PooledConnection?
+        for k in 0..<n {
+            let c = connections[(start &+ k) % n]
+            switch c.phase {
+            case .connected:
+                if c.loop.inEventLoop { return c }
+                if fallback == nil { fallback = c }
+            case .connecting:
+                if connecting == nil { connecting = c }
+            case .waiting, .closed:
+                break
+            }
+        }
+        return fallback ?? connecting
+    }
+
+    /// Connections open right now.
+    public var connectedCount: Int { connections.filter { $0.phase == .connected }.count }
+
+    /// The most recent connection error, if any connection is down.
+    public var lastError: String? {
+        connections.lazy.filter { $0.phase != .connected }.compactMap { $0.snapshot.lastError }.first
+    }
+
+    /// Closes every connection; calls in flight fail.
+    public func close() {
+        for connection in connections { connection.close() }
+    }
+}
+
+/// Why a member produced no answer.
+public enum MemberCallError: Error, Sendable, CustomStringConvertible {
+    /// No connection, connection refused or lost.
+    case unreachable(String)
+    /// No answer within the member's (or the caller's) time budget.
+    case timedOut(Duration)
+    /// The member answered with a non-OK status.
+    case status(Status)
+    /// The member answered something that is not a Predict response.
+    case protocolViolation(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let why): return why
+        case .timedOut(let after):
+            let ms = after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000
+            return "no answer within \(ms) ms"
+        case .status(let s): return "\(s.code): \(s.message)"
+        case .protocolViolation(let why): return why
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import Wire
+
+/// Something that answers a `Wire.Request` asynchronously: the seam between
+/// the REST adapter and whatever serves calls. In `swerve serve` it is the
+/// in-process `Dispatcher`; in `swerve rest --upstream` it is
+/// ``UpstreamCallHandler``, which forwards over the binary protocol.
+///
+/// Thread-safety: `handle` may be called from any thread (the REST adapter
+/// calls it on its loop threads) and must not block. `completion` runs
+/// exactly once, on any thread: inline when the answer is at hand.
+public protocol CallHandler: Sendable {
+    func handle(_ request: Request, deadline: ContinuousClock.Instant?,
+                completion: @escaping @Sendable (Response) -> Void)
+}

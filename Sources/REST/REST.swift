@@ -1,1 +1,0 @@
-// REST: the HTTP/JSON adapter.

@@ -1,0 +1,55 @@
+import Aggregator
+import Logging
+import ModelServer
+import Transport
+
+extension SwerveServer {
+    /// Builds the fan-out aggregator on the server's loops. `members` maps a
+    /// member name (or `model/member`) to `HOST:PORT` (`swerve serve --member`).
+    static func makeFanOut(repository: ModelRepository, group: EventLoopGroup, members: [String: String],
+                           pollInterval: Duration, logger: Logger) throws -> (FanOutAdapter, DispatcherReference) {
+        var overrides: [String: Endpoint] = [:]
+        for (name, text) in members {
+            guard let endpoint = Endpoint(text) else {
+                throw MemberOverrideError(description: "--member \(name)=\(text): '\(text)' is not HOST:PORT "
+                    + "(IPv6 in brackets, port 1...65535)")
+            }
+            overrides[name] = endpoint
+        }
+        let reference = DispatcherReference()
+        let aggregator = FanOutAggregator(repository: repository, loops: group.loops, endpointOverrides: overrides,
+                                          refreshInterval: pollInterval, logger: logger,
+                                          local: { request, deadline, completion in
+                                              reference.predict(request, deadline: deadline, completion: completion)
+                                          },
+                                          localMetadata: { request, deadline, completion in
+                                              reference.metadata(request, deadline: deadline, completion: completion)
+                                          })
+        return (FanOutAdapter(aggregator: aggregator), reference)
+    }
+}
+
+extension Dispatcher {
+    /// A dispatcher that also runs fan-out models, for processes other than
+    /// `SwerveServer` that run Predict (e.g. `swerve worker` running jobs on
+    /// a fan-out model). Member connections live on `group`'s loops; call
+    /// `(dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown()` before
+    /// shutting the group down.
+    /// - Parameter members: member name (or `model/member`) → `HOST:PORT`
+    ///   overrides, as `swerve serve --member` takes them.
+    public static func withFanOut(repository: ModelRepository, serverVersion: String, logger: Logger,
+                                  jobService: (any JobService)? = nil, group: EventLoopGroup,
+                                  members: [String: String] = [:], pollInterval: Duration = .seconds(2)) throws -> Dispatcher {
+        let (adapter, reference) = try SwerveServer.makeFanOut(repository: repository, group: group, members: members,
+                                                               pollInterval: pollInterval, logger: logger)
+        let dispatcher = Dispatcher(repository: repository, serverVersion: serverVersion, logger: logger,
+                                    jobService: jobService, fanOut: adapter)
+        reference.attach(dispatcher)
+        return dispatcher
+    }
+}
+
+/// A `--member NAME=HOST:PORT` override that cannot be used.
+public struct MemberOverrideError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}

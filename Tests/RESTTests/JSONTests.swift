@@ -1,0 +1,69 @@
+import REST
+import XCTest
+
+final class JSONTests: XCTestCase {
+    func testParsesEveryKindOfValue() throws {
+        let v = try JSONParser.parse(#" {"a": [1, -2.5e3, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}} "#)
+        guard case .array(let a)? = v["a"] else { return XCTFail("no array") }
+        XCTAssertEqual(a.count, 6)
+        guard case .number(let n) = a[1] else { return XCTFail("not a number") }
+        XCTAssertEqual(n.double, -2500)
+        XCTAssertFalse(n.isInteger)
+        XCTAssertEqual(a[5].stringValue, "x\né😀")
+        XCTAssertTrue(v["b"]?.isObject ?? false)
+    }
+
+    func testRejectsMalformedDocumentsWithTheOffset() {
+        let bad = ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"abc", "[1] x", "tru", "\"\\x\"", "\"\\ud800\"", "{1: 2}", "\"a\u{01}\""]
+        for text in bad {
+            XCTAssertThrowsError(try JSONParser.parse(text), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix("malformed JSON at byte"), "\(error)")
+            }
+        }
+    }
+
+    func testDeepNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        XCTAssertThrowsError(try JSONParser.parse(deep)) { error in
+            XCTAssertTrue("\(error)".contains("nesting deeper than"), "\(error)")
+        }
+    }
+
+    func testFloat32ValuesRoundTripExactly() throws {
+        var generator = SystemRandomNumberGenerator()
+        var w = JSONWriter()
+        var values: [Float] = [0, -0.0, 1, 0.1, 5.1, 1e-45, 3.4028235e38, 1.17549435e-38, 0.009118753]
+        for _ in 0..<5000 { values.append(Float(bitPattern: UInt32.random(in: 0..<0x7F80_0000, using: &generator))) }
+        w.raw("[")
+        for (i, v) in values.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.float(v)
+        }
+        w.raw("]")
+        guard case .array(let parsed) = try JSONParser.parse(w.text) else { return XCTFail("not an array") }
+        for (v, p) in zip(values, parsed) {
+            guard case .number(let n) = p else { return XCTFail("not a number") }
+            XCTAssertEqual(n.float.bitPattern, v.bitPattern, n.text)
+        }
+        var short = JSONWriter()
+        short.float(5.1)
+        XCTAssertEqual(short.text, "5.1", "the shortest decimal, not 5.0999999")
+    }
+
+    func testNonFiniteNumbersAreWrittenAsStrings() {
+        var w = JSONWriter()
+        w.float(.nan); w.raw(","); w.double(.infinity); w.raw(","); w.float(-.infinity)
+        XCTAssertEqual(w.text, #""NaN","Infinity","-Infinity""#)
+    }
+
+    func testStringsAreEscaped() {
+        var w = JSONWriter()
+        w.string("a\"b\\c\nd\u{01}é")
+        XCTAssertEqual(w.text, #""a\"b\\c\nd\u0001é""#)
+    }
+
+    func testLargeIntegersStayExact() throws {
+        guard case .number(let n) = try JSONParser.parse("9007199254740993") else { return XCTFail("not a number") }
+        XCTAssertEqual(n.int64, 9_007_199_254_740_993)
+    }
+}
