@@ -113,6 +113,7 @@ json_errors() {
 }
 
 mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/*.html "$OUT"/*.txt "$OUT"/*.csv
 
 # ---------------------------------------------------------------- swerve
 REST_PORT=""
@@ -147,6 +148,11 @@ PEAK=$(json_number "$OUT/binary.json" requests_per_second)
 HALF=$(awk -v p="$PEAK" 'BEGIN { printf "%d", p / 2 }')
 run_bench open50 --target "$TARGET" --model iris --batch 1 --connections "$CONNECTIONS" --rate "$HALF"
 run_bench pipelined --target "$TARGET" --model iris --batch 1 --connections "$CONNECTIONS" --pipeline 16
+
+# Fan-out beside direct Predict (issue 5), when the repository has the fan-out model.
+if [ -f "$ROOT/models/iris-ovr/config.json" ] && grep -q fan_out "$ROOT/models/iris-ovr/config.json"; then
+    run_bench fanout --target "$TARGET" --workload fanout --model iris-ovr --batch 1 --connections "$CONNECTIONS" --pipeline 1
+fi
 
 if [ -n "$REST_PORT" ]; then
     wait_for_port "$REST_PORT" "swerve REST"
@@ -257,6 +263,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     swerve_row "swerve-bench --http -> nginx (client check)" "$OUT/bench-nginx.json"
     swerve_row "swerve binary open loop at 50% of peak" "$OUT/open50.json"
     swerve_row "swerve binary pipelined depth 16" "$OUT/pipelined.json"
+    if [ -f "$OUT/fanout.json" ]; then swerve_row "swerve fan-out Predict iris-ovr (3 members)" "$OUT/fanout.json"; fi
     echo
     BIN_RPS=$(json_number "$OUT/binary.json" requests_per_second)
     PIPE_RPS=$(json_number "$OUT/pipelined.json" requests_per_second)
@@ -272,7 +279,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     fi
     echo "  p99 at 50% of peak ($HALF req/s)  = $(printf '%.1f' "$OPEN_P99") µs   (target < 1000: $(awk -v v="$OPEN_P99" 'BEGIN { print (v < 1000) ? "met" : "NOT met" }'))"
     echo "  pipelined depth 16                   = $(printf '%.0f' "$PIPE_RPS") req/s   (target >= 300000: $(awk -v v="$PIPE_RPS" 'BEGIN { print (v >= 300000) ? "met" : "NOT met" }'))"
-    for f in binary open50 pipelined rest; do
+    for f in binary open50 pipelined fanout rest; do
         [ -f "$OUT/$f.json" ] || continue
         e=$(json_errors "$OUT/$f.json")
         [ -z "$e" ] || echo "  errors in $f: $e"
