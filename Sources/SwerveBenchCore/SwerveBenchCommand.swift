@@ -15,7 +15,7 @@ public struct SwerveBenchCommand: ParsableCommand {
         Open loop:    swerve-bench --target 127.0.0.1:8500 --rate 20000 --duration 10
         HTTP:         swerve-bench --http http://127.0.0.1:8501/v1/models/iris:predict --features 4
         Jobs:         swerve-bench --target 127.0.0.1:8500 --workload submit
-        Mixed:        swerve-bench --target 127.0.0.1:8500 --mix predict=8,submit=1,fanout=1 --fanout-model ensemble
+        Mixed:        swerve-bench --target 127.0.0.1:8500 --mix predict=8,submit=1,fanout=1 --fanout-model iris-ovr
         """)
 
     @Option(help: "Binary-protocol server, HOST:PORT (e.g. 127.0.0.1:8500).")
