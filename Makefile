@@ -80,5 +80,9 @@ models:
 bench-runtime: release
 	scripts/bench-runtime.sh
 
+# swerve beside redis-benchmark and nginx+wrk in one run (BENCHMARKS.md).
+bench: release
+	scripts/bench-compare.sh
+
 clean:
 	rm -rf .build
