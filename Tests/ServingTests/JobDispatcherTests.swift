@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 import Jobs
 import Logging
 import ModelRuntime

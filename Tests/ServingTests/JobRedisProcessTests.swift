@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 @testable import Jobs
 import ModelRuntime
 import SwerveClient

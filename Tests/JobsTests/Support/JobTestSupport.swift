@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 @testable import Jobs
 import Logging
 import ModelRuntime
@@ -117,4 +118,16 @@ func sampleRequest(_ value: Float = 1, key: String = "") -> SubmitRequest {
 func floats(_ response: PredictResponse?, _ name: String = "X") -> [Float]? {
     guard let tensor = response?.output(named: name), case .float(let values) = tensor.storage else { return nil }
     return values
+}
+
+/// Polls `condition` until it holds or `timeout` passes; the test's
+/// synchronisation (never a fixed sleep standing in for it).
+func waitUntil(_ what: String, timeout: TimeInterval = 30, file: StaticString = #filePath, line: UInt = #line,
+               _ condition: () throws -> Bool) rethrows {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(5_000)
+    }
+    XCTFail("timed out after \(timeout) s waiting until \(what)", file: file, line: line)
 }

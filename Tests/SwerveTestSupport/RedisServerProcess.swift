@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,22 +7,23 @@ import Glibc
 /// persistence off unless `appendOnly` (then `appendfsync always`, so an
 /// acknowledged write survives SIGKILL). Killed in `stop()`/deinit; its
 /// directory is removed.
-final class RedisServerProcess: @unchecked Sendable {
-    let port: Int
-    let directory: URL
-    let appendOnly: Bool
+public final class RedisServerProcess: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    public let appendOnly: Bool
     private var process: Process?
 
     /// Skips the test when redis-server is not installed (`make test-deps` installs it).
-    static func executable() throws -> URL {
+    public static func executable() throws -> URL {
         for path in ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"]
         where FileManager.default.isExecutableFile(atPath: path) {
             return URL(fileURLWithPath: path)
         }
-        throw XCTSkip("redis-server is not installed (make test-deps installs it)")
+        // A missing server is a missing install step: fail, never skip.
+        throw RedisTestFailure("redis-server is not installed (make test-deps installs it)")
     }
 
-    init(appendOnly: Bool = false) throws {
+    public init(appendOnly: Bool = false) throws {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -36,12 +36,12 @@ final class RedisServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
-    var pid: Int32 { process?.processIdentifier ?? 0 }
+    public var url: String { "redis://127.0.0.1:\(port)" }
+    public var pid: Int32 { process?.processIdentifier ?? 0 }
 
     /// Starts (or restarts, with the same port and data directory) the server
     /// and waits, bounded, until it answers PING.
-    func start() throws {
+    public func start() throws {
         let p = Process()
         p.executableURL = try Self.executable()
         var arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory.path, "--save", ""]
@@ -60,29 +60,29 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// SIGKILL, then waits for the process to be gone.
-    func kill() {
+    public func kill() {
         guard let p = process, p.isRunning else { return }
         Glibc.kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
     }
 
-    func stop() {
+    public func stop() {
         kill()
         process = nil
     }
 
     /// Pauses (SIGSTOP) or resumes (SIGCONT) the server: a hung Redis.
-    func pause() { if let p = process { Glibc.kill(p.processIdentifier, SIGSTOP) } }
-    func resume() { if let p = process { Glibc.kill(p.processIdentifier, SIGCONT) } }
+    public func pause() { if let p = process { Glibc.kill(p.processIdentifier, SIGSTOP) } }
+    public func resume() { if let p = process { Glibc.kill(p.processIdentifier, SIGCONT) } }
 
     /// One RESP PING over a plain socket with a short timeout.
-    func ping() -> Bool {
+    public func ping() -> Bool {
         (try? command(["PING"])) == "+PONG"
     }
 
     /// Sends one command and returns the first line of the reply (tests only;
     /// simple replies, integers and the header of bulk replies).
-    func command(_ arguments: [String]) throws -> String {
+    public func command(_ arguments: [String]) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RedisTestFailure("socket failed") }
         defer { close(fd) }
@@ -121,7 +121,7 @@ final class RedisServerProcess: @unchecked Sendable {
 
     /// An integer: an integer reply (XLEN), a bulk string holding one (HGET
     /// of a counter; missing → 0), or an array's first element (XPENDING's count).
-    func integer(_ arguments: [String]) throws -> Int {
+    public func integer(_ arguments: [String]) throws -> Int {
         let text = try command(arguments)
         let parts = text.split(separator: "\n")
         if text.hasPrefix(":") { return Int(text.dropFirst()) ?? -1 }
@@ -132,7 +132,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// A port nobody listens on right now (bind port 0, read it, close).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -150,7 +150,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 }
 
-struct RedisTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct RedisTestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
