@@ -18,7 +18,7 @@ RUN make release SWIFT_BUILD_FLAGS="--static-swift-stdlib" \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libuv1 libprotobuf-c1 libhttp-parser2.9 libhiredis0.14 ca-certificates \
+      libuv1 libprotobuf-c1 libhttp-parser2.9 libhiredis0.14 libstdc++6 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/swerve /usr/local/bin/swerve
 COPY models /srv/models
