@@ -22,7 +22,9 @@ extension Model {
             slots[input.slot] = .tensor(tensor)
         }
 
-        var results: [String: Value] = [:]
+        // Sized up front with minimumCapacity: (specialised inline) rather
+        // than reserveCapacity (an unspecialised stdlib call per run).
+        var results = [String: Value](minimumCapacity: requested?.count ?? plan.outputs.count)
         if let requested {
             var wantedSlots: [Int] = []
             wantedSlots.reserveCapacity(requested.count)
@@ -34,11 +36,9 @@ extension Model {
             }
             let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
             try plan.execute(&slots, needed: needed)
-            results.reserveCapacity(requested.count)
             for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
         } else {
             try plan.execute(&slots, needed: nil)
-            results.reserveCapacity(plan.outputs.count)
             for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
         }
         return results

@@ -20,8 +20,9 @@ extension Dispatcher {
         let servable = lease.servable
         let model = servable.model
 
-        var feeds: [String: Tensor] = [:]
-        feeds.reserveCapacity(request.inputs.count)
+        // minimumCapacity: is specialised inline; reserveCapacity on an empty
+        // dictionary is an unspecialised stdlib call (metadata lookups).
+        var feeds = [String: Tensor](minimumCapacity: request.inputs.count)
         for input in request.inputs {
             feeds[input.name] = input.tensor  // a repeated name: the last wins, as in a protobuf map
         }

@@ -10,7 +10,10 @@ extension ExecutionPlan {
             for index in steps.indices {
                 let step = steps[index]
                 if needed?[index] ?? true {
-                    arguments.removeAll(keepingCapacity: true)
+                    // removeLast per element keeps the capacity like
+                    // removeAll(keepingCapacity:), without its generic
+                    // replaceSubrange path (a few hundred instructions a step).
+                    while !arguments.isEmpty { arguments.removeLast() }
                     step.inputs.withUnsafeBufferPointer { inputs in
                         for slot in inputs { arguments.append(slot >= 0 ? slots[slot] : nil) }
                     }
