@@ -157,10 +157,9 @@ struct MLSVMClassifier: Kernel {
         let pairs = classifierCount
         let withProbabilities = hasProbabilities
         let columns = withProbabilities ? classes : (classes > 2 ? pairs : 2)
-        var labelIndex = [Int](repeating: 0, count: rows)
         var scores = [Float](repeating: 0, count: rows * columns)
         if rows == 0 {
-            return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [0, columns], floats: scores))]
+            return [.tensor(labels.tensor([])), .tensor(Tensor(shape: [0, columns], floats: scores))]
         }
         // Per-call scratch, reused for every block of rows. Kernel values of
         // eight rows are kept vector-major (k[v * 8 + row]) so each class
@@ -174,8 +173,11 @@ struct MLSVMClassifier: Kernel {
         let squareCount = classes * classes
         let floatCount = kernelCount + decisionCount + 2 * squareCount + classes
 
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(floatCount, 1)) { floats in
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(classes * 8, 1)) { voteBuffer in
+        // The Int scratch holds the votes, then each row's class index (read
+        // straight into the label tensor, no [Int] in between).
+        let voteCount = classes * 8
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(floatCount, 1)) { floats -> [Value] in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: voteCount + rows) { voteBuffer -> [Value] in
         xs.withUnsafeBufferPointer { xb in
         coefficients.withUnsafeBufferPointer { cb in
         scores.withUnsafeMutableBufferPointer { sb in
@@ -184,6 +186,7 @@ struct MLSVMClassifier: Kernel {
             floats.initialize(repeating: 0)
             voteBuffer.initialize(repeating: 0)
             let k = floats.baseAddress!, coef = cb.baseAddress!, votes = voteBuffer.baseAddress!
+            let labelIndex = votes + voteCount
             let d = k + kernelCount
             let pairwise = d + decisionCount
             let q = pairwise + squareCount
@@ -264,7 +267,9 @@ struct MLSVMClassifier: Kernel {
                 MLScoreUpdate.apply(s, rows: rows, perRow: 1, transform: transform,
                                     secondClass: transform == .none ? .negate : .complement, packed: false)
             }
-        }}}}}
-        return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [rows, columns], floats: scores))]
+        }}}
+            let labelTensor = labels.tensor(UnsafeBufferPointer(start: voteBuffer.baseAddress! + voteCount, count: rows))
+            return [.tensor(labelTensor), .tensor(Tensor(shape: [rows, columns], floats: scores))]
+        }}
     }
 }
