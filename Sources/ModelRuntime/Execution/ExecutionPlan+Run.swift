@@ -17,7 +17,7 @@ extension ExecutionPlan {
                     step.inputs.withUnsafeBufferPointer { inputs in
                         for slot in inputs { arguments.append(slot >= 0 ? slots[slot] : nil) }
                     }
-                    let results: [Value]
+                    var results: [Value]
                     do {
                         results = try step.kernel.compute(arguments)
                     } catch let error as ModelError {
@@ -26,11 +26,18 @@ extension ExecutionPlan {
                         throw ModelError(.execution, "\(step.label): \(error)")
                     }
                     try step.outputs.withUnsafeBufferPointer { outputs in
-                        for position in outputs.indices where outputs[position] >= 0 {
-                            guard position < results.count else {
-                                throw ModelError(.execution, "\(step.label): the kernel returned \(results.count) values for \(outputs.count) outputs")
+                        let produced = results.count
+                        for position in outputs.indices where outputs[position] >= 0 && position >= produced {
+                            throw ModelError(.execution, "\(step.label): the kernel returned \(produced) values for \(outputs.count) outputs")
+                        }
+                        // Moved out from the back (popLast hands over the
+                        // value) rather than copied: no retain/release pair
+                        // per output.
+                        while let value = results.popLast() {
+                            let position = results.count
+                            if position < outputs.count, outputs[position] >= 0 {
+                                slots[outputs[position]] = value
                             }
-                            slots[outputs[position]] = results[position]
                         }
                     }
                 }
