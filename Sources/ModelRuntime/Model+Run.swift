@@ -7,21 +7,7 @@ extension Model {
     /// named ones, computing only the nodes they need.
     /// Thread-safe: many threads may call `run` at once.
     public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Value] {
-        if feeds.count > plan.inputs.count || feeds.keys.contains(where: { inputIndex[$0] == nil }) {
-            for name in feeds.keys.sorted() where inputIndex[name] == nil {
-                throw ModelError(.invalidInput, "unknown input '\(name)'; the model's inputs are \(namesList(inputs.map(\.name)))")
-            }
-        }
-        var slots = [Value?](repeating: nil, count: plan.slotCount)
-        for constant in plan.constants { slots[constant.slot] = constant.value }
-        for input in plan.inputs {
-            guard let tensor = feeds[input.info.name] else {
-                throw ModelError(.invalidInput, "missing input '\(input.info.name)' (\(describe(input.info.type)))")
-            }
-            try check(tensor, against: input.info)
-            slots[input.slot] = .tensor(tensor)
-        }
-
+        var slots = try seededSlots(feeds)
         // Sized up front with minimumCapacity: (specialised inline) rather
         // than reserveCapacity (an unspecialised stdlib call per run).
         var results = [String: Value](minimumCapacity: requested?.count ?? plan.outputs.count)
@@ -42,6 +28,36 @@ extension Model {
             for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
         }
         return results
+    }
+
+    /// Runs the graph on `feeds` and returns every graph output, in the
+    /// order of `outputs`: the same checks, errors and results as
+    /// `run(feeds)`, without building (and then searching) a dictionary of
+    /// outputs. For servers that convert every output anyway.
+    /// Thread-safe: many threads may call it at once.
+    public func runAllOutputs(_ feeds: [String: Tensor]) throws -> [Value] {
+        var slots = try seededSlots(feeds)
+        try plan.execute(&slots, needed: nil)
+        return try plan.outputs.map { try take(slots[$0.slot], $0.info.name) }
+    }
+
+    /// A run's slots: constants seeded, feeds checked and placed.
+    private func seededSlots(_ feeds: [String: Tensor]) throws -> [Value?] {
+        if feeds.count > plan.inputs.count || feeds.keys.contains(where: { inputIndex[$0] == nil }) {
+            for name in feeds.keys.sorted() where inputIndex[name] == nil {
+                throw ModelError(.invalidInput, "unknown input '\(name)'; the model's inputs are \(namesList(inputs.map(\.name)))")
+            }
+        }
+        var slots = [Value?](repeating: nil, count: plan.slotCount)
+        for constant in plan.constants { slots[constant.slot] = constant.value }
+        for input in plan.inputs {
+            guard let tensor = feeds[input.info.name] else {
+                throw ModelError(.invalidInput, "missing input '\(input.info.name)' (\(describe(input.info.type)))")
+            }
+            try check(tensor, against: input.info)
+            slots[input.slot] = .tensor(tensor)
+        }
+        return slots
     }
 
     @inline(__always)
