@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config
-TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl
+TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl docker-compose
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -26,14 +26,14 @@ deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 test-deps:
 	@missing=$$(for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 # REST test tools, installed with pip only when missing.
@@ -62,10 +62,16 @@ proto:
 proto-check: deps
 	scripts/gen-proto.sh --check
 
-test: test-deps rest-test-deps proto-check
+test: test-deps rest-test-deps proto-check compose-check
 	swift build --build-tests
 	$(MAKE) rest-schemathesis
 	swift test --skip-build --disable-swift-testing
+
+# No Docker engine runs here: the compose file is checked, and the same
+# topology runs as local processes (scripts/topology.sh, tested end to end).
+compose-check: test-deps
+	docker-compose -f docker-compose.yml config -q
+	@echo "docker-compose.yml: valid"
 
 models:
 	pip install -q -r models/requirements.txt
@@ -73,6 +79,10 @@ models:
 
 bench-runtime: release
 	scripts/bench-runtime.sh
+
+# swerve beside redis-benchmark and nginx+wrk in one run (BENCHMARKS.md).
+bench: release
+	scripts/bench-compare.sh
 
 clean:
 	rm -rf .build

@@ -52,11 +52,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "swerve-bench", dependencies: [
+        .target(name: "SwerveBenchCore", dependencies: [
             "Transport", "Wire", "SwerveClient", "ModelRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        .executableTarget(name: "swerve-bench", dependencies: ["SwerveBenchCore"]),
         .executableTarget(name: "swerve-runtime-bench", dependencies: [
             "ModelRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -66,10 +67,12 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Wire", "ModelRuntime", "Transport"]),
+        // Helpers several test targets share (a real redis-server, a raw HTTP client).
+        .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
+        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport"]),
         .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer"]),
-        .testTarget(name: "RESTTests", dependencies: ["REST", "Wire", "ModelRuntime", "Transport"]),
-        .testTarget(name: "BenchTests", dependencies: ["Wire", "Transport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),
+        .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport"]),
+        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "ModelRuntime"]),
+        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),
     ]
 )

@@ -42,10 +42,20 @@ member_list() {
     printf '%s' "$list"
 }
 
-# start NAME COMMAND...: runs COMMAND in the background with its own log and pid file.
+# start NAME COMMAND...: runs COMMAND in the background with its own log and
+# pid file. The service keeps no descriptor of ours beyond its log: an
+# inherited pipe (a caller capturing this script's output) would otherwise
+# stay open for as long as the service runs, and the caller would never see
+# this script finish.
 start() {
     local name=$1; shift
-    "$@" >"$RUN_DIR/$name.log" 2>&1 &
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec "$@" </dev/null >"$RUN_DIR/$name.log" 2>&1
+    ) &
     echo $! >"$RUN_DIR/$name.pid"
     log "started $name (pid $!)"
 }

@@ -1,5 +1,18 @@
 #ifndef SWERVE_CHIREDIS_SHIM_H
 #define SWERVE_CHIREDIS_SHIM_H
-// Debian's hiredis 0.14 (libhiredis-dev). Imported only by the Jobs module.
+// Debian's hiredis 0.14 (libhiredis-dev). Imported only by the Jobs module,
+// which uses the synchronous API on its own threads (see RedisConnection.swift).
 #include <hiredis/hiredis.h>
+
+// Swift imports `char errstr[128]` as a 128-element tuple; this hands back a
+// plain C string so the caller can build a message without tuple tricks.
+static inline const char *swerve_redis_errstr(const redisContext *c) {
+    return c->errstr;
+}
+
+// Whether hiredis's output buffer still holds unsent bytes: after a failed
+// pipelined write the connection is in an unknown state and must be dropped.
+static inline int swerve_redis_err(const redisContext *c) {
+    return c->err;
+}
 #endif

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Jobs
 import Logging
 import ModelServer
 import REST
@@ -29,6 +30,8 @@ public final class SwerveServer: Sendable {
         public var fanOutMembers: [String: String] = [:]
         /// The REST adapter on the same loops; nil turns it off.
         public var rest: RESTServer.Options? = RESTServer.Options()
+        /// Submit/GetJob and their workers; nil answers them UNIMPLEMENTED.
+        public var jobs: JobQueueOptions? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -47,7 +50,9 @@ public final class SwerveServer: Sendable {
     /// The in-process REST adapter, when `options.rest` is set.
     public let restServer: RESTServer?
     private let group: EventLoopGroup
-    private let logger: Logger
+    let logger: Logger
+    /// Runs Submit/GetJob (see SwerveServer+Jobs.swift).
+    let jobQueue: (any JobQueue)?
 
     /// Loads the repository (every model's first load happens here) and
     /// starts listening.
@@ -71,7 +76,11 @@ public final class SwerveServer: Sendable {
             repository.stop()
             throw error
         }
-        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger, fanOut: fanOut)
+        let queue = Self.makeJobQueue(options.jobs, logger: logger)
+        jobQueue = queue
+        dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,
+                                jobService: queue.map { [repository] in JobQueueService(queue: $0, repository: repository) },
+                                fanOut: fanOut)
         reference.attach(dispatcher)
         do {
             frameServer = try FrameServer(host: options.host, port: options.port,
@@ -89,11 +98,13 @@ public final class SwerveServer: Sendable {
                 throw error
             }
         } catch {
+            jobQueue?.shutdown(drain: .zero)
             fanOut.aggregator.shutdown()
             group.shutdown()
             repository.stop()
             throw error
         }
+        startJobWorkers()
     }
 
     /// The port the binary protocol listens on (the real one when `port` was 0).
@@ -108,6 +119,7 @@ public final class SwerveServer: Sendable {
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
         restServer?.shutdown(grace: .seconds(1))
+        stopJobs()  // before the aggregator and loops: jobs on fan-out models need them
         fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
@@ -118,6 +130,7 @@ public final class SwerveServer: Sendable {
     public func shutdown(grace: Duration = .seconds(5)) {
         restServer?.shutdown(grace: grace)
         frameServer.shutdown(grace: grace)
+        stopJobs()  // before the aggregator and loops: jobs on fan-out models need them
         fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()

@@ -1,1 +1,4 @@
-print("swerve-bench")
+import SwerveBenchCore
+
+// All logic lives in SwerveBenchCore so the tests can drive it.
+SwerveBenchCommand.main()

@@ -40,6 +40,8 @@ struct Serve: ParsableCommand {
     @Option(help: "On SIGTERM/SIGINT, seconds to let calls in flight finish.")
     var graceSeconds: Double = EnvironmentDefaults.value("GRACE_SECONDS", 10)
 
+    @OptionGroup(title: "Asynchronous jobs") var jobOptions: JobOptions
+
     @Option(help: "trace, debug (one access-log line per call), info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
@@ -80,6 +82,7 @@ struct Serve: ParsableCommand {
             idleTimeout: idleTimeoutSeconds > 0 ? seconds(idleTimeoutSeconds) : nil,
             maxConnections: maxConnections)
         options.rest = restOptions.serverOptions(host: host)
+        options.jobs = try jobOptions.queueOptions()
 
         let server: SwerveServer
         do {

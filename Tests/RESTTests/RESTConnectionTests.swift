@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import REST
 import XCTest
 

@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 import XCTest
 
 /// REST in front of fan-out models in one `swerve serve`: iris-ovr's members

@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 import XCTest
 
 /// One suite of REST checks against real processes, run twice: against the

@@ -136,9 +136,10 @@ final class ServerProcessTests: XCTestCase {
         let wrongType = Request(id: 4, call: .predict(PredictRequest(
             modelSpec: ModelSpec(name: "iris"), inputs: [NamedTensor("input", Tensor(shape: [1, 4], doubles: [1, 2, 3, 4]))])))
         try expect(wrongType, .invalidArgument, mentioning: ["input"])
-        let submit = Request(id: 5, call: .submit(SubmitRequest(request: PredictRequest(modelSpec: ModelSpec(name: "iris"), inputs: []))))
-        try expect(submit, .unimplemented, mentioning: [])
-        try expect(Request(id: 6, call: .getJob(GetJobRequest(jobId: "x"))), .unimplemented, mentioning: [])
+        // Jobs are on by default (memory queue): errors from Submit and GetJob.
+        let submit = Request(id: 5, call: .submit(SubmitRequest(request: PredictRequest(modelSpec: ModelSpec(name: "no-such-model"), inputs: []))))
+        try expect(submit, .notFound, mentioning: ["no-such-model"])
+        try expect(Request(id: 6, call: .getJob(GetJobRequest(jobId: "x"))), .notFound, mentioning: ["x"])
 
         // A payload that is not a Request at all: answered with id 0, connection stays usable.
         try client.send([0xFF, 0xFF, 0xFF, 0xFF, 0x0F])

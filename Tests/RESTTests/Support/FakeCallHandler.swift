@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 import ModelRuntime
 import REST
 import Transport

@@ -5,20 +5,20 @@ import Glibc
 
 /// A blocking HTTP/1.1 client on a raw socket, so tests control exactly
 /// which bytes go out and when (1-byte writes, pipelining, slow clients).
-final class RawHTTPClient {
-    struct Response {
-        var status: Int
-        var headers: [String: String] // lowercased names
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+public final class RawHTTPClient {
+    public struct Response {
+        public var status: Int
+        public var headers: [String: String] // lowercased names
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 10) throws {
+    public init(port: Int, timeoutSeconds: Int = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         var addr = sockaddr_in()
@@ -40,9 +40,9 @@ final class RawHTTPClient {
 
     deinit { close(fd) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -52,7 +52,7 @@ final class RawHTTPClient {
     }
 
     /// A request with a JSON body and Content-Length.
-    static func request(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) -> String {
+    public static func request(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) -> String {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
         var headers = headers
         if let body {
@@ -64,7 +64,7 @@ final class RawHTTPClient {
     }
 
     /// Sends one request and reads its response.
-    func call(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) throws -> Response {
+    public func call(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) throws -> Response {
         try send(Self.request(method, path, body: body, headers: headers))
         return try readResponse()
     }
@@ -79,7 +79,7 @@ final class RawHTTPClient {
     }
 
     /// Reads one response (Content-Length bodies, as the server sends).
-    func readResponse() throws -> Response {
+    public func readResponse() throws -> Response {
         let separator: [UInt8] = [13, 10, 13, 10]
         var headerEnd: Int?
         while headerEnd == nil {
@@ -108,7 +108,7 @@ final class RawHTTPClient {
 
     /// True when the peer closes (or resets) the connection within the
     /// receive timeout; responses still pending are read and discarded.
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         while true {
             do {
                 if try !fill() { return true }
@@ -120,7 +120,7 @@ final class RawHTTPClient {
 }
 
 extension Array where Element == UInt8 {
-    func firstRange(of pattern: [UInt8]) -> Range<Int>? {
+    public func firstRange(of pattern: [UInt8]) -> Range<Int>? {
         guard count >= pattern.count else { return nil }
         for i in 0...(count - pattern.count) where self[i] == pattern[0] {
             if Array(self[i..<(i + pattern.count)]) == pattern { return i..<(i + pattern.count) }

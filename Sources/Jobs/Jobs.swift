@@ -1,1 +1,0 @@
-// Jobs: the JobQueue protocol, its memory and Redis drivers, and the worker loop.

@@ -1,0 +1,84 @@
+import ModelRuntime
+import Wire
+
+/// Requests encoded once, before the run, so the load generator spends its
+/// CPU on sending and not on protobuf or JSON encoding.
+///
+/// Binary requests are encoded with id 0, which proto3 leaves out; each call
+/// appends its own `id` field (field 1, varint) to a copy. Protobuf parsers
+/// accept fields in any order, so the result is the same message as encoding
+/// with that id.
+public struct RequestTemplates: Sendable {
+    /// Encoded `Request`s without an id, by workload kind, cycled per call.
+    public let binary: [WorkloadKind: [[UInt8]]]
+    /// Complete HTTP/1.1 requests (headers and JSON body), cycled per call.
+    public let http: [[UInt8]]
+    /// Rows in each request.
+    public let batch: Int
+
+    /// Different batches prepared (requests cycle through them).
+    public static let variety = 64
+
+    /// Binary templates for the kinds of `configuration`'s mix.
+    public init(binaryFor configuration: BenchConfiguration, rows: RowSource, inputName: String) {
+        let batches = rows.batches(of: configuration.batch, limit: Self.variety)
+        var binary: [WorkloadKind: [[UInt8]]] = [:]
+        for kind in configuration.kinds {
+            let model = kind == .fanout ? (configuration.fanOutModel ?? configuration.model) : configuration.model
+            binary[kind] = batches.map { batch in
+                let tensor = Tensor(shape: [batch.count, rows.features], floats: batch.flatMap { $0 })
+                let predict = PredictRequest(modelSpec: ModelSpec(name: model), inputs: [NamedTensor(inputName, tensor)])
+                let call: Request.Call = kind == .submit ? .submit(SubmitRequest(request: predict)) : .predict(predict)
+                var bytes: [UInt8] = []
+                ProtobufCodec.encode(Request(id: 0, call: call), into: &bytes)
+                return bytes
+            }
+        }
+        self.binary = binary
+        self.http = []
+        self.batch = configuration.batch
+    }
+
+    /// HTTP templates: `POST path` with a TF-Serving row-format body
+    /// `{"instances": [[...], ...]}`.
+    public init(httpHost host: String, port: Int, path: String, rows: RowSource, batch: Int) {
+        let batches = rows.batches(of: batch, limit: Self.variety)
+        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        self.http = batches.map { batch in
+            let body = Self.instancesJSON(batch)
+            let head = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n"
+            return Array(head.utf8) + Array(body.utf8)
+        }
+        self.binary = [:]
+        self.batch = batch
+    }
+
+    /// `{"instances": [[5.1, 3.5], [...]]}` with shortest round-trip floats.
+    static func instancesJSON(_ rows: [[Float]]) -> String {
+        "{\"instances\": [" + rows.map { row in "[" + row.map { "\($0)" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]}"
+    }
+
+    /// A copy of `template` with the request id appended (field 1, varint).
+    @inline(__always)
+    static func withID(_ template: [UInt8], id: UInt64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(template.count + 11)
+        bytes.append(contentsOf: template)
+        bytes.append(0x08)
+        var value = id
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+        return bytes
+    }
+
+    /// An encoded GetJob request.
+    static func getJob(_ jobID: String, id: UInt64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        ProtobufCodec.encode(Request(id: id, call: .getJob(GetJobRequest(jobId: jobID))), into: &bytes)
+        return bytes
+    }
+}

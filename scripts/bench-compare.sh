@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# bench-compare.sh: swerve beside the fastest references on this machine, in
+# one run, with the same connection count, so every claim is a ratio:
+#
+#   swerve binary Predict (iris, batch 1)   vs  redis-benchmark PING   (event-loop reference)
+#   swerve REST predict                     vs  wrk against nginx 200  (HTTP reference)
+#   swerve at 50% of its peak, open loop    ->  p99
+#   swerve pipelined Predict (depth 16)     ->  requests/s
+#
+# Every load generator runs with ONE thread (redis-benchmark's default), so
+# the server under test gets the same share of the 2 cores in every row.
+#
+# Usage: scripts/bench-compare.sh            (about 2 minutes after the build)
+# Environment: DURATION (s per run, default 10), WARMUP (s, default 2),
+#              CONNECTIONS (default 32), OUT (result directory, default .build/bench-results)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+OUT=${OUT:-$ROOT/.build/bench-results}
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- install
+# Build libraries (as `make deps`) plus the references. nginx-light is
+# Debian's smallest nginx; its packaged service is not used (we start our own).
+PACKAGES="libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config redis-server redis-tools wrk nginx-light"
+missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+    log "installing: $missing"
+    $SUDO apt-get update -qq
+    # policy-rc.d 101 keeps the packages' services from starting (port 80/6379).
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        REMOVE_POLICY=1
+    fi
+    # shellcheck disable=SC2086
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    if [ "${REMOVE_POLICY:-}" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# ---------------------------------------------------------------- build
+log "building release (swerve, swerve-bench)"
+swift build -c release --product swerve 2>&1 | tail -1
+swift build -c release --product swerve-bench 2>&1 | tail -1
+BIN=$(swift build -c release --show-bin-path)
+SWERVE=$BIN/swerve
+BENCH=$BIN/swerve-bench
+
+# ---------------------------------------------------------------- processes
+TMP=$(mktemp -d /tmp/swerve-bench-compare.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+# A loopback port nobody listens on (connect refused) from a random start.
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+    done
+    echo "no free port found" >&2; exit 1
+}
+
+# Waits (bounded) until something accepts connections on the port.
+wait_for_port() {
+    local port=$1 name=$2
+    for _ in $(seq 1 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return; fi
+        sleep 0.05
+    done
+    echo "$name did not start listening on $port" >&2; exit 1
+}
+
+# CPU seconds (user + system) a process and its threads used so far.
+cpu_seconds() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print t + ($12 + $13) / hz }' "/proc/$pid/stat")
+    done
+    echo "$total"
+}
+
+# bash `time` output (TIMEFORMAT below) -> cores the timed command used.
+TIMEFORMAT='%3U %3S %3R'
+client_cores() { awk '{ if ($3 > 0) printf "%.2f", ($1 + $2) / $3 }' "$1"; }
+
+# "busy total" clock ticks of the whole machine (all CPUs) from /proc/stat.
+machine_ticks() { awk 'NR == 1 { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+idle_percent() { # "busy0 total0" "busy1 total1"
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%.0f", 100 * (1 - (y[1] - x[1]) / (y[2] - x[2])); else print "-" }'
+}
+
+json_number() { # FILE KEY -> the first "KEY": NUMBER in FILE
+    sed -n "s/.*\"$2\": \([0-9.eE+-]*\).*/\1/p" "$1" | head -1
+}
+json_latency() { # FILE PERCENTILE -> latency_us.PERCENTILE
+    tr -d '\n' <"$1" | sed -n "s/.*\"latency_us\": {[^}]*\"$2\": \([0-9.]*\).*/\1/p"
+}
+json_errors() {
+    tr -d '\n' <"$1" | sed -n 's/.*"errors": {\([^}]*\)}.*/\1/p'
+}
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/*.html "$OUT"/*.txt "$OUT"/*.csv
+
+# ---------------------------------------------------------------- swerve
+REST_PORT=""
+SERVE_ARGS=(serve --models "$ROOT/models" --host 127.0.0.1 --port 0 --log-level warning)
+if "$SWERVE" serve --help 2>&1 | grep -q -- '--rest-port'; then
+    REST_PORT=$(free_port)
+    SERVE_ARGS+=(--rest-port "$REST_PORT")
+fi
+log "starting swerve ${SERVE_ARGS[*]}"
+"$SWERVE" "${SERVE_ARGS[@]}" >"$TMP/swerve.out" 2>"$TMP/swerve.err" &
+SWERVE_PID=$!
+PIDS+=("$SWERVE_PID")
+for _ in $(seq 1 600); do
+    grep -q "listening on" "$TMP/swerve.out" 2>/dev/null && break
+    kill -0 "$SWERVE_PID" 2>/dev/null || { cat "$TMP/swerve.err" >&2; exit 1; }
+    sleep 0.05
+done
+BINARY_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/swerve.out" | head -1)
+[ -n "$BINARY_PORT" ] || { echo "swerve did not report its port" >&2; cat "$TMP/swerve.err" >&2; exit 1; }
+TARGET=127.0.0.1:$BINARY_PORT
+log "swerve pid $SWERVE_PID on $TARGET${REST_PORT:+, REST on $REST_PORT}"
+
+run_bench() { # NAME ARGS... -> OUT/NAME.json, OUT/NAME.html
+    local name=$1; shift
+    log "swerve-bench $name: $*"
+    "$BENCH" "$@" --duration "$DURATION" --warmup "$WARMUP" --quiet \
+        --server-pid "$SWERVE_PID" --json "$OUT/$name.json" --html "$OUT/$name.html" | tee "$OUT/$name.txt"
+}
+
+run_bench binary --target "$TARGET" --model iris --batch 1 --connections "$CONNECTIONS" --pipeline 1
+PEAK=$(json_number "$OUT/binary.json" requests_per_second)
+HALF=$(awk -v p="$PEAK" 'BEGIN { printf "%d", p / 2 }')
+run_bench open50 --target "$TARGET" --model iris --batch 1 --connections "$CONNECTIONS" --rate "$HALF"
+run_bench pipelined --target "$TARGET" --model iris --batch 1 --connections "$CONNECTIONS" --pipeline 16
+
+# Fan-out beside direct Predict (issue 5), when the repository has the fan-out model.
+if [ -f "$ROOT/models/iris-ovr/config.json" ] && grep -q fan_out "$ROOT/models/iris-ovr/config.json"; then
+    run_bench fanout --target "$TARGET" --workload fanout --model iris-ovr --batch 1 --connections "$CONNECTIONS" --pipeline 1
+fi
+
+if [ -n "$REST_PORT" ]; then
+    wait_for_port "$REST_PORT" "swerve REST"
+    run_bench rest --http "http://127.0.0.1:$REST_PORT/v1/models/iris:predict" --features 4 --batch 1 --connections "$CONNECTIONS" --pipeline 1
+else
+    log "swerve REST predict: SKIPPED: this build of 'swerve serve' has no --rest-port (the REST adapter is not merged yet)"
+fi
+kill "$SWERVE_PID"; wait "$SWERVE_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- redis
+REDIS_PORT=$(free_port)
+log "redis-server on $REDIS_PORT; redis-benchmark PING, $CONNECTIONS clients"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$TMP" --logfile "$TMP/redis.log" &
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
+wait_for_port "$REDIS_PORT" redis-server
+# About DURATION seconds at a typical 2-core rate; the rate, not the count, is compared.
+REDIS_REQUESTS=${REDIS_REQUESTS:-$((DURATION * 100000))}
+redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n 20000 -t ping -q >/dev/null # warm-up
+redis_cpu0=$(cpu_seconds "$REDIS_PID"); t0=$(date +%s.%N); m0=$(machine_ticks)
+{ time redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n "$REDIS_REQUESTS" -t ping --csv >"$OUT/redis.csv"; } 2>"$TMP/redis.time"
+redis_cpu1=$(cpu_seconds "$REDIS_PID"); t1=$(date +%s.%N); REDIS_IDLE=$(idle_percent "$m0" "$(machine_ticks)")
+cat "$OUT/redis.csv"
+REDIS_CLIENT_CPU=$(client_cores "$TMP/redis.time")
+REDIS_RPS=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f2 | tr -d '"')
+REDIS_P50=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f5 | tr -d '"')
+REDIS_P99=$(grep -i '"PING_MBULK"' "$OUT/redis.csv" | cut -d, -f7 | tr -d '"')
+REDIS_CPU=$(awk -v a="$redis_cpu0" -v b="$redis_cpu1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (b - a) / (e - s) }')
+kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- nginx
+NGINX_PORT=$(free_port)
+mkdir -p "$TMP/nginx/logs"
+cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            default_type application/json;
+            return 200 '{"predictions": [0]}';
+        }
+    }
+}
+EOF
+log "nginx (fixed JSON 200) on $NGINX_PORT; wrk, $CONNECTIONS connections, 1 thread"
+"$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+wait_for_port "$NGINX_PORT" nginx
+NGINX_WORKERS=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
+wrk -t1 -c "$CONNECTIONS" -d 2s "http://127.0.0.1:$NGINX_PORT/" >/dev/null # warm-up
+nginx_cpu0=$(cpu_seconds $NGINX_WORKERS); t0=$(date +%s.%N); m0=$(machine_ticks)
+{ time wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT/" >"$OUT/wrk-nginx.txt"; } 2>"$TMP/wrk.time"
+nginx_cpu1=$(cpu_seconds $NGINX_WORKERS); t1=$(date +%s.%N); NGINX_IDLE=$(idle_percent "$m0" "$(machine_ticks)")
+cat "$OUT/wrk-nginx.txt"
+WRK_CPU=$(client_cores "$TMP/wrk.time")
+NGINX_RPS=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-nginx.txt")
+to_us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); print v } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }'; }
+NGINX_P50=$(awk '$1 == "50%" { print $2 }' "$OUT/wrk-nginx.txt" | to_us)
+NGINX_P99=$(awk '$1 == "99%" { print $2 }' "$OUT/wrk-nginx.txt" | to_us)
+NGINX_CPU=$(awk -v a="$nginx_cpu0" -v b="$nginx_cpu1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (b - a) / (e - s) }')
+# The same nginx through swerve-bench's own HTTP client: shows what the
+# load generator itself costs compared with wrk.
+log "swerve-bench --http against the same nginx"
+"$BENCH" --http "http://127.0.0.1:$NGINX_PORT/v1/models/iris:predict" --features 4 --connections "$CONNECTIONS" \
+    --duration "$DURATION" --warmup "$WARMUP" --quiet --json "$OUT/bench-nginx.json" | tee "$OUT/bench-nginx.txt"
+kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- table
+row() { # NAME RPS P50 P99 SERVER_CPU CLIENT_CPU -> adds CPU µs per request (noise-robust: a busy machine slows
+         # a run down but hardly changes what each request costs)
+    local per_server per_client
+    per_server=$(awk -v c="$5" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
+    per_client=$(awk -v c="$6" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$per_server" "$per_client" "${7:--}"
+}
+cpu_of() { local v; v=$(tr -d '\n' <"$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"); echo "${v:--}"; }
+swerve_row() { # NAME FILE
+    row "$1" "$(printf '%.0f' "$(json_number "$2" requests_per_second)")" "$(printf '%.1f' "$(json_latency "$2" p50)")" \
+        "$(printf '%.1f' "$(json_latency "$2" p99)")" "$(cpu_of "$2" server_cores)" "$(cpu_of "$2" bench_cores)" \
+        "$(cpu_of "$2" machine_idle_percent)"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+{
+    echo
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
+    echo "Connections: $CONNECTIONS; $DURATION s per run after $WARMUP s warm-up; one load-generator thread everywhere."
+    echo
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "run" "req/s" "p50 µs" "p99 µs" "server cores" "client cores" "server CPU µs/req" "client CPU µs/req" "machine idle %"
+    printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
+    swerve_row "swerve binary Predict iris b1 (closed)" "$OUT/binary.json"
+    row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "$REDIS_CLIENT_CPU" "$REDIS_IDLE"
+    if [ -n "$REST_PORT" ]; then swerve_row "swerve REST predict iris b1 (closed)" "$OUT/rest.json"; else row "swerve REST predict" "skipped" "-" "-" "-" "-"; fi
+    row "wrk -> nginx fixed JSON 200" "$(printf '%.0f' "$NGINX_RPS")" "$NGINX_P50" "$NGINX_P99" "$NGINX_CPU" "$WRK_CPU" "$NGINX_IDLE"
+    swerve_row "swerve-bench --http -> nginx (client check)" "$OUT/bench-nginx.json"
+    swerve_row "swerve binary open loop at 50% of peak" "$OUT/open50.json"
+    swerve_row "swerve binary pipelined depth 16" "$OUT/pipelined.json"
+    if [ -f "$OUT/fanout.json" ]; then swerve_row "swerve fan-out Predict iris-ovr (3 members)" "$OUT/fanout.json"; fi
+    echo
+    BIN_RPS=$(json_number "$OUT/binary.json" requests_per_second)
+    PIPE_RPS=$(json_number "$OUT/pipelined.json" requests_per_second)
+    OPEN_P99=$(json_latency "$OUT/open50.json" p99)
+    echo "Targets:"
+    r=$(ratio "$BIN_RPS" "$REDIS_RPS")
+    echo "  binary Predict / redis PING          = $r   (target >= 0.80: $(awk -v r="$r" 'BEGIN { print (r >= 0.8) ? "met" : "NOT met" }'))"
+    if [ -n "$REST_PORT" ]; then
+        r=$(ratio "$(json_number "$OUT/rest.json" requests_per_second)" "$NGINX_RPS")
+        echo "  REST predict / nginx                 = $r   (target >= 0.50: $(awk -v r="$r" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }'))"
+    else
+        echo "  REST predict / nginx                 = skipped (no REST adapter in this build)"
+    fi
+    echo "  p99 at 50% of peak ($HALF req/s)  = $(printf '%.1f' "$OPEN_P99") µs   (target < 1000: $(awk -v v="$OPEN_P99" 'BEGIN { print (v < 1000) ? "met" : "NOT met" }'))"
+    echo "  pipelined depth 16                   = $(printf '%.0f' "$PIPE_RPS") req/s   (target >= 300000: $(awk -v v="$PIPE_RPS" 'BEGIN { print (v >= 300000) ? "met" : "NOT met" }'))"
+    for f in binary open50 pipelined fanout rest; do
+        [ -f "$OUT/$f.json" ] || continue
+        e=$(json_errors "$OUT/$f.json")
+        [ -z "$e" ] || echo "  errors in $f: $e"
+    done
+    echo
+    echo "JSON and HTML reports: $OUT/"
+} | tee "$OUT/summary.md"
