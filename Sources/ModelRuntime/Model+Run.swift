@@ -7,6 +7,42 @@ extension Model {
     /// named ones, computing only the nodes they need.
     /// Thread-safe: many threads may call `run` at once.
     public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Value] {
+        var slots = try seededSlots(feeds)
+        // Sized up front with minimumCapacity: (specialised inline) rather
+        // than reserveCapacity (an unspecialised stdlib call per run).
+        var results = [String: Value](minimumCapacity: requested?.count ?? plan.outputs.count)
+        if let requested {
+            var wantedSlots: [Int] = []
+            wantedSlots.reserveCapacity(requested.count)
+            for name in requested {
+                guard let slot = outputSlot[name] else {
+                    throw ModelError(.invalidInput, "unknown output '\(name)'; the model's outputs are \(namesList(outputs.map(\.name)))")
+                }
+                wantedSlots.append(slot)
+            }
+            let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
+            try plan.execute(&slots, needed: needed)
+            for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
+        } else {
+            try plan.execute(&slots, needed: nil)
+            for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
+        }
+        return results
+    }
+
+    /// Runs the graph on `feeds` and returns every graph output, in the
+    /// order of `outputs`: the same checks, errors and results as
+    /// `run(feeds)`, without building (and then searching) a dictionary of
+    /// outputs. For servers that convert every output anyway.
+    /// Thread-safe: many threads may call it at once.
+    public func runAllOutputs(_ feeds: [String: Tensor]) throws -> [Value] {
+        var slots = try seededSlots(feeds)
+        try plan.execute(&slots, needed: nil)
+        return try plan.outputs.map { try take(slots[$0.slot], $0.info.name) }
+    }
+
+    /// A run's slots: constants seeded, feeds checked and placed.
+    private func seededSlots(_ feeds: [String: Tensor]) throws -> [Value?] {
         if feeds.count > plan.inputs.count || feeds.keys.contains(where: { inputIndex[$0] == nil }) {
             for name in feeds.keys.sorted() where inputIndex[name] == nil {
                 throw ModelError(.invalidInput, "unknown input '\(name)'; the model's inputs are \(namesList(inputs.map(\.name)))")
@@ -21,27 +57,7 @@ extension Model {
             try check(tensor, against: input.info)
             slots[input.slot] = .tensor(tensor)
         }
-
-        var results: [String: Value] = [:]
-        if let requested {
-            var wantedSlots: [Int] = []
-            wantedSlots.reserveCapacity(requested.count)
-            for name in requested {
-                guard let slot = outputSlot[name] else {
-                    throw ModelError(.invalidInput, "unknown output '\(name)'; the model's outputs are \(namesList(outputs.map(\.name)))")
-                }
-                wantedSlots.append(slot)
-            }
-            let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
-            try plan.execute(&slots, needed: needed)
-            results.reserveCapacity(requested.count)
-            for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
-        } else {
-            try plan.execute(&slots, needed: nil)
-            results.reserveCapacity(plan.outputs.count)
-            for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
-        }
-        return results
+        return slots
     }
 
     @inline(__always)

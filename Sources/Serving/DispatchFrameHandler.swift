@@ -16,8 +16,20 @@ final class DispatchFrameHandler: FrameHandler {
     }
 
     func handleFrame(_ payload: UnsafeRawBufferPointer, reply: FrameReply) {
-        var output: [UInt8] = []
-        dispatcher.handleFrame(payload, output: &output) { reply.send($0) }
+        switch dispatcher.handleFrameInline(payload, receivedAt: .now) {
+        case .answered(let response):
+            // On the loop thread: protobuf-c packs straight into the
+            // connection's output buffer (no array, zero-fill or copy).
+            ProtobufCodec.withPackedResponse(response) { size, pack in
+                reply.send(length: size, pack)
+            }
+        case .asynchronous(let request, let deadline):
+            dispatcher.handle(request, deadline: deadline) { response in
+                var bytes: [UInt8] = []
+                ProtobufCodec.encode(response, into: &bytes)
+                reply.send(bytes)
+            }
+        }
     }
 
     func framingErrorResponse(_ error: FrameError) -> [UInt8] {

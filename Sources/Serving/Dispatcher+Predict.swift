@@ -20,8 +20,9 @@ extension Dispatcher {
         let servable = lease.servable
         let model = servable.model
 
-        var feeds: [String: Tensor] = [:]
-        feeds.reserveCapacity(request.inputs.count)
+        // minimumCapacity: is specialised inline; reserveCapacity on an empty
+        // dictionary is an unspecialised stdlib call (metadata lookups).
+        var feeds = [String: Tensor](minimumCapacity: request.inputs.count)
         for input in request.inputs {
             feeds[input.name] = input.tensor  // a repeated name: the last wins, as in a protobuf map
         }
@@ -38,30 +39,45 @@ extension Dispatcher {
                 "deadline exceeded before model '\(servable.name)' version \(servable.version) ran"))
         }
 
-        let values: [String: Value]
+        var outputs: [NamedTensor] = []
         do {
-            values = try model.run(feeds, outputs: outputNames)
+            if let outputNames {
+                let values = try model.run(feeds, outputs: outputNames)
+                outputs.reserveCapacity(values.count + 1)
+                for info in model.outputs where outputNames.contains(info.name) {
+                    guard let value = values[info.name] else {
+                        return .failure(WireError(.internal,
+                            "model '\(servable.name)' version \(servable.version) returned no value for output '\(info.name)'"))
+                    }
+                    Self.append(value, named: info.name, to: &outputs)
+                }
+            } else {
+                // Every output, in model order: no dictionary of outputs to
+                // build and search by name.
+                let values = try model.runAllOutputs(feeds)
+                outputs.reserveCapacity(values.count + 1)
+                for (info, value) in zip(model.outputs, values) {
+                    Self.append(value, named: info.name, to: &outputs)
+                }
+            }
         } catch {
             return .failure(.from(error))
-        }
-
-        var outputs: [NamedTensor] = []
-        outputs.reserveCapacity(values.count + 1)
-        for info in model.outputs where outputNames?.contains(info.name) ?? true {
-            switch values[info.name] {
-            case .tensor(let t)?:
-                outputs.append(NamedTensor(info.name, t))
-            case .zipMap(let labels, let probabilities)?:
-                outputs.append(NamedTensor(info.name, probabilities))
-                outputs.append(NamedTensor(info.name + NamedTensor.labelsSuffix, labels))
-            case nil:
-                return .failure(WireError(.internal,
-                    "model '\(servable.name)' version \(servable.version) returned no value for output '\(info.name)'"))
-            }
         }
         return .success(PredictResponse(
             modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
             outputs: outputs, tensorEncoding: request.tensorEncoding))
+    }
+
+    /// Appends one model output as wire tensors: a ZipMap output `X` becomes
+    /// `X` (the probabilities) and `X:labels`.
+    private static func append(_ value: Value, named name: String, to outputs: inout [NamedTensor]) {
+        switch value {
+        case .tensor(let t):
+            outputs.append(NamedTensor(name, t))
+        case .zipMap(let labels, let probabilities):
+            outputs.append(NamedTensor(name, probabilities))
+            outputs.append(NamedTensor(name + NamedTensor.labelsSuffix, labels))
+        }
     }
 
     /// A model spec must name a model and pick a version at most one way.

@@ -101,28 +101,45 @@ public final class Dispatcher: Sendable {
     ///   - output: scratch buffer for the inline path, reused across calls.
     public func handleFrame(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant = .now,
                             output: inout [UInt8], reply: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        switch handleFrameInline(payload, receivedAt: receivedAt) {
+        case .answered(let response):
+            output.removeAll(keepingCapacity: true)
+            ProtobufCodec.encode(response, into: &output)
+            output.withUnsafeBytes(reply)
+        case .asynchronous(let request, let deadline):
+            handle(request, deadline: deadline) { response in
+                var bytes: [UInt8] = []
+                ProtobufCodec.encode(response, into: &bytes)
+                bytes.withUnsafeBytes(reply)
+            }
+        }
+    }
+
+    /// A decoded frame: answered on the calling thread, or a call that
+    /// completes asynchronously (pass it to `handle(_:deadline:completion:)`).
+    enum FrameOutcome {
+        case answered(Response)
+        case asynchronous(Request, deadline: ContinuousClock.Instant?)
+    }
+
+    /// Decodes one frame's payload and answers it inline when it can: the
+    /// first half of `handleFrame`, for callers that encode the response
+    /// themselves (the frame handler packs it straight into the connection's
+    /// output buffer). An undecodable payload is answered with its error.
+    func handleFrameInline(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant) -> FrameOutcome {
         var id: UInt64 = 0
         switch ProtobufCodec.decodeRequest(payload, id: &id) {
         case .success(let request):
             let deadline = request.deadline(receivedAt: receivedAt)
             if let response = handleInline(request, deadline: deadline) {
-                output.removeAll(keepingCapacity: true)
-                ProtobufCodec.encode(response, into: &output)
-                output.withUnsafeBytes(reply)
-            } else {
-                handle(request, deadline: deadline) { response in
-                    var bytes: [UInt8] = []
-                    ProtobufCodec.encode(response, into: &bytes)
-                    bytes.withUnsafeBytes(reply)
-                }
+                return .answered(response)
             }
+            return .asynchronous(request, deadline: deadline)
         case .failure(let error):
             if logger.logLevel <= .debug {
                 logger.debug("call=undecodable id=\(id) bytes=\(payload.count) code=\(error.code) message=\(error.message)")
             }
-            output.removeAll(keepingCapacity: true)
-            ProtobufCodec.encode(.failure(id: id, error), into: &output)
-            output.withUnsafeBytes(reply)
+            return .answered(.failure(id: id, error))
         }
     }
 

@@ -50,6 +50,29 @@ public enum ProtobufCodec {
         message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
     }
 
+    /// Encodes `response` for a writer that wants the size before the bytes:
+    /// `body` gets the packed size and a `pack` function that writes exactly
+    /// that many bytes to the start of the buffer it is given (which must
+    /// hold at least `size` bytes). The C structs protobuf-c packs from stay
+    /// alive until `body` returns, so the size and the bytes always agree.
+    ///
+    /// Lets a transport pack straight into its output buffer: no
+    /// intermediate array, no zero-fill, no copy.
+    public static func withPackedResponse(_ response: Response,
+                                          _ body: (_ size: Int, _ pack: (UnsafeMutableRawBufferPointer) -> Void) -> Void) {
+        var arena = EncodeArena()
+        let message = encodeResponse(response, arena: &arena)
+        message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { message in
+            let size = protobuf_c_message_get_packed_size(message)
+            body(size) { buffer in
+                precondition(buffer.count >= size, "buffer of \(buffer.count) bytes for a \(size)-byte Response")
+                guard size > 0 else { return }
+                let written = protobuf_c_message_pack(message, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
+            }
+        }
+    }
+
     // MARK: Client side
 
     /// Appends `request`'s protobuf bytes to `output` (no frame header).

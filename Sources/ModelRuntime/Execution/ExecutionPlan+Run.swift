@@ -10,11 +10,14 @@ extension ExecutionPlan {
             for index in steps.indices {
                 let step = steps[index]
                 if needed?[index] ?? true {
-                    arguments.removeAll(keepingCapacity: true)
+                    // removeLast per element keeps the capacity like
+                    // removeAll(keepingCapacity:), without its generic
+                    // replaceSubrange path (a few hundred instructions a step).
+                    while !arguments.isEmpty { arguments.removeLast() }
                     step.inputs.withUnsafeBufferPointer { inputs in
                         for slot in inputs { arguments.append(slot >= 0 ? slots[slot] : nil) }
                     }
-                    let results: [Value]
+                    var results: [Value]
                     do {
                         results = try step.kernel.compute(arguments)
                     } catch let error as ModelError {
@@ -23,11 +26,18 @@ extension ExecutionPlan {
                         throw ModelError(.execution, "\(step.label): \(error)")
                     }
                     try step.outputs.withUnsafeBufferPointer { outputs in
-                        for position in outputs.indices where outputs[position] >= 0 {
-                            guard position < results.count else {
-                                throw ModelError(.execution, "\(step.label): the kernel returned \(results.count) values for \(outputs.count) outputs")
+                        let produced = results.count
+                        for position in outputs.indices where outputs[position] >= 0 && position >= produced {
+                            throw ModelError(.execution, "\(step.label): the kernel returned \(produced) values for \(outputs.count) outputs")
+                        }
+                        // Moved out from the back (popLast hands over the
+                        // value) rather than copied: no retain/release pair
+                        // per output.
+                        while let value = results.popLast() {
+                            let position = results.count
+                            if position < outputs.count, outputs[position] >= 0 {
+                                slots[outputs[position]] = value
                             }
-                            slots[outputs[position]] = results[position]
                         }
                     }
                 }

@@ -29,6 +29,14 @@ enum MLClassLabels: Sendable {
         case .strings(let v): return Tensor(shape: [classIndices.count], strings: classIndices.map { v[$0] })
         }
     }
+
+    /// The label tensor for one class index per row, read from a buffer.
+    func tensor(_ classIndices: UnsafeBufferPointer<Int>) -> Tensor {
+        switch self {
+        case .ints(let v): return Tensor(shape: [classIndices.count], int64s: classIndices.map { v[$0] })
+        case .strings(let v): return Tensor(shape: [classIndices.count], strings: classIndices.map { v[$0] })
+        }
+    }
 }
 
 /// A label per row chosen between a positive and a negative label, as ORT's

@@ -157,32 +157,40 @@ struct MLSVMClassifier: Kernel {
         let pairs = classifierCount
         let withProbabilities = hasProbabilities
         let columns = withProbabilities ? classes : (classes > 2 ? pairs : 2)
-        var labelIndex = [Int](repeating: 0, count: rows)
         var scores = [Float](repeating: 0, count: rows * columns)
         if rows == 0 {
-            return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [0, columns], floats: scores))]
+            return [.tensor(labels.tensor([])), .tensor(Tensor(shape: [0, columns], floats: scores))]
         }
         // Per-call scratch, reused for every block of rows. Kernel values of
         // eight rows are kept vector-major (k[v * 8 + row]) so each class
         // pair's decision sums for the eight rows advance as one SIMD value;
         // every lane adds the same float products in the same order as ORT.
-        var kernels = [Float](repeating: 0, count: vectorCount * 8)
-        var decisions = [Float](repeating: 0, count: max(pairs, 1) * 8)
-        var votes = [Int](repeating: 0, count: classes * 8)
-        var pairwise = [Float](repeating: 0, count: classes * classes)
-        var q = [Float](repeating: 0, count: classes * classes)
-        var qp = [Float](repeating: 0, count: classes)
+        // One temporary allocation for the floats and one for the votes
+        // (on the stack when small) instead of six arrays per call: each
+        // array was a malloc, a free and a runtime metadata lookup.
+        let kernelCount = vectorCount * 8
+        let decisionCount = max(pairs, 1) * 8
+        let squareCount = classes * classes
+        let floatCount = kernelCount + decisionCount + 2 * squareCount + classes
 
+        // The Int scratch holds the votes, then each row's class index (read
+        // straight into the label tensor, no [Int] in between).
+        let voteCount = classes * 8
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(floatCount, 1)) { floats -> [Value] in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: voteCount + rows) { voteBuffer -> [Value] in
         xs.withUnsafeBufferPointer { xb in
         coefficients.withUnsafeBufferPointer { cb in
-        kernels.withUnsafeMutableBufferPointer { kb in
-        decisions.withUnsafeMutableBufferPointer { db in
-        votes.withUnsafeMutableBufferPointer { vb in
         scores.withUnsafeMutableBufferPointer { sb in
-        pairwise.withUnsafeMutableBufferPointer { pb in
-        q.withUnsafeMutableBufferPointer { qb in
-        qp.withUnsafeMutableBufferPointer { qpb in
-            let k = kb.baseAddress!, coef = cb.baseAddress!, d = db.baseAddress!, votes = vb.baseAddress!
+            // Zeroed as the arrays were: the lanes past a partial block and
+            // the pairwise diagonal are read but never written.
+            floats.initialize(repeating: 0)
+            voteBuffer.initialize(repeating: 0)
+            let k = floats.baseAddress!, coef = cb.baseAddress!, votes = voteBuffer.baseAddress!
+            let labelIndex = votes + voteCount
+            let d = k + kernelCount
+            let pairwise = d + decisionCount
+            let q = pairwise + squareCount
+            let qp = q + squareCount
             let s = sb.baseAddress!
             var first = 0
             while first < rows {
@@ -227,7 +235,7 @@ struct MLSVMClassifier: Kernel {
                     let decision = d + lane * pairs
                     let out = s + r * columns
                     if withProbabilities {
-                        let p2 = pb.baseAddress!
+                        let p2 = pairwise
                         var index = 0
                         for i in 0..<max(classes - 1, 0) {
                             for j in (i + 1)..<classes {
@@ -239,7 +247,7 @@ struct MLSVMClassifier: Kernel {
                                 index += 1
                             }
                         }
-                        MLMath.multiclassProbability(classes, r: p2, p: out, q: qb.baseAddress!, qp: qpb.baseAddress!)
+                        MLMath.multiclassProbability(classes, r: p2, p: out, q: q, qp: qp)
                     } else if classes > 2 {
                         for i in 0..<pairs { out[i] = decision[i] }
                     } else if pairs == 1 {
@@ -259,7 +267,9 @@ struct MLSVMClassifier: Kernel {
                 MLScoreUpdate.apply(s, rows: rows, perRow: 1, transform: transform,
                                     secondClass: transform == .none ? .negate : .complement, packed: false)
             }
-        }}}}}}}}}
-        return [.tensor(labels.tensor(labelIndex)), .tensor(Tensor(shape: [rows, columns], floats: scores))]
+        }}}
+            let labelTensor = labels.tensor(UnsafeBufferPointer(start: voteBuffer.baseAddress! + voteCount, count: rows))
+            return [.tensor(labelTensor), .tensor(Tensor(shape: [rows, columns], floats: scores))]
+        }}
     }
 }
