@@ -61,36 +61,41 @@ final class TopologyEndToEndTests: XCTestCase {
         XCTAssertTrue(job.contains(#""status":"completed""#), job)
         XCTAssertTrue(job.contains(iris.body.dropFirst().dropLast()), "job result \(job) differs from predict \(iris.body)")
 
-        // Kill a worker while it holds jobs: every job still completes. Worker 2
-        // is paused so that worker 1 takes the jobs; it is killed once the
-        // first of 2,000 fan-out jobs has finished, then worker 2 resumes
-        // and reclaims what worker 1 held.
+        // Kill a worker in the middle of a job: the job still completes, run
+        // again by the other worker. Worker 2 is paused so that worker 1 takes
+        // the jobs; each carries 100,000 rows, so a job stays PROCESSING long
+        // enough to be seen, and worker 1 is killed as soon as one is.
         let pids = try pidsStarted()
         let worker1 = try XCTUnwrap(pids["worker-1"])
         let worker2 = try XCTUnwrap(pids["worker-2"])
         kill(worker2, SIGSTOP)
         defer { kill(worker2, SIGCONT) }
-        let front = try SwervePipelinedClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort))
-        defer { front.close() }
-        let row = Tensor(shape: [1, 4], floats: [6.0, 2.9, 4.5, 1.5])
-        let submits = (0..<2000).map { _ in
-            Request.Call.submit(SubmitRequest(request: PredictRequest(
-                modelSpec: ModelSpec(name: "iris-ovr"), inputs: [NamedTensor("input", row)])))
+        let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort))
+        defer { client.close() }
+        let rows = 100_000
+        let heavy = Tensor(shape: [rows, 4], floats: (0..<rows).flatMap { i in [4.5 + Float(i % 30) * 0.1, 3.0, 4.0, 1.2] })
+        let jobIDs = try (0..<3).map { _ in
+            try client.submit(PredictRequest(modelSpec: ModelSpec(name: "iris"), inputs: [NamedTensor("input", heavy)]))
         }
-        let jobIDs: [String] = try front.callAll(submits).map { result in
-            guard case .success(.submit(let s)) = result else { throw ProcessFailure("submit failed: \(result)") }
-            return s.jobId
+        var interrupted = ""
+        try waitUntil("worker 1 is running a job", timeout: 60) {
+            for id in jobIDs where try client.getJob(id).state == .processing {
+                interrupted = id
+                return true
+            }
+            return false
         }
-        let checker = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort))
-        defer { checker.close() }
-        try waitUntil("worker 1 finished a job") { try checker.getJob(jobIDs[0]).state == .completed }
         kill(worker1, SIGKILL)
-        let unfinishedAtKill = try jobIDs.filter { try checker.getJob($0).state != .completed }.count
         kill(worker2, SIGCONT)
         for id in jobIDs {
-            try waitUntil("job \(id) completed", timeout: 120) { try checker.getJob(id).state == .completed }
+            try waitUntil("job \(id) completed", timeout: 120) { try client.getJob(id).state == .completed }
         }
-        XCTAssertGreaterThan(unfinishedAtKill, 0, "worker 1 had finished every job before it was killed")
+        let rerun = try client.getJob(interrupted)
+        XCTAssertGreaterThanOrEqual(rerun.attempts, 2, "the interrupted job was not run again by the other worker")
+        guard case .int64(let labels)? = rerun.result?.output(named: "label")?.storage else {
+            return XCTFail("the interrupted job has no label output")
+        }
+        XCTAssertEqual(labels.count, rows)
 
         // Kill a member: best-effort answers from the other two and names the dead one.
         kill(try XCTUnwrap(pids["member-setosa"]), SIGKILL)
