@@ -119,10 +119,7 @@ public final class SwerveServer: Sendable {
     public func waitUntilShutdown() {
         frameServer.waitUntilShutdown()
         restServer?.shutdown(grace: .seconds(1))
-        stopJobs()  // before the aggregator and loops: jobs on fan-out models need them
-        fanOut.aggregator.shutdown()
-        group.shutdown()
-        repository.stop()
+        stopBehindTheListeners()
     }
 
     /// Stops accepting, lets in-flight calls finish (at most `grace`), closes
@@ -130,7 +127,14 @@ public final class SwerveServer: Sendable {
     public func shutdown(grace: Duration = .seconds(5)) {
         restServer?.shutdown(grace: grace)
         frameServer.shutdown(grace: grace)
-        stopJobs()  // before the aggregator and loops: jobs on fan-out models need them
+        stopBehindTheListeners()
+    }
+
+    /// Once nothing listens any more: the job workers first (jobs on fan-out
+    /// models still need the aggregator and the loops), then the aggregator,
+    /// the loops and the repository.
+    private func stopBehindTheListeners() {
+        stopJobs()
         fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()
