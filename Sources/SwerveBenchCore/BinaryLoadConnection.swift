@@ -36,12 +36,13 @@ final class BinaryLoadConnection: LoadConnection {
         cursor &+= 1
         switch kind {
         case .predict, .fanout:
-            client.call(payload, id: id) { [unowned self] result in
+            client.call(payload, id: id) { [weak self] result in
+                guard let self else { return }
                 self.done(kind, origin, measured, self.predictOutcome(result))
             }
         case .submit:
-            client.call(payload, id: id) { [unowned self] result in
-                self.submitted(result, origin: origin, measured: measured)
+            client.call(payload, id: id) { [weak self] result in
+                self?.submitted(result, origin: origin, measured: measured)
             }
         }
     }
@@ -128,8 +129,8 @@ final class BinaryLoadConnection: LoadConnection {
         }
         let id = nextID
         nextID &+= 1
-        client.call(RequestTemplates.getJob(jobID, id: id), id: id) { [unowned self] result in
-            self.polled(result, jobID: jobID, origin: origin, measured: measured)
+        client.call(RequestTemplates.getJob(jobID, id: id), id: id) { [weak self] result in
+            self?.polled(result, jobID: jobID, origin: origin, measured: measured)
         }
     }
 
@@ -148,8 +149,8 @@ final class BinaryLoadConnection: LoadConnection {
                 if pollInterval == .zero {
                     poll(jobID: jobID, origin: origin, measured: measured)
                 } else {
-                    worker.loop.schedule(after: pollInterval) { [unowned self] in
-                        self.poll(jobID: jobID, origin: origin, measured: measured)
+                    worker.loop.schedule(after: pollInterval) { [weak self] in
+                        self?.poll(jobID: jobID, origin: origin, measured: measured)
                     }
                 }
             }

@@ -22,8 +22,10 @@ final class HTTPLoadConnection: LoadConnection {
         self.requests = templates.http
         self.rowsPerRequest = templates.batch
         client = HTTPLoadClient(host: host, port: port, loop: worker.loop,
-                                onResponse: { [unowned self] status in self.response(status) },
-                                onClose: { [unowned self] error in self.closed(error) })
+                                // Weak: the client may report its close after the run
+                                // has released this connection.
+                                onResponse: { [weak self] status in self?.response(status) },
+                                onClose: { [weak self] error in self?.closed(error) })
     }
 
     func connect(_ completion: @escaping (Result<Void, Error>) -> Void) {

@@ -99,7 +99,8 @@ final class LoadWorker {
                 }
             }
         case .open:
-            pacer = try PreciseLoopTimer(on: loop) { [unowned self] in
+            pacer = try PreciseLoopTimer(on: loop) { [weak self] in
+                guard let self else { return }
                 self.armedDue = 0
                 self.pace()
             }

@@ -91,8 +91,8 @@ public final class HTTPLoadClient: UVHandleOwner, LoopFlushable {
         self.handle = handle
         connectCompletion = completion
         let timer = LoopTimer(on: loop)
-        timer.setCallback { [unowned self] in
-            guard !self.connected else { return }
+        timer.setCallback { [weak self] in
+            guard let self, !self.connected else { return }
             self.fail(TransportError.connectTimedOut(host: self.host, port: self.port, after: timeout))
         }
         timer.start(after: timeout)
