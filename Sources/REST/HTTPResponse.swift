@@ -1,3 +1,4 @@
+import TextFormats
 import Transport
 
 /// A response ready to write: status, body and the few headers that vary.

@@ -1,3 +1,4 @@
+import TextFormats
 import Wire
 
 /// `:submit`, `/submit`, `/v1/jobs/{id}` and `/job/{id}`.

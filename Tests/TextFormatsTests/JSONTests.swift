@@ -1,4 +1,4 @@
-import REST
+import TextFormats
 import XCTest
 
 final class JSONTests: XCTestCase {
