@@ -29,7 +29,7 @@ let package = Package(
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
-        .target(name: "ModelServer", dependencies: ["ModelRuntime", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
         .target(name: "Transport", dependencies: ["CUV", "Wire"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
@@ -38,7 +38,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Aggregator", dependencies: [
-            "Transport", "Wire", "ModelServer", "ModelRuntime",
+            "Transport", "Wire", "ModelServer", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "REST", dependencies: [
@@ -69,11 +69,11 @@ let package = Package(
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
-        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client).
         .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
         .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport"]),
-        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer"]),
+        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer", "TextFormats"]),
         .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport"]),
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "ModelRuntime"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),

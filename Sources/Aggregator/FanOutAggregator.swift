@@ -1,5 +1,6 @@
 import Logging
 import ModelServer
+import TextFormats
 import Synchronization
 import Transport
 import Wire
@@ -28,7 +29,7 @@ public final class FanOutAggregator: Sendable {
                                                 @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) -> Void
 
     private struct Entry {
-        var raw: JSONValue
+        var raw: JSON
         var config: Result<FanOutConfig, FanOutConfigError>
     }
 
@@ -229,7 +230,7 @@ public final class FanOutAggregator: Sendable {
     /// this every `refreshInterval`).
     public func refresh() {
         let names = repository.fanOutModelNames()
-        var raws: [String: JSONValue] = [:]
+        var raws: [String: JSON] = [:]
         for name in names {
             if let raw = (try? repository.config(name: name))?.raw["fan_out"] { raws[name] = raw }
         }

@@ -1,4 +1,5 @@
 import ModelServer
+import TextFormats
 
 /// A fan-out model's settings: the `fan_out` section of its config.json.
 ///
@@ -71,14 +72,15 @@ public struct FanOutConfig: Sendable, Equatable {
     public static let defaultPoolSize = 4
 
     /// Parses a model's `fan_out` section. `model` and `file` only name things in errors.
-    public static func parse(_ value: JSONValue, model: String) throws -> FanOutConfig {
+    public static func parse(_ value: JSON, model: String) throws -> FanOutConfig {
         func fail(_ problem: String) -> FanOutConfigError { FanOutConfigError(model: model, problem: problem) }
-        guard case .object(let section) = value else {
-            throw fail("\"fan_out\" must be an object, got \(value.typeName)")
+        guard let sectionKeys = value.objectMembers?.map(\.0) else {
+            throw fail("\"fan_out\" must be an object, got \(value.kindName)")
         }
+        let section = value
         let known: Set<String> = ["members", "aggregate", "failure", "timeout_ms", "pool_size",
                                   "probability_output", "label_output"]
-        for key in section.keys.sorted() where !known.contains(key) {
+        for key in sectionKeys.sorted() where !known.contains(key) {
             throw fail("\"fan_out\" has unknown key \"\(key)\"; known keys: \(known.sorted().joined(separator: ", "))")
         }
 
@@ -93,7 +95,7 @@ public struct FanOutConfig: Sendable, Equatable {
 
         guard let membersValue = section["members"] else { throw fail("\"fan_out\".members is required") }
         guard case .array(let items) = membersValue, !items.isEmpty else {
-            throw fail("\"fan_out\".members must be a non-empty array of objects, got \(membersValue.typeName)")
+            throw fail("\"fan_out\".members must be a non-empty array of objects, got \(membersValue.kindName)")
         }
         var members: [Member] = []
         for (index, item) in items.enumerated() {
@@ -120,14 +122,15 @@ public struct FanOutConfig: Sendable, Equatable {
         return copy
     }
 
-    private static func parseMember(_ item: JSONValue, index: Int, defaultTimeoutMs: Int64,
+    private static func parseMember(_ item: JSON, index: Int, defaultTimeoutMs: Int64,
                                     fail: (String) -> FanOutConfigError) throws -> Member {
         let at = "\"fan_out\".members[\(index)]"
-        guard case .object(let fields) = item else {
-            throw fail("\(at) must be an object, got \(item.typeName)")
+        guard let keys = item.objectMembers?.map(\.0) else {
+            throw fail("\(at) must be an object, got \(item.kindName)")
         }
+        let fields = item
         let known: Set<String> = ["name", "model", "endpoint", "label", "positive_label", "timeout_ms", "version"]
-        for key in fields.keys.sorted() where !known.contains(key) {
+        for key in keys.sorted() where !known.contains(key) {
             throw fail("\(at) has unknown key \"\(key)\"; known keys: \(known.sorted().joined(separator: ", "))")
         }
         guard let name = try string(fields["name"], key: "\(at).name", fail: fail), !name.isEmpty else {
@@ -148,9 +151,9 @@ public struct FanOutConfig: Sendable, Equatable {
         switch fields["positive_label"] {
         case nil: positive = nil
         case .string(let s)?: positive = s
-        case .integer(let i)?: positive = String(i)
+        case .number(let n)? where n.int64 != nil: positive = n.text
         case .bool(let b)?: positive = String(b)
-        case let other?: throw fail("\(at).positive_label must be a string, integer or boolean, got \(other.typeName)")
+        case let other?: throw fail("\(at).positive_label must be a string, integer or boolean, got \(other.kindName)")
         }
         let timeoutMs = try positiveInteger(fields["timeout_ms"], key: "\(at).timeout_ms", max: 3_600_000, fail: fail)
             ?? defaultTimeoutMs
@@ -160,39 +163,29 @@ public struct FanOutConfig: Sendable, Equatable {
     }
 
     private static func parseEnum<E: RawRepresentable & CaseIterable>(
-        _ value: JSONValue?, key: String, default fallback: E, fail: (String) -> FanOutConfigError
+        _ value: JSON?, key: String, default fallback: E, fail: (String) -> FanOutConfigError
     ) throws -> E where E.RawValue == String {
         guard let value else { return fallback }
         let choices = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         guard case .string(let s) = value, let parsed = E(rawValue: s) else {
-            throw fail("\"fan_out\".\(key) must be one of \(choices), got \(show(value))")
+            throw fail("\"fan_out\".\(key) must be one of \(choices), got \(value.shortDescription)")
         }
         return parsed
     }
 
-    private static func positiveInteger(_ value: JSONValue?, key: String, max: Int64,
+    private static func positiveInteger(_ value: JSON?, key: String, max: Int64,
                                         fail: (String) -> FanOutConfigError) throws -> Int64? {
         guard let value else { return nil }
-        guard case .integer(let n) = value, n > 0, n <= max else {
-            throw fail("\(key) must be a positive integer (at most \(max)), got \(show(value))")
+        guard let n = value.int64Value, n > 0, n <= max else {
+            throw fail("\(key) must be a positive integer (at most \(max)), got \(value.shortDescription)")
         }
         return n
     }
 
-    private static func string(_ value: JSONValue?, key: String, fail: (String) -> FanOutConfigError) throws -> String? {
+    private static func string(_ value: JSON?, key: String, fail: (String) -> FanOutConfigError) throws -> String? {
         guard let value else { return nil }
-        guard case .string(let s) = value else { throw fail("\(key) must be a string, got \(value.typeName)") }
+        guard case .string(let s) = value else { throw fail("\(key) must be a string, got \(value.kindName)") }
         return s
-    }
-
-    private static func show(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let s): return "\"\(s.prefix(40))\""
-        case .integer(let i): return String(i)
-        case .number(let d): return String(d)
-        case .bool(let b): return String(b)
-        default: return value.typeName
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+import TextFormats
 
 /// config.json could not be used: not JSON, not an object, or a known key
 /// with the wrong type or value. The message names the file and the key.
@@ -22,28 +22,30 @@ extension ModelConfig {
     /// Known keys are checked strictly (a wrong type is an error, never
     /// ignored); other keys are kept in `raw` as they are.
     public static func parse(_ bytes: some Collection<UInt8>, file: String) throws -> ModelConfig {
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw ModelConfigError(file: file, problem: "not valid JSON (\(Self.describe(error)))")
-        } catch {
-            throw ModelConfigError(file: file, problem: "not valid JSON (\(error))")
+        let copy = Array(bytes)
+        let parsed: Result<JSON, JSONError> = copy.withUnsafeBytes { raw in
+            do throws(JSONError) { return .success(try JSONParser.parse(raw)) } catch { return .failure(error) }
         }
-        guard case .object(let object) = value else {
-            throw ModelConfigError(file: file, problem: "must hold a JSON object, found \(value.typeName)")
+        let value: JSON
+        switch parsed {
+        case .success(let v): value = v
+        case .failure(let error): throw ModelConfigError(file: file, problem: "not valid JSON (\(error))")
         }
+        guard value.isObject else {
+            throw ModelConfigError(file: file, problem: "must hold a JSON object, found \(value.kindName)")
+        }
+        let object = value
         func fail(_ problem: String) -> ModelConfigError { ModelConfigError(file: file, problem: problem) }
 
-        var config = ModelConfig(raw: object)
+        var config = ModelConfig(raw: value)
 
         if let labels = object["labels"] {
             guard case .array(let items) = labels else {
-                throw fail("\"labels\" must be an array of strings, got \(labels.typeName)")
+                throw fail("\"labels\" must be an array of strings, got \(labels.kindName)")
             }
             config.classLabels = try items.enumerated().map { index, item in
                 guard case .string(let s) = item else {
-                    throw fail("\"labels\"[\(index)] must be a string, got \(item.typeName)")
+                    throw fail("\"labels\"[\(index)] must be a string, got \(item.kindName)")
                 }
                 return s
             }
@@ -55,81 +57,56 @@ extension ModelConfig {
 
         if let labels = object["version_labels"] {
             guard case .object(let members) = labels else {
-                throw fail("\"version_labels\" must be an object of label: version, got \(labels.typeName)")
+                throw fail("\"version_labels\" must be an object of label: version, got \(labels.kindName)")
             }
             for (label, target) in members {
                 guard !label.isEmpty else { throw fail("\"version_labels\" has an empty label") }
-                guard case .integer(let v) = target, v > 0 else {
-                    throw fail("\"version_labels\".\(label) must be a positive integer version, got \(Self.show(target))")
+                guard let v = target.int64Value, v > 0 else {
+                    throw fail("\"version_labels\".\(label) must be a positive integer version, got \(target.shortDescription)")
                 }
                 config.versionLabels[label] = v
             }
         }
 
         if let batch = object["max_batch_size"] {
-            guard case .integer(let n) = batch, n > 0, n <= Int64(Int32.max) else {
-                throw fail("\"max_batch_size\" must be a positive integer, got \(Self.show(batch))")
+            guard let n = batch.int64Value, n > 0, n <= Int64(Int32.max) else {
+                throw fail("\"max_batch_size\" must be a positive integer, got \(batch.shortDescription)")
             }
             config.maxBatchSize = Int(n)
         }
         return config
     }
 
-    private static func parsePolicy(_ value: JSONValue, fail: (String) -> ModelConfigError) throws -> VersionPolicy {
+    private static func parsePolicy(_ value: JSON, fail: (String) -> ModelConfigError) throws -> VersionPolicy {
         let expected = "{\"latest\": N}, {\"all\": true} or {\"specific\": [versions]}"
-        guard case .object(let members) = value, members.count == 1, let (key, argument) = members.first else {
-            throw fail("\"version_policy\" must be exactly one of \(expected), got \(show(value))")
+        guard let members = value.objectMembers, members.count == 1, let (key, argument) = members.first else {
+            throw fail("\"version_policy\" must be exactly one of \(expected), got \(value.shortDescription)")
         }
         switch key {
         case "latest":
-            guard case .integer(let n) = argument, n > 0, n <= Int64(Int32.max) else {
-                throw fail("\"version_policy\".latest must be a positive integer, got \(show(argument))")
+            guard let n = argument.int64Value, n > 0, n <= Int64(Int32.max) else {
+                throw fail("\"version_policy\".latest must be a positive integer, got \(argument.shortDescription)")
             }
             return .latest(Int(n))
         case "all":
             guard argument == .bool(true) else {
-                throw fail("\"version_policy\".all must be true, got \(show(argument))")
+                throw fail("\"version_policy\".all must be true, got \(argument.shortDescription)")
             }
             return .all
         case "specific":
             guard case .array(let items) = argument, !items.isEmpty else {
-                throw fail("\"version_policy\".specific must be a non-empty array of positive integers, got \(show(argument))")
+                throw fail("\"version_policy\".specific must be a non-empty array of positive integers, got \(argument.shortDescription)")
             }
             var versions: [Int64] = []
             for (index, item) in items.enumerated() {
-                guard case .integer(let v) = item, v > 0 else {
-                    throw fail("\"version_policy\".specific[\(index)] must be a positive integer, got \(show(item))")
+                guard let v = item.int64Value, v > 0 else {
+                    throw fail("\"version_policy\".specific[\(index)] must be a positive integer, got \(item.shortDescription)")
                 }
                 if !versions.contains(v) { versions.append(v) }
             }
             return .specific(versions)
         default:
             throw fail("\"version_policy\" has unknown key \"\(key)\"; expected \(expected)")
-        }
-    }
-
-    /// A value for an error message: short scalars verbatim, containers by type.
-    private static func show(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let b): return String(b)
-        case .integer(let i): return String(i)
-        case .number(let d): return String(d)
-        case .string(let s): return "\"\(s.prefix(40))\""
-        case .array, .object: return value.typeName
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context), .typeMismatch(_, let context),
-             .valueNotFound(_, let context), .keyNotFound(_, let context):
-            if let underlying = context.underlyingError {
-                return "\(underlying)"
-            }
-            return context.debugDescription
-        @unknown default:
-            return "\(error)"
         }
     }
 }

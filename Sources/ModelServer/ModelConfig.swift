@@ -1,3 +1,5 @@
+import TextFormats
+
 /// A model's settings from `ROOT/<name>/config.json`; every key is optional.
 ///
 /// ```json
@@ -16,12 +18,12 @@ public struct ModelConfig: Sendable, Equatable {
     public var versionLabels: [String: Int64]
     /// The largest batch (rows) one call may send (`"max_batch_size"`); nil = no limit.
     public var maxBatchSize: Int?
-    /// The whole parsed config.json object, known keys included; empty without a file.
-    public var raw: [String: JSONValue]
+    /// The whole parsed config.json object, known keys included; an empty object without a file.
+    public var raw: JSON
 
     public init(classLabels: [String] = [], versionPolicy: VersionPolicy = .latest(1),
                 versionLabels: [String: Int64] = [:], maxBatchSize: Int? = nil,
-                raw: [String: JSONValue] = [:]) {
+                raw: JSON = .object([])) {
         self.classLabels = classLabels
         self.versionPolicy = versionPolicy
         self.versionLabels = versionLabels

@@ -31,15 +31,20 @@ import Synchronization
 /// until every version the policy selects is AVAILABLE, so a broken new
 /// version never takes a model out of service. A changed `model.onnx` of an
 /// AVAILABLE version is loaded beside it and swapped in; if it fails, the
-/// version keeps serving the previously loaded file and the error is logged.
+///
+/// Roles, as TF Serving splits them: the `ModelSource` scans the directory
+/// and config.json and says which versions should serve; the `ModelLoader`
+/// loads and warms one version; the `ModelManager` owns states and leases,
+/// switches versions and drains. This class wires them to the poller and
+/// is the API the servers call.
 public final class ModelRepository: Sendable {
     /// The repository directory.
     public let root: String
     public let pollInterval: Duration
     let logger: Logger
-    let loader: @Sendable (String) throws -> Model
-    let scanner: RepositoryScanner
-    let state = Mutex(RepositoryState())
+    let source: ModelSource
+    let loader: ModelLoader
+    let manager: ModelManager
     // Serialises scan-and-apply passes (the poller's and callers' of reload()).
     let reloadLock = Mutex(ReloadContext())
     let poller = RepositoryPoller()
@@ -57,8 +62,9 @@ public final class ModelRepository: Sendable {
         self.root = root
         self.pollInterval = pollInterval
         self.logger = logger
-        self.loader = loader
-        self.scanner = RepositoryScanner(root: root)
+        self.source = ModelSource(root: root)
+        self.loader = ModelLoader(read: loader)
+        self.manager = ModelManager(root: root, logger: logger)
     }
 
     deinit {
@@ -81,13 +87,7 @@ public final class ModelRepository: Sendable {
         } catch let error as FileSystemError {
             throw ModelServerError(.failedPrecondition, "model repository unusable: \(error)")
         }
-        try state.withLock { state in
-            switch state.phase {
-            case .idle: state.phase = .started
-            case .started: throw ModelServerError(.failedPrecondition, "model repository \(root) is already started")
-            case .stopped: throw ModelServerError(.failedPrecondition, "model repository \(root) was stopped; create a new one")
-            }
-        }
+        try manager.begin()
         reload()
         let names = modelNames()
         logger.info("model repository ready: \(names.count) model(s) in \(root)",
@@ -103,32 +103,8 @@ public final class ModelRepository: Sendable {
     /// (END) as soon as its in-flight leases are released. Idempotent.
     public func stop() {
         poller.stop()
-        let drains: [ServableVersion] = reloadLock.withLock { _ in
-            state.withLock { state in
-                state.phase = .stopped
-                var drains: [ServableVersion] = []
-                for name in state.models.keys {
-                    for (version, record) in state.models[name]!.versions {
-                        switch record.state {
-                        case .available:
-                            state.models[name]!.versions[version]!.state = .unloading
-                            if let servable = record.servable { drains.append(servable) }
-                        case .start, .loading, .failed:
-                            state.models[name]!.versions[version] = VersionRecord(state: .end)
-                        case .unloading, .end:
-                            break
-                        }
-                    }
-                    state.models[name]!.latest = nil
-                }
-                return drains
-            }
-        }
-        for servable in drains {
-            logger.info("model \(servable.name) version \(servable.version) UNLOADING (repository stopping)",
-                        metadata: ["model": "\(servable.name)", "version": "\(servable.version)", "state": "UNLOADING"])
-            servable.beginDraining()
-        }
+        // Under the reload lock, so no pass is between its steps meanwhile.
+        reloadLock.withLock { _ in manager.retireAll() }
     }
 
     // MARK: Serving
@@ -143,89 +119,15 @@ public final class ModelRepository: Sendable {
     /// `unavailable` (not AVAILABLE now), `invalidArgument` (a non-positive
     /// version, or both a version and a label), `failedPrecondition` (a fan-out model).
     public func acquire(name: String, version: Int64?, label: String?) throws -> ServableLease {
-        let label = label?.isEmpty == true ? nil : label
-        let found: Result<ServableVersion, ModelServerError> = state.withLock { state in
-            guard let model = state.models[name], model.onDisk else {
-                return .failure(Self.modelNotFound(name, state))
-            }
-            let servable: ServableVersion
-            if version == nil && label == nil, let latest = model.latest {
-                servable = latest  // the hot path
-            } else {
-                switch Self.resolve(name, model, version: version, label: label) {
-                case .success(let s): servable = s
-                case .failure(let e): return .failure(e)
-                }
-            }
-            // Counted under the lock: once a reload removed this version from
-            // the state, no new lease can start on it.
-            servable.retain()
-            return .success(servable)
-        }
-        return ServableLease(servable: try found.get())
+        try manager.acquire(name: name, version: version, label: label)
     }
 
-    // The slow path of `acquire`: explicit version or label, or an error to explain.
-    private static func resolve(_ name: String, _ model: ModelRecord, version: Int64?,
-                                label: String?) -> Result<ServableVersion, ModelServerError> {
-        if model.isFanOut {
-            return .failure(ModelServerError(.failedPrecondition,
-                "model '\(name)' is a fan-out model; it has no versions of its own to serve"))
-        }
-        if let version, let label {
-            return .failure(ModelServerError(.invalidArgument,
-                "give either a version or a version label, not both (version \(version), label '\(label)')"))
-        }
-        if let version, version <= 0 {
-            return .failure(ModelServerError(.invalidArgument, "version must be a positive integer, got \(version)"))
-        }
-        var wanted = version
-        var via = ""
-        if let label {
-            guard let target = model.config.versionLabels[label] else {
-                let labels = model.config.versionLabels.keys.sorted()
-                return .failure(ModelServerError(.notFound,
-                    "model '\(name)' has no version label '\(label)' (labels: \(list(labels)))"))
-            }
-            wanted = target
-            via = " (version label '\(label)')"
-        }
-        guard let wanted else {
-            return .failure(ModelServerError(.unavailable,
-                "model '\(name)' has no AVAILABLE version (\(describeVersions(model)))"))
-        }
-        guard let record = model.versions[wanted], record.state != .end else {
-            let known = model.versions.filter { $0.value.state != .end }.keys.sorted().map(String.init)
-            let pointer = label.map { "version label '\($0)' points to it; " } ?? ""
-            return .failure(ModelServerError(.notFound,
-                "model '\(name)' has no version \(wanted) (\(pointer)versions: \(list(known)))"))
-        }
-        guard record.state == .available, let servable = record.servable else {
-            let reason = record.error.map { ": \($0)" } ?? ""
-            return .failure(ModelServerError(.unavailable,
-                "version \(wanted) of model '\(name)'\(via) is \(record.state)\(reason)"))
-        }
-        return .success(servable)
-    }
-
-    static func modelNotFound(_ name: String, _ state: RepositoryState) -> ModelServerError {
-        var names = state.servedModelNames
-        if names.count > 20 { names = names.prefix(20) + ["…"] }
-        return ModelServerError(.notFound, "model '\(name)' not found (models: \(list(names)))")
-    }
-
-    private static func describeVersions(_ model: ModelRecord) -> String {
-        let live = model.versions.filter { $0.value.state != .end }.sorted { $0.key < $1.key }
-        if live.isEmpty {
-            return model.hasUsableConfig ? "no versions on disk" : "config.json is broken: \(model.configError ?? "")"
-        }
-        return live.map { version, record in
-            "version \(version) is \(record.state)" + (record.error.map { ": \($0)" } ?? "")
-        }.joined(separator: "; ")
-    }
-
-    private static func list(_ items: [String]) -> String {
-        items.isEmpty ? "none" : items.joined(separator: ", ")
+    /// `observer` runs once for every loaded instance that left service and
+    /// drained: a retired version, or an instance replaced by a reload (a
+    /// changed model.onnx or config.json). It runs on the thread that
+    /// released the last lease, so keep it short. Caches drop its entries here.
+    public func addDrainObserver(_ observer: @escaping @Sendable (ServableVersion) -> Void) {
+        manager.addDrainObserver(observer)
     }
 
     // MARK: Status
@@ -233,70 +135,41 @@ public final class ModelRepository: Sendable {
     /// The status of one version (`version` given) or of every version the
     /// repository tracks for the model, END ones included, sorted by version.
     public func status(name: String, version: Int64?) throws -> [ModelVersionStatus] {
-        try state.withLock { state in
-            guard let model = state.models[name] else { throw Self.modelNotFound(name, state) }
-            guard let version else { return model.statuses() }
-            guard let status = model.status(of: version) else {
-                let known = model.versions.keys.sorted().map(String.init)
-                throw ModelServerError(.notFound,
-                    "model '\(name)' has no version \(version) (versions: \(Self.list(known)))")
-            }
-            return [status]
-        }
+        try manager.status(name: name, version: version)
     }
 
     /// Every tracked version of the model, sorted by version.
     public func versions(name: String) throws -> [ModelVersionStatus] {
-        try status(name: name, version: nil)
+        try manager.status(name: name, version: nil)
     }
 
     /// The config in force for the model (fan-out models included).
     public func config(name: String) throws -> ModelConfig {
-        try state.withLock { state in
-            guard let model = state.models[name], model.onDisk else { throw Self.modelNotFound(name, state) }
-            return model.config
-        }
+        try manager.config(name: name)
     }
 
     /// The current problem with the model's config.json (the previous config
     /// stays in force meanwhile), or nil when it is fine or absent.
     public func configError(name: String) throws -> String? {
-        try state.withLock { state in
-            guard let model = state.models[name], model.onDisk else { throw Self.modelNotFound(name, state) }
-            return model.configError
-        }
+        try manager.configError(name: name)
     }
 
     /// Names of the models on disk that serve versions, sorted. Fan-out
     /// models (config.json with `"fan_out"` and no versions) are listed by
     /// `fanOutModelNames()` instead.
     public func modelNames() -> [String] {
-        state.withLock { $0.servedModelNames }
+        manager.modelNames()
     }
 
     /// Names of fan-out models (config.json with `"fan_out"`, no versions), sorted.
     public func fanOutModelNames() -> [String] {
-        state.withLock { state in
-            state.models.filter { $0.value.onDisk && $0.value.isFanOut }.map(\.key).sorted()
-        }
+        manager.fanOutModelNames()
     }
 
     /// Counts over `modelNames()`: models with an AVAILABLE version, models
     /// whose every tracked version is FAILED, and all of them. The server is
     /// healthy when `available + failed == total` (nothing still loading).
     public func health() -> (available: Int, failed: Int, total: Int) {
-        state.withLock { state in
-            var available = 0, failed = 0, total = 0
-            for model in state.models.values where model.onDisk && !model.isFanOut {
-                total += 1
-                let live = model.versions.values.filter { $0.state != .end }
-                if live.contains(where: { $0.state == .available }) {
-                    available += 1
-                } else if !live.isEmpty && live.allSatisfy({ $0.state == .failed }) {
-                    failed += 1
-                }
-            }
-            return (available, failed, total)
-        }
+        manager.health()
     }
 }

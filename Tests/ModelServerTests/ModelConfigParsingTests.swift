@@ -1,4 +1,5 @@
 import ModelServer
+import TextFormats
 import XCTest
 
 final class ModelConfigParsingTests: XCTestCase {
@@ -50,13 +51,13 @@ final class ModelConfigParsingTests: XCTestCase {
         let config = try parse(#"{"fan_out": {"members": ["a", "b"]}, "description": "x", "labels": ["a"]}"#)
         XCTAssertTrue(config.isFanOut)
         XCTAssertEqual(config.raw["description"], .string("x"))
-        XCTAssertEqual(config.raw["fan_out"]?.objectValue?["members"], .array([.string("a"), .string("b")]))
+        XCTAssertEqual(config.raw["fan_out"]?["members"], .array([.string("a"), .string("b")]))
         XCTAssertEqual(config.raw["labels"], .array([.string("a")]))
     }
 
     func testWrongTypesNameTheKey() {
         XCTAssertEqual(problem(#"{"labels": "setosa"}"#), "\"labels\" must be an array of strings, got a string")
-        XCTAssertEqual(problem(#"{"labels": ["a", 2]}"#), "\"labels\"[1] must be a string, got an integer")
+        XCTAssertEqual(problem(#"{"labels": ["a", 2]}"#), "\"labels\"[1] must be a string, got a number")
         XCTAssertEqual(problem(#"{"max_batch_size": "10"}"#), "\"max_batch_size\" must be a positive integer, got \"10\"")
         XCTAssertEqual(problem(#"{"max_batch_size": 0}"#), "\"max_batch_size\" must be a positive integer, got 0")
         XCTAssertEqual(problem(#"{"max_batch_size": 2.5}"#), "\"max_batch_size\" must be a positive integer, got 2.5")

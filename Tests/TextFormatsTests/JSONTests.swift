@@ -67,3 +67,33 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(n.int64, 9_007_199_254_740_993)
     }
 }
+
+final class JSONValuesTests: XCTestCase {
+    func testInt64ValueAcceptsWholeNumbersOnly() throws {
+        XCTAssertEqual(try JSONParser.parse("3").int64Value, 3)
+        XCTAssertEqual(try JSONParser.parse("2.0").int64Value, 2)
+        XCTAssertEqual(try JSONParser.parse("-1e3").int64Value, -1000)
+        XCTAssertEqual(try JSONParser.parse("9223372036854775807").int64Value, Int64.max)
+        XCTAssertNil(try JSONParser.parse("2.5").int64Value)
+        XCTAssertNil(try JSONParser.parse("1e30").int64Value)
+        XCTAssertNil(try JSONParser.parse("\"3\"").int64Value)
+        XCTAssertNil(try JSONParser.parse("true").int64Value)
+    }
+
+    func testEqualityIsStructural() throws {
+        XCTAssertEqual(try JSONParser.parse(#"{"a": [1, "x", null, true]}"#), try JSONParser.parse(#"{"a":[1.0,"x",null,true]}"#))
+        XCTAssertNotEqual(try JSONParser.parse(#"{"a": 1}"#), try JSONParser.parse(#"{"a": 2}"#))
+        XCTAssertNotEqual(try JSONParser.parse(#"{"a": 1}"#), try JSONParser.parse(#"{"b": 1}"#))
+        XCTAssertNotEqual(try JSONParser.parse("[1]"), try JSONParser.parse("[1, 1]"))
+        XCTAssertNotEqual(try JSONParser.parse("\"1\""), try JSONParser.parse("1"))
+    }
+
+    func testShortDescriptionQuotesScalarsAndNamesContainers() throws {
+        XCTAssertEqual(try JSONParser.parse("2.5").shortDescription, "2.5")
+        XCTAssertEqual(try JSONParser.parse("\"abc\"").shortDescription, "\"abc\"")
+        XCTAssertEqual(try JSONParser.parse("[1]").shortDescription, "an array")
+        XCTAssertEqual(try JSONParser.parse("null").shortDescription, "null")
+        XCTAssertEqual(try JSONParser.parse("false").boolValue, false)
+        XCTAssertEqual(try JSONParser.parse(#"{"k": 1}"#).objectMembers?.map(\.0), ["k"])
+    }
+}
