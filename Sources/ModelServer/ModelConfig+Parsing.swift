@@ -74,6 +74,12 @@ extension ModelConfig {
             }
             config.maxBatchSize = Int(n)
         }
+        if let cache = object["cache"] {
+            config.cache = try CacheSettings.parse(cache, fail: fail)
+        }
+        if let batching = object["batching"] {
+            config.batching = try BatchingSettings.parse(batching, fail: fail)
+        }
         return config
     }
 

@@ -18,6 +18,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var versionLabels: [String: Int64]
     /// The largest batch (rows) one call may send (`"max_batch_size"`); nil = no limit.
     public var maxBatchSize: Int?
+    /// The prediction cache (`"cache"`); nil = off unless the server sets a default.
+    public var cache: CacheSettings?
+    /// Adaptive batching (`"batching"`); nil = off.
+    public var batching: BatchingSettings?
     /// The whole parsed config.json object, known keys included; an empty object without a file.
     public var raw: JSON
 

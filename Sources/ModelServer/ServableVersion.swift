@@ -14,7 +14,12 @@ public final class ServableVersion: Sendable {
     public let version: Int64
     public let model: Model
     public let config: ModelConfig
+    /// Unique per instance in this process: a version whose model.onnx or
+    /// config.json changed is a new instance under the same number, so
+    /// anything keyed by it (the prediction cache) never mixes the two.
+    public let serial: UInt64
 
+    private static let nextSerial = Atomic<UInt64>(1)
     private let inFlight = Atomic<Int>(0)
     private let draining = Atomic<Bool>(false)
     private let drained = Atomic<Bool>(false)
@@ -28,6 +33,7 @@ public final class ServableVersion: Sendable {
         self.version = version
         self.model = model
         self.config = config
+        self.serial = Self.nextSerial.add(1, ordering: .relaxed).oldValue
         self.onDrained = onDrained
     }
 

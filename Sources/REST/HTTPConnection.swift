@@ -31,6 +31,7 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
     private var idempotencyKey: String?
     private var inferenceHeaderLength: String?
     private var timeoutHeader: String?
+    private var noCache = false
     private var expectContinue = false
     private var rejection: (status: Int, message: String)?
 
@@ -200,6 +201,7 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         idempotencyKey = nil
         inferenceHeaderLength = nil
         timeoutHeader = nil
+        noCache = false
         expectContinue = false
         rejection = nil
         phase = .headers
@@ -247,6 +249,11 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
             inferenceHeaderLength = String(decoding: value, as: UTF8.self)
         case 18 where Self.equalsIgnoringCase(field, "request-timeout-ms"):
             timeoutHeader = String(decoding: value, as: UTF8.self)
+        case 13 where Self.equalsIgnoringCase(field, "cache-control"):
+            // Directives are case-insensitive and comma-separated; either one
+            // asks for an answer that does not come from a cache.
+            let directives = String(decoding: value, as: UTF8.self).lowercased()
+            noCache = noCache || directives.contains("no-cache") || directives.contains("no-store")
         default:
             break
         }
@@ -307,7 +314,7 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         body.withUnsafeBytes { bodyBytes in
             let request = HTTPRequest(method: method, path: path, query: query, contentType: contentType,
                                       idempotencyKey: idempotencyKey, inferenceHeaderLength: inferenceHeaderLength,
-                                      timeoutMs: timeoutMs, body: bodyBytes)
+                                      timeoutMs: timeoutMs, noCache: noCache, body: bodyBytes)
             server.router.route(request) { [self] response in self.respond(sequence, response) }
         }
         // Stop parsing after a request that ends the connection.

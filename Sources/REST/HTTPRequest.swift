@@ -29,11 +29,13 @@ public struct HTTPRequest {
     public var inferenceHeaderLength: String?
     /// From `Request-Timeout-Ms`: the call's deadline; 0 = none.
     public var timeoutMs: UInt32
+    /// `Cache-Control: no-cache` (or `no-store`): answer from the model, not the prediction cache.
+    public var noCache: Bool
     public var body: UnsafeRawBufferPointer
 
     public init(method: HTTPMethod, path: Substring, query: Substring = "", contentType: String? = nil,
                 idempotencyKey: String? = nil, inferenceHeaderLength: String? = nil, timeoutMs: UInt32 = 0,
-                body: UnsafeRawBufferPointer) {
+                noCache: Bool = false, body: UnsafeRawBufferPointer) {
         self.method = method
         self.path = path
         self.query = query
@@ -41,6 +43,7 @@ public struct HTTPRequest {
         self.idempotencyKey = idempotencyKey
         self.inferenceHeaderLength = inferenceHeaderLength
         self.timeoutMs = timeoutMs
+        self.noCache = noCache
         self.body = body
     }
 }

@@ -159,7 +159,7 @@ public final class RESTMetrics: Sendable {
     }
 
     /// A label value, quoted and escaped as the exposition format wants.
-    static func quote(_ v: String) -> String {
+    public static func quote(_ v: String) -> String {
         var out = "\""
         for c in v {
             switch c {

@@ -43,7 +43,7 @@ extension Router {
         case .failure(let r): return respond(r, route: "classic_predict", model: spec.name)
         }
         let route = format == .classic ? "classic_predict" : "classic_predict_label"
-        predict(spec, timeoutMs: request.timeoutMs, respond: respond, route: route) { meta throws(TranslationError) in
+        predict(spec, timeoutMs: request.timeoutMs, noCache: request.noCache, respond: respond, route: route) { meta throws(TranslationError) in
             PredictRequest(modelSpec: spec, inputs: try Self.classicInputs(body, meta))
         } format: { response, meta in
             Self.predictBody(response, format: format, meta: meta)

@@ -176,7 +176,7 @@ extension Router {
             return respond(.error(400, error.message), route: route, model: spec.name, version: Self.label(spec))
         }
         let (predict, requested, id) = translated
-        call(.predict(predict), timeoutMs: request.timeoutMs) { response in
+        call(.predict(predict), timeoutMs: request.timeoutMs, noCache: request.noCache) { response in
             guard response.status.isOK else {
                 return respond(Self.failure(response.status), route: route, model: spec.name, version: Self.label(spec))
             }

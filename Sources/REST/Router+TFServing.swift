@@ -76,7 +76,7 @@ extension Router {
                            route: "predict", model: spec.name)
         }
         let output = body["output_filter"]
-        predict(spec, timeoutMs: request.timeoutMs, respond: respond, route: "predict") { meta throws(TranslationError) in
+        predict(spec, timeoutMs: request.timeoutMs, noCache: request.noCache, respond: respond, route: "predict") { meta throws(TranslationError) in
             let inputs = format == .rows ? try Self.rowInputs(body["instances"]!, meta)
                                          : try Self.columnInputs(body["inputs"]!, meta)
             return PredictRequest(modelSpec: spec, inputs: inputs, outputFilter: try Self.outputFilter(output))
@@ -86,7 +86,7 @@ extension Router {
     }
 
     /// Metadata (cached), then the Predict call, then the JSON answer.
-    func predict(_ spec: ModelSpec, timeoutMs: UInt32, respond: TimedRespond, route: String,
+    func predict(_ spec: ModelSpec, timeoutMs: UInt32, noCache: Bool, respond: TimedRespond, route: String,
                  build: @escaping @Sendable (GetModelMetadataResponse) throws(TranslationError) -> PredictRequest,
                  format: @escaping @Sendable (PredictResponse, GetModelMetadataResponse) -> [UInt8]) {
         metadata(spec, timeoutMs: timeoutMs) { [self] result in
@@ -102,7 +102,7 @@ extension Router {
             } catch {
                 return respond(.error(400, (error as? TranslationError)?.message ?? "\(error)"), route: route, model: spec.name, version: Self.label(spec))
             }
-            call(.predict(predictRequest), timeoutMs: timeoutMs) { response in
+            call(.predict(predictRequest), timeoutMs: timeoutMs, noCache: noCache) { response in
                 guard response.status.isOK else {
                     return respond(Self.failure(response.status), route: route, model: spec.name, version: Self.label(spec))
                 }

@@ -104,8 +104,9 @@ final class Router: Sendable {
     }
 
     /// Sends one call to the handler.
-    func call(_ call: Request.Call, timeoutMs: UInt32, _ completion: @escaping @Sendable (Response) -> Void) {
-        let request = Request(id: 0, call: call, timeoutMs: timeoutMs)
+    func call(_ call: Request.Call, timeoutMs: UInt32, noCache: Bool = false,
+              _ completion: @escaping @Sendable (Response) -> Void) {
+        let request = Request(id: 0, call: call, timeoutMs: timeoutMs, noCache: noCache)
         handler.handle(request, deadline: request.deadline(receivedAt: .now), completion: completion)
     }
 

@@ -5,8 +5,10 @@ import Wire
 extension Dispatcher {
     /// Runs one Predict: resolves the version, checks the request against the
     /// model, runs it while holding the version in service, and converts the
-    /// outputs (a ZipMap output `X` becomes `X` and `X:labels`).
-    func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?) -> Result<PredictResponse, WireError> {
+    /// outputs (a ZipMap output `X` becomes `X` and `X:labels`). A cached
+    /// version answers a repeated call from the cache (unless `noCache`).
+    func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
+                 noCache: Bool = false) -> Result<PredictResponse, WireError> {
         let spec = request.modelSpec
         if let error = Self.checkSpec(spec) { return .failure(error) }
 
@@ -32,6 +34,13 @@ extension Dispatcher {
         switch selectOutputs(request.outputFilter, of: servable) {
         case .success(let names): outputNames = names
         case .failure(let error): return .failure(error)
+        }
+
+        let (hit, cacheSlot) = cacheLookup(servable, feeds: feeds, outputNames: outputNames, noCache: noCache)
+        if let hit {
+            return .success(PredictResponse(
+                modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
+                outputs: zip(hit.names, hit.tensors).map { NamedTensor($0, $1) }, tensorEncoding: request.tensorEncoding))
         }
 
         if let deadline, ContinuousClock.now >= deadline {
@@ -63,6 +72,7 @@ extension Dispatcher {
         } catch {
             return .failure(.from(error))
         }
+        if let cacheSlot { cacheStore(cacheSlot, outputs, servable: servable) }
         return .success(PredictResponse(
             modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
             outputs: outputs, tensorEncoding: request.tensorEncoding))

@@ -18,6 +18,8 @@ public final class Dispatcher: Sendable {
     public let jobService: (any JobService)?
     /// Runs Predict on fan-out models; nil leaves them unservable.
     public let fanOut: (any FanOutService)?
+    /// Answers repeated Predict calls of cached models; nil caches nothing.
+    public let cache: PredictionCache?
     /// Reported by Health.
     public let serverVersion: String
     let logger: Logger
@@ -28,13 +30,16 @@ public final class Dispatcher: Sendable {
     ///   - logger: gets one debug line per call (the access log).
     ///   - jobService: enables Submit/GetJob; nil answers them UNIMPLEMENTED.
     ///   - fanOut: runs Predict on fan-out models.
+    ///   - cache: the prediction cache (models with `"cache"` in config.json, or its default).
     public init(repository: ModelRepository, serverVersion: String, logger: Logger,
-                jobService: (any JobService)? = nil, fanOut: (any FanOutService)? = nil) {
+                jobService: (any JobService)? = nil, fanOut: (any FanOutService)? = nil,
+                cache: PredictionCache? = nil) {
         self.repository = repository
         self.serverVersion = serverVersion
         self.logger = logger
         self.jobService = jobService
         self.fanOut = fanOut
+        self.cache = cache
     }
 
     /// Handles one call and passes its response to `completion`: inline on
@@ -161,7 +166,7 @@ public final class Dispatcher: Sendable {
         let result: Result<Response.CallResult, WireError>
         switch request.call {
         case .predict(let p):
-            result = predict(p, deadline: deadline).map { .predict($0) }
+            result = predict(p, deadline: deadline, noCache: request.noCache).map { .predict($0) }
         case .submit, .getJob:
             // With a job service these go through routeAsynchronously.
             result = .failure(Self.jobsDisabled(request.call.name))

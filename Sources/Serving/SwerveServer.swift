@@ -32,6 +32,9 @@ public final class SwerveServer: Sendable {
         public var rest: RESTServer.Options? = RESTServer.Options()
         /// Submit/GetJob and their workers; nil answers them UNIMPLEMENTED.
         public var jobs: JobQueueOptions? = nil
+        /// The prediction cache for models whose config.json has no
+        /// `"cache"` (`serve --cache-default`); nil caches only those that do.
+        public var cacheDefault: CacheSettings? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -44,6 +47,8 @@ public final class SwerveServer: Sendable {
     public let options: Options
     public let repository: ModelRepository
     public let dispatcher: Dispatcher
+    /// Answers repeated Predict calls of cached models.
+    public let cache: PredictionCache
     /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
     public let fanOut: FanOutAdapter
     private let frameServer: FrameServer
@@ -78,9 +83,11 @@ public final class SwerveServer: Sendable {
         }
         let queue = Self.makeJobQueue(options.jobs, logger: logger)
         jobQueue = queue
+        cache = PredictionCache(defaultSettings: options.cacheDefault)
+        cache.attach(to: repository)
         dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,
                                 jobService: queue.map { [repository] in JobQueueService(queue: $0, repository: repository) },
-                                fanOut: fanOut)
+                                fanOut: fanOut, cache: cache)
         reference.attach(dispatcher)
         do {
             frameServer = try FrameServer(host: options.host, port: options.port,
@@ -88,8 +95,10 @@ public final class SwerveServer: Sendable {
                                           limits: options.limits, group: group)
             do {
                 if let restOptions = options.rest {
-                    restServer = try RESTServer(options: restOptions, handler: dispatcher, group: group,
-                                                members: fanOut, logger: logger)
+                    let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
+                                              members: fanOut, logger: logger)
+                    rest.metrics.addCollector { [cache] in cache.prometheusText() }
+                    restServer = rest
                 } else {
                     restServer = nil
                 }

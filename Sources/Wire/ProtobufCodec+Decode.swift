@@ -38,7 +38,7 @@ extension ProtobufCodec {
             throw .invalidArgument("Request sets no call: set one of predict, submit, get_job, "
                 + "get_model_status, get_model_metadata, list_models, health")
         }
-        return Request(id: r.id, call: call, timeoutMs: r.timeout_ms)
+        return Request(id: r.id, call: call, timeoutMs: r.timeout_ms, noCache: r.no_cache != 0)
     }
 
     static func response(_ m: UnsafePointer<Swerve__V1__Response>) throws(WireError) -> Response {

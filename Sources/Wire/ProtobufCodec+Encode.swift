@@ -9,6 +9,7 @@ extension ProtobufCodec {
         let m = arena.message(Swerve__V1__Request.self, swerve__v1__request__init)
         m.pointee.id = request.id
         m.pointee.timeout_ms = request.timeoutMs
+        m.pointee.no_cache = request.noCache ? 1 : 0
         switch request.call {
         case .predict(let p):
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_PREDICT

@@ -31,11 +31,15 @@ public struct Request: Sendable {
     /// The caller's own deadline in milliseconds from when the server received
     /// the request; 0 means none.
     public var timeoutMs: UInt32
+    /// True: Predict answers from the model, never from the prediction cache
+    /// (the fresh answer still refreshes the cache).
+    public var noCache: Bool
 
-    public init(id: UInt64, call: Call, timeoutMs: UInt32 = 0) {
+    public init(id: UInt64, call: Call, timeoutMs: UInt32 = 0, noCache: Bool = false) {
         self.id = id
         self.call = call
         self.timeoutMs = timeoutMs
+        self.noCache = noCache
     }
 
     /// The absolute deadline for a request received at `receivedAt`, or nil

@@ -49,6 +49,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup(title: "REST adapter") var restOptions: ServeRESTOptions
 
+    @OptionGroup(title: "Prediction cache") var cacheOptions: CacheOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -83,6 +85,7 @@ struct Serve: ParsableCommand {
             maxConnections: maxConnections)
         options.rest = restOptions.serverOptions(host: host)
         options.jobs = try jobOptions.queueOptions()
+        options.cacheDefault = try cacheOptions.defaultSettings()
 
         let server: SwerveServer
         do {

@@ -9,10 +9,11 @@ final class ProtobufCodecRequestTests: XCTestCase {
         let request = Request(id: 42, call: .predict(PredictRequest(
             modelSpec: ModelSpec(name: "iris", version: 3, versionLabel: "stable"),
             inputs: [NamedTensor("float_input", irisRows), NamedTensor("ids", Tensor(shape: [2], int64s: [7, -9]))],
-            outputFilter: ["output_probability", "output_label"])), timeoutMs: 250)
+            outputFilter: ["output_probability", "output_label"])), timeoutMs: 250, noCache: true)
         let decoded = try roundTrip(request)
         XCTAssertEqual(decoded.id, 42)
         XCTAssertEqual(decoded.timeoutMs, 250)
+        XCTAssertTrue(decoded.noCache)
         guard case .predict(let p) = decoded.call else { return XCTFail("not a predict: \(decoded.call.name)") }
         XCTAssertEqual(p.modelSpec, ModelSpec(name: "iris", version: 3, versionLabel: "stable"))
         XCTAssertEqual(p.outputFilter, ["output_probability", "output_label"])
@@ -51,6 +52,7 @@ final class ProtobufCodecRequestTests: XCTestCase {
             let decoded = try roundTrip(Request(id: UInt64(i) + UInt64(UInt32.max), call: call))
             XCTAssertEqual(decoded.id, UInt64(i) + UInt64(UInt32.max))
             XCTAssertEqual(decoded.timeoutMs, 0)
+            XCTAssertFalse(decoded.noCache)
             switch (call, decoded.call) {
             case (.getJob(let a), .getJob(let b)): XCTAssertEqual(a, b)
             case (.getModelMetadata(let a), .getModelMetadata(let b)): XCTAssertEqual(a, b)

@@ -2493,7 +2493,7 @@ const ProtobufCMessageDescriptor swerve__v1__health_response__descriptor =
   (ProtobufCMessageInit) swerve__v1__health_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[10] =
 {
   {
     "id",
@@ -2603,6 +2603,18 @@ static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[9] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "no_cache",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__Request, no_cache),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__request__field_indices_by_name[] = {
   3,   /* field[3] = get_job */
@@ -2611,6 +2623,7 @@ static const unsigned swerve__v1__request__field_indices_by_name[] = {
   7,   /* field[7] = health */
   0,   /* field[0] = id */
   6,   /* field[6] = list_models */
+  9,   /* field[9] = no_cache */
   1,   /* field[1] = predict */
   2,   /* field[2] = submit */
   8,   /* field[8] = timeout_ms */
@@ -2619,7 +2632,7 @@ static const ProtobufCIntRange swerve__v1__request__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 20, 8 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
 {
@@ -2629,7 +2642,7 @@ const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
   "Swerve__V1__Request",
   "swerve.v1",
   sizeof(Swerve__V1__Request),
-  9,
+  10,
   swerve__v1__request__field_descriptors,
   swerve__v1__request__field_indices_by_name,
   2,  swerve__v1__request__number_ranges,

@@ -475,6 +475,11 @@ struct  Swerve__V1__Request
    * 0 means no deadline of the caller's own.
    */
   uint32_t timeout_ms;
+  /*
+   * True: answer from the model, not from the prediction cache (the fresh
+   * answer still refreshes the cache).
+   */
+  protobuf_c_boolean no_cache;
   Swerve__V1__Request__CallCase call_case;
   union {
     Swerve__V1__PredictRequest *predict;
@@ -488,7 +493,7 @@ struct  Swerve__V1__Request
 };
 #define SWERVE__V1__REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__request__descriptor) \
-    , 0, 0, SWERVE__V1__REQUEST__CALL__NOT_SET, {0} }
+    , 0, 0, 0, SWERVE__V1__REQUEST__CALL__NOT_SET, {0} }
 
 
 typedef enum {

@@ -1,0 +1,125 @@
+import Synchronization
+
+/// The in-process prediction cache: per model, an LRU of answers keyed by
+/// `PredictionKey`, within the model's `CacheSettings` bounds.
+///
+/// Entries belong to one loaded instance of a version (the key holds its
+/// serial): a call looks up only after leasing the version that serves it,
+/// so a new version that became AVAILABLE is asked at once, and an entry
+/// can never answer for a version that no longer serves. When an instance
+/// drains, `attach(to:)` drops its entries, so memory follows what serves.
+///
+/// Thread-safety: every method may be called from any thread; one lock
+/// guards the stores and counters (a hit is a hash, a lookup and a copy of
+/// the output tensors' references under it).
+public final class PredictionCache: Sendable {
+    /// Applies to models whose config.json has no `"cache"`; nil = those are not cached.
+    public let defaultSettings: CacheSettings?
+
+    struct VersionKey: Hashable {
+        var model: String
+        var version: Int64
+    }
+
+    struct Counters {
+        var hits: UInt64 = 0
+        var misses: UInt64 = 0
+        var evictions: UInt64 = 0
+    }
+
+    private struct State {
+        var stores: [String: PredictionLRU] = [:]
+        var counters: [VersionKey: Counters] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init(defaultSettings: CacheSettings? = nil) {
+        self.defaultSettings = defaultSettings
+    }
+
+    /// Drops each drained instance's entries as `repository` retires it.
+    public func attach(to repository: ModelRepository) {
+        repository.addDrainObserver { [weak self] servable in self?.drop(servable) }
+    }
+
+    /// The settings that apply to `servable`, or nil when it is not cached.
+    public func settings(for servable: ServableVersion) -> CacheSettings? {
+        servable.config.cache ?? defaultSettings
+    }
+
+    /// The cached answer for `key`, counted as a hit or a miss of `servable`.
+    public func lookup(_ key: PredictionKey, servable: ServableVersion) -> CachedPrediction? {
+        let now = ContinuousClock.now
+        return state.withLock { s in
+            let found = s.stores[servable.name]?.get(key, now: now)
+            let counterKey = VersionKey(model: servable.name, version: servable.version)
+            if found != nil {
+                s.counters[counterKey, default: Counters()].hits += 1
+            } else {
+                s.counters[counterKey, default: Counters()].misses += 1
+            }
+            return found
+        }
+    }
+
+    /// Stores the answer `servable` gave for `key` (evicting as the bounds require).
+    public func store(_ key: PredictionKey, _ value: CachedPrediction, servable: ServableVersion,
+                      settings: CacheSettings) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            var lru = s.stores.removeValue(forKey: servable.name) ?? PredictionLRU(settings: settings)
+            lru.settings = settings  // config.json may have changed the bounds
+            let evicted = lru.put(key, value, version: servable.version, now: now)
+            s.stores[servable.name] = lru
+            for version in evicted {
+                s.counters[VersionKey(model: servable.name, version: version), default: Counters()].evictions += 1
+            }
+        }
+    }
+
+    /// Removes every entry of `servable`'s instance (it left service).
+    public func drop(_ servable: ServableVersion) {
+        state.withLock { s in
+            guard var lru = s.stores.removeValue(forKey: servable.name) else { return }
+            _ = lru.removeAll(serial: servable.serial)
+            if lru.count > 0 { s.stores[servable.name] = lru }
+        }
+    }
+
+    /// Entries and accounted bytes held for `model` (0 when none).
+    public func usage(model: String) -> (entries: Int, bytes: Int) {
+        state.withLock { s in
+            guard let lru = s.stores[model] else { return (0, 0) }
+            return (lru.count, lru.bytes)
+        }
+    }
+
+    /// Hits, misses and evictions so far of one version.
+    public func counts(model: String, version: Int64) -> Counts {
+        let c = state.withLock { $0.counters[VersionKey(model: model, version: version)] } ?? Counters()
+        return Counts(model: model, version: version, hits: c.hits, misses: c.misses, evictions: c.evictions)
+    }
+
+    /// One version's counters.
+    public struct Counts: Sendable {
+        public var model: String
+        public var version: Int64
+        public var hits: UInt64
+        public var misses: UInt64
+        public var evictions: UInt64
+    }
+
+    /// Every version's counters, sorted by model and version (for /metrics).
+    public func allCounts() -> [Counts] {
+        state.withLock { $0.counters }
+            .sorted { ($0.key.model, $0.key.version) < ($1.key.model, $1.key.version) }
+            .map { Counts(model: $0.key.model, version: $0.key.version, hits: $0.value.hits,
+                          misses: $0.value.misses, evictions: $0.value.evictions) }
+    }
+
+    /// Entries and accounted bytes per model, sorted by model (for /metrics).
+    public func allUsage() -> [(model: String, entries: Int, bytes: Int)] {
+        state.withLock { s in s.stores.map { ($0.key, $0.value.count, $0.value.bytes) } }.sorted { $0.model < $1.model }
+    }
+}
