@@ -2,7 +2,8 @@
 ///
 /// Each kind maps onto one gRPC canonical status code in the dispatcher:
 /// `notFound` → NOT_FOUND, `unavailable` → UNAVAILABLE, `invalidArgument` →
-/// INVALID_ARGUMENT, `failedPrecondition` → FAILED_PRECONDITION.
+/// INVALID_ARGUMENT, `failedPrecondition` → FAILED_PRECONDITION,
+/// `resourceExhausted` → RESOURCE_EXHAUSTED, `deadlineExceeded` → DEADLINE_EXCEEDED.
 public struct ModelServerError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
         /// No such model, version or version label.
@@ -13,6 +14,10 @@ public struct ModelServerError: Error, Sendable, CustomStringConvertible {
         case invalidArgument
         /// The repository or model is in a state that cannot do this (e.g. not started, a fan-out model).
         case failedPrecondition
+        /// A bounded queue is full (the adaptive batcher's `max_queued_rows`).
+        case resourceExhausted
+        /// The call's deadline passed while it waited (e.g. for its batch).
+        case deadlineExceeded
     }
 
     public var kind: Kind

@@ -26,6 +26,8 @@ extension WireError {
         case .unavailable: return WireError(.unavailable, error.message)
         case .invalidArgument: return WireError(.invalidArgument, error.message)
         case .failedPrecondition: return WireError(.failedPrecondition, error.message)
+        case .resourceExhausted: return WireError(.resourceExhausted, error.message)
+        case .deadlineExceeded: return WireError(.deadlineExceeded, error.message)
         }
     }
 

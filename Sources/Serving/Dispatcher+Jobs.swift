@@ -44,7 +44,8 @@ extension Dispatcher {
     func isAsynchronous(_ call: Request.Call) -> Bool {
         switch call {
         case .submit, .getJob: return jobService != nil
-        case .predict(let p): return fanOut?.serves(model: p.modelSpec.name) ?? false
+        case .predict(let p):
+            return fanOut?.serves(model: p.modelSpec.name) ?? false || batcher?.mayBatch(model: p.modelSpec.name) ?? false
         case .getModelMetadata(let g): return fanOut?.serves(model: g.modelSpec.name) ?? false
         default: return false
         }
@@ -61,7 +62,9 @@ extension Dispatcher {
             guard let jobService else { return completion(.failure(Self.jobsDisabled("get_job"))) }
             jobService.getJob(g, deadline: deadline) { completion($0.map { .getJob($0) }) }
         case .predict(let p):
-            guard let fanOut else { return completion(.failure(WireError(.internal, "no fan-out service for '\(p.modelSpec.name)'"))) }
+            guard let fanOut, fanOut.serves(model: p.modelSpec.name) else {
+                return predictBatched(p, deadline: deadline, noCache: request.noCache) { completion($0.map { .predict($0) }) }
+            }
             if let deadline, deadline <= .now {
                 return completion(.failure(WireError(.deadlineExceeded,
                     "predict on '\(p.modelSpec.name)': the request's deadline passed before it could run")))

@@ -3,12 +3,46 @@ import ModelServer
 import Wire
 
 extension Dispatcher {
+    /// A Predict call checked and ready to run: its version leased (release
+    /// it when done), its feeds and outputs resolved, its cache slot if cached.
+    struct PreparedPredict {
+        var lease: ServableLease
+        var feeds: [String: Tensor]
+        var outputNames: [String]?
+        var cacheSlot: CacheSlot?
+        var versionLabel: String?
+        var tensorEncoding: TensorEncoding
+        var servable: ServableVersion { lease.servable }
+    }
+
     /// Runs one Predict: resolves the version, checks the request against the
     /// model, runs it while holding the version in service, and converts the
     /// outputs (a ZipMap output `X` becomes `X` and `X:labels`). A cached
     /// version answers a repeated call from the cache (unless `noCache`).
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
                  noCache: Bool = false) -> Result<PredictResponse, WireError> {
+        let call: PreparedPredict
+        switch preparePredict(request, noCache: noCache) {
+        case .failure(let error): return .failure(error)
+        case .success(.answered(let answer)): return .success(answer)
+        case .success(.ready(let prepared)): call = prepared
+        }
+        defer { call.lease.release() }
+        if let batcher, call.servable.config.batching != nil {
+            // Later calls take the asynchronous path, where they can batch.
+            batcher.note(model: call.servable.name, batching: true)
+        }
+        return runPrepared(call, deadline: deadline)
+    }
+
+    /// A Predict after its checks: answered from the cache, or ready to run.
+    enum PredictStage {
+        case answered(PredictResponse)
+        case ready(PreparedPredict)
+    }
+
+    /// Everything before the model runs: the lease, the checks, and the cache.
+    func preparePredict(_ request: PredictRequest, noCache: Bool) -> Result<PredictStage, WireError> {
         let spec = request.modelSpec
         if let error = Self.checkSpec(spec) { return .failure(error) }
 
@@ -18,9 +52,7 @@ extension Dispatcher {
         } catch {
             return .failure(.from(error))
         }
-        defer { lease.release() }
         let servable = lease.servable
-        let model = servable.model
 
         // minimumCapacity: is specialised inline; reserveCapacity on an empty
         // dictionary is an unspecialised stdlib call (metadata lookups).
@@ -28,59 +60,66 @@ extension Dispatcher {
         for input in request.inputs {
             feeds[input.name] = input.tensor  // a repeated name: the last wins, as in a protobuf map
         }
-        if let error = checkInputs(feeds, of: servable) { return .failure(error) }
+        if let error = checkInputs(feeds, of: servable) {
+            lease.release()
+            return .failure(error)
+        }
 
         let outputNames: [String]?
         switch selectOutputs(request.outputFilter, of: servable) {
         case .success(let names): outputNames = names
-        case .failure(let error): return .failure(error)
+        case .failure(let error):
+            lease.release()
+            return .failure(error)
         }
 
         let (hit, cacheSlot) = cacheLookup(servable, feeds: feeds, outputNames: outputNames, noCache: noCache)
         if let hit {
-            return .success(PredictResponse(
+            lease.release()
+            return .success(.answered(PredictResponse(
                 modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
-                outputs: zip(hit.names, hit.tensors).map { NamedTensor($0, $1) }, tensorEncoding: request.tensorEncoding))
+                outputs: zip(hit.names, hit.tensors).map { NamedTensor($0, $1) }, tensorEncoding: request.tensorEncoding)))
         }
+        return .success(.ready(PreparedPredict(lease: lease, feeds: feeds, outputNames: outputNames, cacheSlot: cacheSlot,
+                                               versionLabel: spec.versionLabel, tensorEncoding: request.tensorEncoding)))
+    }
 
+    /// Runs a prepared call on the calling thread (the caller releases its lease).
+    func runPrepared(_ call: PreparedPredict, deadline: ContinuousClock.Instant?) -> Result<PredictResponse, WireError> {
+        let servable = call.servable
         if let deadline, ContinuousClock.now >= deadline {
             return .failure(WireError(.deadlineExceeded,
                 "deadline exceeded before model '\(servable.name)' version \(servable.version) ran"))
         }
-
-        var outputs: [NamedTensor] = []
         do {
-            if let outputNames {
-                let values = try model.run(feeds, outputs: outputNames)
-                outputs.reserveCapacity(values.count + 1)
-                for info in model.outputs where outputNames.contains(info.name) {
-                    guard let value = values[info.name] else {
-                        return .failure(WireError(.internal,
-                            "model '\(servable.name)' version \(servable.version) returned no value for output '\(info.name)'"))
-                    }
-                    Self.append(value, named: info.name, to: &outputs)
-                }
-            } else {
-                // Every output, in model order: no dictionary of outputs to
-                // build and search by name.
-                let values = try model.runAllOutputs(feeds)
-                outputs.reserveCapacity(values.count + 1)
-                for (info, value) in zip(model.outputs, values) {
-                    Self.append(value, named: info.name, to: &outputs)
-                }
-            }
+            return answer(call, try AdaptiveBatcher.runModel(servable.model, call.feeds, call.outputNames))
         } catch {
             return .failure(.from(error))
         }
-        if let cacheSlot { cacheStore(cacheSlot, outputs, servable: servable) }
+    }
+
+    /// The response for a call's outputs (model order); stores it in the cache.
+    func answer(_ call: PreparedPredict, _ values: AdaptiveBatcher.Outputs) -> Result<PredictResponse, WireError> {
+        let servable = call.servable
+        var outputs: [NamedTensor] = []
+        outputs.reserveCapacity(values.count + 1)
+        for (name, value) in values {
+            Self.append(value, named: name, to: &outputs)
+        }
+        if let outputNames = call.outputNames, values.count < outputNames.count,
+           let missing = outputNames.first(where: { name in !values.contains { $0.name == name } }) {
+            return .failure(WireError(.internal,
+                "model '\(servable.name)' version \(servable.version) returned no value for output '\(missing)'"))
+        }
+        if let slot = call.cacheSlot { cacheStore(slot, outputs, servable: servable) }
         return .success(PredictResponse(
-            modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
-            outputs: outputs, tensorEncoding: request.tensorEncoding))
+            modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: call.versionLabel),
+            outputs: outputs, tensorEncoding: call.tensorEncoding))
     }
 
     /// Appends one model output as wire tensors: a ZipMap output `X` becomes
     /// `X` (the probabilities) and `X:labels`.
-    private static func append(_ value: Value, named name: String, to outputs: inout [NamedTensor]) {
+    static func append(_ value: Value, named name: String, to outputs: inout [NamedTensor]) {
         switch value {
         case .tensor(let t):
             outputs.append(NamedTensor(name, t))

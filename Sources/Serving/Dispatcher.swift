@@ -20,6 +20,8 @@ public final class Dispatcher: Sendable {
     public let fanOut: (any FanOutService)?
     /// Answers repeated Predict calls of cached models; nil caches nothing.
     public let cache: PredictionCache?
+    /// Merges Predict calls of batching models into one model run; nil runs each call alone.
+    public let batcher: AdaptiveBatcher?
     /// Reported by Health.
     public let serverVersion: String
     let logger: Logger
@@ -31,15 +33,17 @@ public final class Dispatcher: Sendable {
     ///   - jobService: enables Submit/GetJob; nil answers them UNIMPLEMENTED.
     ///   - fanOut: runs Predict on fan-out models.
     ///   - cache: the prediction cache (models with `"cache"` in config.json, or its default).
+    ///   - batcher: batches models with `"batching"` in config.json.
     public init(repository: ModelRepository, serverVersion: String, logger: Logger,
                 jobService: (any JobService)? = nil, fanOut: (any FanOutService)? = nil,
-                cache: PredictionCache? = nil) {
+                cache: PredictionCache? = nil, batcher: AdaptiveBatcher? = nil) {
         self.repository = repository
         self.serverVersion = serverVersion
         self.logger = logger
         self.jobService = jobService
         self.fanOut = fanOut
         self.cache = cache
+        self.batcher = batcher
     }
 
     /// Handles one call and passes its response to `completion`: inline on

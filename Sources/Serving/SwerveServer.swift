@@ -49,6 +49,8 @@ public final class SwerveServer: Sendable {
     public let dispatcher: Dispatcher
     /// Answers repeated Predict calls of cached models.
     public let cache: PredictionCache
+    /// Merges Predict calls of batching models.
+    public let batcher: AdaptiveBatcher
     /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
     public let fanOut: FanOutAdapter
     private let frameServer: FrameServer
@@ -85,9 +87,10 @@ public final class SwerveServer: Sendable {
         jobQueue = queue
         cache = PredictionCache(defaultSettings: options.cacheDefault)
         cache.attach(to: repository)
+        batcher = AdaptiveBatcher()
         dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,
                                 jobService: queue.map { [repository] in JobQueueService(queue: $0, repository: repository) },
-                                fanOut: fanOut, cache: cache)
+                                fanOut: fanOut, cache: cache, batcher: batcher)
         reference.attach(dispatcher)
         do {
             frameServer = try FrameServer(host: options.host, port: options.port,
@@ -98,6 +101,7 @@ public final class SwerveServer: Sendable {
                     let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
                                               members: fanOut, logger: logger)
                     rest.metrics.addCollector { [cache] in cache.prometheusText() }
+                    rest.metrics.addCollector { [batcher] in batcher.statistics.prometheusText() }
                     restServer = rest
                 } else {
                     restServer = nil
@@ -144,6 +148,7 @@ public final class SwerveServer: Sendable {
     /// the loops and the repository.
     private func stopBehindTheListeners() {
         stopJobs()
+        batcher.shutdown()
         fanOut.aggregator.shutdown()
         group.shutdown()
         repository.stop()

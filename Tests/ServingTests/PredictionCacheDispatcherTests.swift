@@ -8,37 +8,25 @@ import XCTest
 
 /// The prediction cache behind the dispatcher, on the real iris model.
 final class PredictionCacheDispatcherTests: XCTestCase {
-    private var root: URL!
-    private var repository: ModelRepository!
+    private var iris: IrisRepository!
+    private var repository: ModelRepository { iris.repository }
     private var cache: PredictionCache!
     private var dispatcher: Dispatcher!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-cache-\(UUID().uuidString)")
-        try addIrisVersion(1)
-        try writeConfig(#"{"cache": {}}"#)
-        repository = ModelRepository(root: root.path, pollInterval: .seconds(3600), logger: DispatcherFixture.quietLogger)
-        try repository.start()
+        iris = try IrisRepository(config: #"{"cache": {}}"#)
         cache = PredictionCache()
         cache.attach(to: repository)
         dispatcher = Dispatcher(repository: repository, serverVersion: "t", logger: DispatcherFixture.quietLogger, cache: cache)
     }
 
     override func tearDown() {
-        repository?.stop()
-        if let root { try? FileManager.default.removeItem(at: root) }
+        dispatcher = nil
+        iris = nil
     }
 
-    private func addIrisVersion(_ version: Int) throws {
-        let dir = root.appendingPathComponent("iris/\(version)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: DispatcherFixture.modelsDir.appendingPathComponent("iris/1/model.onnx"),
-                                         to: dir.appendingPathComponent("model.onnx"))
-    }
-
-    private func writeConfig(_ json: String) throws {
-        try Data(json.utf8).write(to: root.appendingPathComponent("iris/config.json"))
-    }
+    private func addIrisVersion(_ version: Int) throws { try iris.addVersion(version) }
+    private func writeConfig(_ json: String) throws { try iris.writeConfig(json) }
 
     private func call(_ rows: [Float], filter: [String] = [], noCache: Bool = false) -> (Response, [UInt8]) {
         let request = Request(id: 5, call: .predict(PredictRequest(
