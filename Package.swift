@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
         .target(name: "Transport", dependencies: ["CUV", "Wire"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
+        // The Redis client (hiredis, synchronous, on callers' own threads): jobs and the prediction cache.
+        .target(name: "Redis", dependencies: ["CHiredis"]),
         .target(name: "Jobs", dependencies: [
-            "CHiredis", "Wire", "ModelRuntime", "Transport",
+            "Redis", "Wire", "ModelRuntime", "Transport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Aggregator", dependencies: [
@@ -46,11 +48,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Serving", dependencies: [
-            "ModelServer", "Wire", "Transport", "ModelRuntime", "Jobs", "Aggregator", "REST",
+            "ModelServer", "Wire", "Transport", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime",
+            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -72,10 +74,10 @@ let package = Package(
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client).
         .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
-        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport"]),
+        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Redis"]),
         .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer", "TextFormats"]),
         .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport"]),
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "ModelRuntime"]),
-        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),
+        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST", "Redis"]),
     ]
 )

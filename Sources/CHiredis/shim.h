@@ -1,6 +1,6 @@
 #ifndef SWERVE_CHIREDIS_SHIM_H
 #define SWERVE_CHIREDIS_SHIM_H
-// Debian's hiredis 0.14 (libhiredis-dev). Imported only by the Jobs module,
+// Debian's hiredis 0.14 (libhiredis-dev). Imported only by the Redis module,
 // which uses the synchronous API on its own threads (see RedisConnection.swift).
 #include <hiredis/hiredis.h>
 

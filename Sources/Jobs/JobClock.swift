@@ -18,12 +18,6 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
-
-    /// As a `timeval`, for hiredis's connect and socket timeouts.
-    var timeval: timeval {
-        let (seconds, attoseconds) = components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-    }
 }
 
 /// Facts about the machine, for defaults.

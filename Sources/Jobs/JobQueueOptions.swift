@@ -1,4 +1,5 @@
 import Logging
+import Redis
 
 /// How to build a job queue: the driver and its limits. `swerve serve` and
 /// `swerve worker` fill one from their command line.

@@ -1,5 +1,6 @@
 import Logging
 import Wire
+import Redis
 
 /// A few threads, each with its own Redis connection, that run the front
 /// server's Submit and GetJob commands so that no event-loop thread ever

@@ -1,5 +1,6 @@
 import Logging
 import Wire
+import Redis
 
 /// The Redis Streams driver: Submit and GetJob go to Redis through a small
 /// connection pool (so several front servers share jobs), and

@@ -1,3 +1,4 @@
+import Redis
 /// The Lua scripts that change a job. Each runs atomically in Redis, which
 /// is what keeps states moving forward only and results stored once even
 /// when two workers hold the same job (a reclaimed job whose first worker

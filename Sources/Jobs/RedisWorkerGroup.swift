@@ -2,6 +2,7 @@ import Logging
 import Wire
 #if canImport(Glibc)
 import Glibc
+import Redis
 #endif
 
 /// Worker threads that take jobs from the Redis stream's consumer group and

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Jobs
+import Redis
 
 /// The job-queue options `swerve serve` and `swerve worker` share. Each
 /// `--some-flag` may be preset with `SWERVE_SOME_FLAG` (e.g. SWERVE_QUEUE).

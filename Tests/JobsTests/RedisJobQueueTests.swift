@@ -3,6 +3,7 @@ import SwerveTestSupport
 @testable import Jobs
 import Wire
 import XCTest
+import Redis
 
 /// The Redis Streams driver against a real redis-server on a free port.
 final class RedisJobQueueTests: XCTestCase {

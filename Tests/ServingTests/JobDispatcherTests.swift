@@ -7,6 +7,7 @@ import ModelServer
 import Serving
 import Wire
 import XCTest
+import Redis
 
 /// Submit/GetJob through the real dispatcher and predict path, for both
 /// drivers: a job's result equals a direct Predict of the same input, and

@@ -5,6 +5,7 @@ import ModelRuntime
 import SwerveClient
 import Wire
 import XCTest
+import Redis
 
 /// Real processes around a real redis-server: a `swerve serve --queue redis://…`
 /// front that accepts jobs and `swerve worker`s that run them.

@@ -1,7 +1,7 @@
 import CHiredis
 
 /// One reply from Redis, copied out of hiredis's reply object.
-enum RedisReply: Sendable {
+public enum RedisReply: Sendable {
     case string([UInt8])
     case status(String)
     case integer(Int64)
@@ -34,7 +34,7 @@ enum RedisReply: Sendable {
         }
     }
 
-    var bytes: [UInt8]? {
+    public var bytes: [UInt8]? {
         switch self {
         case .string(let b): return b
         case .status(let s): return Array(s.utf8)
@@ -42,9 +42,9 @@ enum RedisReply: Sendable {
         }
     }
 
-    var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+    public var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
 
-    var integer: Int64? {
+    public var integer: Int64? {
         switch self {
         case .integer(let i): return i
         case .string(let b): return Int64(String(decoding: b, as: UTF8.self))
@@ -52,17 +52,17 @@ enum RedisReply: Sendable {
         }
     }
 
-    var array: [RedisReply]? {
+    public var array: [RedisReply]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
-    var isNull: Bool {
+    public var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
-    var errorMessage: String? {
+    public var errorMessage: String? {
         if case .error(let m) = self { return m }
         return nil
     }

@@ -1,5 +1,5 @@
 /// Why a Redis call failed.
-enum RedisError: Error, Sendable, CustomStringConvertible {
+public enum RedisError: Error, Sendable, CustomStringConvertible {
     /// The connection could not be made, broke, or timed out: it is dropped
     /// and made again on the next call.
     case connection(String)
@@ -11,7 +11,7 @@ enum RedisError: Error, Sendable, CustomStringConvertible {
     /// Redis answered with something this code did not expect.
     case protocolViolation(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .connection(let m): return m
         case .timedOut(let m): return m

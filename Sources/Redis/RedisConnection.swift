@@ -15,10 +15,10 @@ import Glibc
 /// Any I/O failure (refused, reset, timed out) drops the connection and
 /// throws `.connection`; the next call connects again. Error replies throw
 /// `.reply` and keep the connection.
-final class RedisConnection {
-    let address: RedisAddress
-    let connectTimeout: Duration
-    private(set) var commandTimeout: Duration
+public final class RedisConnection {
+    public let address: RedisAddress
+    public let connectTimeout: Duration
+    public private(set) var commandTimeout: Duration
     private var context: UnsafeMutablePointer<redisContext>?
     /// Script SHA1s Redis gave back from SCRIPT LOAD on this connection
     /// (cleared on reconnect: a restarted Redis has forgotten them).
@@ -29,7 +29,7 @@ final class RedisConnection {
     private var argumentOffsets: [Int] = []
     private var argumentLengths: [Int] = []
 
-    init(address: RedisAddress, connectTimeout: Duration, commandTimeout: Duration) {
+    public init(address: RedisAddress, connectTimeout: Duration, commandTimeout: Duration) {
         self.address = address
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
@@ -37,10 +37,10 @@ final class RedisConnection {
 
     deinit { close() }
 
-    var isConnected: Bool { context != nil }
+    public var isConnected: Bool { context != nil }
 
     /// Connects (resolving the host name on this thread) unless connected.
-    func connect() throws(RedisError) {
+    public func connect() throws(RedisError) {
         if context != nil { return }
         guard let c = redisConnectWithTimeout(address.host, Int32(address.port), connectTimeout.timeval) else {
             throw .connection("cannot connect to \(address): out of memory")
@@ -64,7 +64,7 @@ final class RedisConnection {
     }
 
     /// Closes the connection; the next call connects again.
-    func close() {
+    public func close() {
         if let c = context {
             redisFree(c)
             context = nil
@@ -73,19 +73,19 @@ final class RedisConnection {
 
     /// Changes the bound on each socket read and write (e.g. longer than a
     /// blocking XREADGROUP's BLOCK time).
-    func setCommandTimeout(_ timeout: Duration) {
+    public func setCommandTimeout(_ timeout: Duration) {
         commandTimeout = timeout
         if let c = context { redisSetTimeout(c, timeout.timeval) }
     }
 
     /// Sends one command and returns its reply (error replies are returned,
     /// not thrown, so callers can tell them apart per command).
-    func command(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
+    public func command(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
         try pipeline([arguments])[0]
     }
 
     /// Sends every command in one write, then reads one reply per command.
-    func pipeline(_ commands: [[RedisArgument]]) throws(RedisError) -> [RedisReply] {
+    public func pipeline(_ commands: [[RedisArgument]]) throws(RedisError) -> [RedisReply] {
         try connect()
         guard let c = context else { throw .connection("\(address): not connected") }
         for arguments in commands {
@@ -123,7 +123,7 @@ final class RedisConnection {
 
     /// Runs `script` by SHA (loading it once per connection), falling back to
     /// loading it again when Redis answers NOSCRIPT (e.g. after SCRIPT FLUSH).
-    func evaluate(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
+    public func evaluate(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
         for _ in 0..<2 {
             let sha = try load(script)
             let reply = try command(["EVALSHA", .bytes(sha), .integer(keys.count)] + keys + arguments)
@@ -138,14 +138,14 @@ final class RedisConnection {
 
     /// The arguments of an EVALSHA call of `script`, for pipelining; call
     /// `load` first so the SHA is known.
-    func evaluateCommand(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) throws(RedisError) -> [RedisArgument] {
+    public func evaluateCommand(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) throws(RedisError) -> [RedisArgument] {
         let sha = try load(script)
         return ["EVALSHA", .bytes(sha), .integer(keys.count)] + keys + arguments
     }
 
     /// Loads `script` into Redis's script cache unless this connection did.
     @discardableResult
-    func load(_ script: RedisScript) throws(RedisError) -> [UInt8] {
+    public func load(_ script: RedisScript) throws(RedisError) -> [UInt8] {
         try connect()
         if let sha = scriptSHAs[ObjectIdentifier(script)] { return sha }
         let reply = try command(["SCRIPT", "LOAD", script.source])
@@ -157,7 +157,7 @@ final class RedisConnection {
     }
 
     /// Forgets the cached SHA of `script` (after a NOSCRIPT in a pipeline).
-    func forget(_ script: RedisScript) {
+    public func forget(_ script: RedisScript) {
         scriptSHAs[ObjectIdentifier(script)] = nil
     }
 
@@ -167,7 +167,7 @@ final class RedisConnection {
         var reason = String(cString: swerve_redis_errstr(c))
         if code == REDIS_ERR_IO && (reason.contains("temporarily unavailable") || reason.contains("timed out")) {
             close()
-            return .timedOut("\(address): no answer within \(commandTimeout.jobMilliseconds) ms (timed out)")
+            return .timedOut("\(address): no answer within \(commandTimeout.redisMilliseconds) ms (timed out)")
         } else if code == REDIS_ERR_EOF {
             reason = "connection closed by the server"
         }
@@ -178,20 +178,20 @@ final class RedisConnection {
 
 /// One argument of a Redis command: binary-safe bytes, written from text,
 /// integers or byte arrays without an intermediate String where possible.
-enum RedisArgument: ExpressibleByStringLiteral, Sendable {
+public enum RedisArgument: ExpressibleByStringLiteral, Sendable {
     case text(String)
     case bytes([UInt8])
 
-    init(stringLiteral value: String) { self = .text(value) }
+    public init(stringLiteral value: String) { self = .text(value) }
 
-    var count: Int {
+    public var count: Int {
         switch self {
         case .text(let s): return s.utf8.count
         case .bytes(let b): return b.count
         }
     }
 
-    func append(to buffer: inout [UInt8]) {
+    public func append(to buffer: inout [UInt8]) {
         switch self {
         case .text(let s): buffer.append(contentsOf: s.utf8)
         case .bytes(let b): buffer.append(contentsOf: b)
@@ -200,18 +200,18 @@ enum RedisArgument: ExpressibleByStringLiteral, Sendable {
 }
 
 extension RedisArgument {
-    static func integer<I: BinaryInteger>(_ value: I) -> RedisArgument { .text(String(value)) }
+    public static func integer<I: BinaryInteger>(_ value: I) -> RedisArgument { .text(String(value)) }
 }
 
 extension RedisArgument: ExpressibleByStringInterpolation {}
 
 /// A Lua script run with EVALSHA. A class so connections can cache its SHA
 /// by identity.
-final class RedisScript: Sendable {
-    let name: String
-    let source: RedisArgument
+public final class RedisScript: Sendable {
+    public let name: String
+    public let source: RedisArgument
 
-    init(name: String, source: String) {
+    public init(name: String, source: String) {
         self.name = name
         self.source = .text(source)
     }
