@@ -15,6 +15,8 @@ import Synchronization
 public final class PredictionCache: Sendable {
     /// Applies to models whose config.json has no `"cache"`; nil = those are not cached.
     public let defaultSettings: CacheSettings?
+    /// The level shared with other servers, asked after this one misses.
+    public let shared: (any SharedPredictionStore)?
 
     struct VersionKey: Hashable {
         var model: String
@@ -34,8 +36,9 @@ public final class PredictionCache: Sendable {
 
     private let state = Mutex(State())
 
-    public init(defaultSettings: CacheSettings? = nil) {
+    public init(defaultSettings: CacheSettings? = nil, shared: (any SharedPredictionStore)? = nil) {
         self.defaultSettings = defaultSettings
+        self.shared = shared
     }
 
     /// Drops each drained instance's entries as `repository` retires it.
@@ -48,30 +51,43 @@ public final class PredictionCache: Sendable {
         servable.config.cache ?? defaultSettings
     }
 
-    /// The cached answer for `key`, counted as a hit or a miss of `servable`.
-    public func lookup(_ key: PredictionKey, servable: ServableVersion) -> CachedPrediction? {
+    /// The cached answer for `key`, counted as a hit or a miss of `servable`:
+    /// from this process, else from the shared level (then kept here too).
+    public func lookup(_ key: PredictionKey, servable: ServableVersion, settings: CacheSettings) -> CachedPrediction? {
         let now = ContinuousClock.now
-        return state.withLock { s in
+        let counterKey = VersionKey(model: servable.name, version: servable.version)
+        let local = state.withLock { s in
             let found = s.stores[servable.name]?.get(key, now: now)
-            let counterKey = VersionKey(model: servable.name, version: servable.version)
-            if found != nil {
-                s.counters[counterKey, default: Counters()].hits += 1
-            } else {
-                s.counters[counterKey, default: Counters()].misses += 1
-            }
+            if found != nil { s.counters[counterKey, default: Counters()].hits += 1 }
             return found
         }
+        if let local { return local }
+        // The shared key leaves out the instance serial (other processes load
+        // their own instances); the bytes name model and version.
+        if let shared, let bytes = shared.get(key.bytes), let found = CachedPrediction(encoded: bytes) {
+            insert(key, found, servable: servable, settings: settings, now: now, hit: true)
+            return found
+        }
+        state.withLock { $0.counters[counterKey, default: Counters()].misses += 1 }
+        return nil
     }
 
-    /// Stores the answer `servable` gave for `key` (evicting as the bounds require).
+    /// Stores the answer `servable` gave for `key` (evicting as the bounds
+    /// require), in the shared level too.
     public func store(_ key: PredictionKey, _ value: CachedPrediction, servable: ServableVersion,
                       settings: CacheSettings) {
-        let now = ContinuousClock.now
+        insert(key, value, servable: servable, settings: settings, now: .now, hit: false)
+        shared?.set(key.bytes, value.encoded())
+    }
+
+    private func insert(_ key: PredictionKey, _ value: CachedPrediction, servable: ServableVersion,
+                        settings: CacheSettings, now: ContinuousClock.Instant, hit: Bool) {
         state.withLock { s in
             var lru = s.stores.removeValue(forKey: servable.name) ?? PredictionLRU(settings: settings)
             lru.settings = settings  // config.json may have changed the bounds
             let evicted = lru.put(key, value, version: servable.version, now: now)
             s.stores[servable.name] = lru
+            if hit { s.counters[VersionKey(model: servable.name, version: servable.version), default: Counters()].hits += 1 }
             for version in evicted {
                 s.counters[VersionKey(model: servable.name, version: version), default: Counters()].evictions += 1
             }

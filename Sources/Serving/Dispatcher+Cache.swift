@@ -17,7 +17,7 @@ extension Dispatcher {
         guard let cache, let settings = cache.settings(for: servable) else { return (nil, nil) }
         let key = PredictionKey(model: servable.name, version: servable.version, serial: servable.serial,
                                 outputFilter: outputNames ?? [], inputs: feeds.map { ($0.key, $0.value) })
-        if !noCache, let hit = cache.lookup(key, servable: servable) {
+        if !noCache, let hit = cache.lookup(key, servable: servable, settings: settings) {
             return (hit, nil)
         }
         return (nil, CacheSlot(key: key, settings: settings))

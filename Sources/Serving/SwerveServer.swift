@@ -5,6 +5,7 @@ import Jobs
 import Logging
 import ModelServer
 import REST
+import Redis
 import Transport
 import Wire
 
@@ -35,6 +36,10 @@ public final class SwerveServer: Sendable {
         /// The prediction cache for models whose config.json has no
         /// `"cache"` (`serve --cache-default`); nil caches only those that do.
         public var cacheDefault: CacheSettings? = nil
+        /// A prediction cache level shared through Redis (`--cache-redis`); nil = in process only.
+        public var cacheRedis: RedisAddress? = nil
+        /// Expiry of every shared cache entry (`--cache-redis-ttl-seconds`).
+        public var cacheRedisTTLSeconds = 300
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -85,7 +90,9 @@ public final class SwerveServer: Sendable {
         }
         let queue = Self.makeJobQueue(options.jobs, logger: logger)
         jobQueue = queue
-        cache = PredictionCache(defaultSettings: options.cacheDefault)
+        cache = PredictionCache(defaultSettings: options.cacheDefault, shared: options.cacheRedis.map {
+            RedisPredictionStore(address: $0, ttlSeconds: options.cacheRedisTTLSeconds, logger: logger)
+        })
         cache.attach(to: repository)
         batcher = AdaptiveBatcher()
         dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,

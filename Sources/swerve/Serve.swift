@@ -86,6 +86,8 @@ struct Serve: ParsableCommand {
         options.rest = restOptions.serverOptions(host: host)
         options.jobs = try jobOptions.queueOptions()
         options.cacheDefault = try cacheOptions.defaultSettings()
+        options.cacheRedis = try cacheOptions.redisAddress()
+        options.cacheRedisTTLSeconds = cacheOptions.cacheRedisTtlSeconds
 
         let server: SwerveServer
         do {

@@ -97,6 +97,27 @@ final class PredictionCacheTests: XCTestCase {
         XCTAssertEqual(lru.count, 15)
     }
 
+    func testSharedLevelBytesRoundTripAndRefuseGarbage() throws {
+        let value = CachedPrediction(names: ["label", "p", "p:labels", "flag", "d", "i"], tensors: [
+            Tensor(shape: [2], int64s: [0, 2]), Tensor(shape: [2, 3], floats: [0.1, 0.2, 0.7, 1, 0, 0]),
+            Tensor(shape: [3], strings: ["setosa", "ü", ""]), Tensor(shape: [2], bools: [true, false]),
+            Tensor(shape: [1], doubles: [-1.5]), Tensor(shape: [0, 4], int32s: []),
+        ])
+        let bytes = value.encoded()
+        let back = try XCTUnwrap(CachedPrediction(encoded: bytes))
+        XCTAssertEqual(back.names, value.names)
+        XCTAssertEqual(back.encoded(), bytes)
+        XCTAssertEqual(back.tensors.map(\.shape), value.tensors.map(\.shape))
+        for cut in [0, 1, 8, bytes.count / 2, bytes.count - 1] {
+            XCTAssertNil(CachedPrediction(encoded: Array(bytes.prefix(cut))), "truncated at \(cut)")
+        }
+        XCTAssertNil(CachedPrediction(encoded: bytes + [0]), "trailing bytes")
+        XCTAssertNil(CachedPrediction(encoded: Array("not a prediction at all".utf8)))
+        var huge = bytes
+        huge.replaceSubrange(0..<8, with: [255, 255, 255, 255, 255, 255, 255, 127])
+        XCTAssertNil(CachedPrediction(encoded: huge), "absurd output count")
+    }
+
     func testSettingsParseWithDefaultsAndNameBadKeys() throws {
         XCTAssertEqual(try ModelConfig.parse(Array(#"{"cache": {}}"#.utf8), file: "c").cache, CacheSettings())
         XCTAssertNil(try ModelConfig.parse(Array("{}".utf8), file: "c").cache)
