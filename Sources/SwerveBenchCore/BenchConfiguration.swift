@@ -46,6 +46,10 @@ public struct BenchConfiguration: Sendable {
     public var inputName: String?
     /// Seed of the random rows.
     public var seed: UInt64
+    /// Percent of requests that repeat one of a few hot batches (the rest
+    /// each send a new one), for measuring a prediction cache; nil = cycle
+    /// through `RequestTemplates.variety` batches.
+    public var repeatPercent: Int?
     public var connections: Int
     public var load: Load
     /// Measured seconds (nil when `requests` bounds the run).
@@ -79,7 +83,7 @@ public struct BenchConfiguration: Sendable {
                 duration: Double? = 10, requests: Int? = nil, warmup: Double = 1, loops: Int = 1,
                 timeout: Double = 30, pollInterval: Double = 1, tick: Double = 0,
                 jsonPath: String? = nil, htmlPath: String? = nil, serverPID: Int32? = nil,
-                showProgress: Bool = true) {
+                showProgress: Bool = true, repeatPercent: Int? = nil) {
         self.target = target
         self.mix = mix
         self.model = model
@@ -89,6 +93,7 @@ public struct BenchConfiguration: Sendable {
         self.features = features
         self.inputName = inputName
         self.seed = seed
+        self.repeatPercent = repeatPercent
         self.connections = connections
         self.load = load
         self.duration = duration

@@ -49,8 +49,9 @@ public final class BenchRunner {
         if let path = configuration.rowsFile { rows = try RowSource.load(path: path) }
         switch configuration.target {
         case .http(let host, let port, let path):
-            let source = rows ?? RowSource.random(features: configuration.features ?? 1, count: RequestTemplates.variety * configuration.batch, seed: configuration.seed)
-            return RequestTemplates(httpHost: host, port: port, path: path, rows: source, batch: configuration.batch)
+            let source = rows ?? randomRows(features: configuration.features ?? 1)
+            return RequestTemplates(httpHost: host, port: port, path: path, rows: source, batch: configuration.batch,
+                                    variety: variety(source))
         case .binary(let host, let port):
             var inputName = configuration.inputName
             var features = configuration.features ?? rows?.features
@@ -62,9 +63,22 @@ public final class BenchRunner {
             if let rows, let features, rows.features != features {
                 throw BenchError.invalidRows("rows have \(rows.features) values but the model input takes \(features)")
             }
-            let source = rows ?? RowSource.random(features: features!, count: RequestTemplates.variety * configuration.batch, seed: configuration.seed)
-            return RequestTemplates(binaryFor: configuration, rows: source, inputName: inputName!)
+            let source = rows ?? randomRows(features: features!)
+            return RequestTemplates(binaryFor: configuration, rows: source, inputName: inputName!, variety: variety(source))
         }
+    }
+
+    /// Random rows: a cycle of `RequestTemplates.variety` batches, or hot and fresh ones with `--repeat-percent`.
+    private func randomRows(features: Int) -> RowSource {
+        if let percent = configuration.repeatPercent {
+            return RowSource.repeating(percent: percent, batch: configuration.batch, features: features, seed: configuration.seed)
+        }
+        return RowSource.random(features: features, count: RequestTemplates.variety * configuration.batch, seed: configuration.seed)
+    }
+
+    /// Batches to prepare: every one of a `--repeat-percent` sequence, else the usual variety.
+    private func variety(_ source: RowSource) -> Int {
+        configuration.repeatPercent == nil ? RequestTemplates.variety : source.rows.count / configuration.batch
     }
 
     /// The first input of `--model` (or of the fan-out model when only that

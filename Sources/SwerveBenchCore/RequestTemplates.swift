@@ -20,8 +20,8 @@ public struct RequestTemplates: Sendable {
     public static let variety = 64
 
     /// Binary templates for the kinds of `configuration`'s mix.
-    public init(binaryFor configuration: BenchConfiguration, rows: RowSource, inputName: String) {
-        let batches = rows.batches(of: configuration.batch, limit: Self.variety)
+    public init(binaryFor configuration: BenchConfiguration, rows: RowSource, inputName: String, variety: Int = variety) {
+        let batches = rows.batches(of: configuration.batch, limit: variety)
         var binary: [WorkloadKind: [[UInt8]]] = [:]
         for kind in configuration.kinds {
             let model = kind == .fanout ? (configuration.fanOutModel ?? configuration.model) : configuration.model
@@ -41,8 +41,8 @@ public struct RequestTemplates: Sendable {
 
     /// HTTP templates: `POST path` with a TF-Serving row-format body
     /// `{"instances": [[...], ...]}`.
-    public init(httpHost host: String, port: Int, path: String, rows: RowSource, batch: Int) {
-        let batches = rows.batches(of: batch, limit: Self.variety)
+    public init(httpHost host: String, port: Int, path: String, rows: RowSource, batch: Int, variety: Int = variety) {
+        let batches = rows.batches(of: batch, limit: variety)
         let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         self.http = batches.map { batch in
             let body = Self.instancesJSON(batch)

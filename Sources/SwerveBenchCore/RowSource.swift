@@ -37,6 +37,32 @@ public struct RowSource: Sendable {
         return RowSource(rows: rows)
     }
 
+    /// Rows in request order for `batches(of: batch, limit: .max)`: out of
+    /// every 100 requests, `percent` repeat one of 10 hot batches and the
+    /// rest each send a fresh batch; fresh batches recur only after
+    /// `cycles` × 100 requests (so a cache smaller than that keeps missing them).
+    public static func repeating(percent: Int, batch: Int, features: Int, seed: UInt64, cycles: Int = 1000) -> RowSource {
+        let hot = random(features: features, count: 10 * batch, seed: seed).rows
+        let freshBatches = max(1, (100 - percent) * cycles)
+        let fresh = random(features: features, count: freshBatches * batch, seed: seed &+ 0x5EED).rows
+        var rows: [[Float]] = []
+        rows.reserveCapacity(100 * cycles * batch)
+        var hotCursor = 0, freshCursor = 0
+        for i in 0..<(100 * cycles) {
+            // Spreads the repeats evenly: request i repeats when the running
+            // share of repeats would otherwise fall below `percent`.
+            let repeats = (i + 1) * percent / 100 > i * percent / 100
+            if repeats {
+                rows += hot[((hotCursor % 10) * batch)..<((hotCursor % 10 + 1) * batch)]
+                hotCursor += 1
+            } else {
+                rows += fresh[((freshCursor % freshBatches) * batch)..<((freshCursor % freshBatches + 1) * batch)]
+                freshCursor += 1
+            }
+        }
+        return RowSource(rows: rows)
+    }
+
     /// Rows parsed from `text`: one per line, numbers separated by commas,
     /// spaces or tabs; `[`/`]` are ignored, so a JSON array per line works;
     /// empty lines and lines starting with `#` are skipped.

@@ -51,6 +51,9 @@ public struct SwerveBenchCommand: ParsableCommand {
     @Option(help: "Seed of the random rows.")
     var seed: UInt64 = 1
 
+    @Option(help: "Percent of requests repeating one of 10 hot batches; the others each send a batch not sent for a long while (measures a prediction cache). Default: cycle through 64 batches.")
+    var repeatPercent: Int?
+
     @Option(help: "Connections, spread over the event loops.")
     var connections: Int = 32
 
@@ -159,6 +162,10 @@ public struct SwerveBenchCommand: ParsableCommand {
         }
         guard !model.isEmpty else { throw BenchError.invalidArgument("--model must not be empty") }
         guard batch >= 1 else { throw BenchError.invalidArgument("--batch must be at least 1, got \(batch)") }
+        if let repeatPercent {
+            guard (0...100).contains(repeatPercent) else { throw BenchError.invalidArgument("--repeat-percent must be 0...100, got \(repeatPercent)") }
+            guard rows == nil else { throw BenchError.invalidArgument("--repeat-percent makes its own random rows; drop --rows") }
+        }
         if let features, features < 1 { throw BenchError.invalidArgument("--features must be at least 1, got \(features)") }
         if case .http = target, rows == nil, features == nil {
             throw BenchError.invalidArgument("--http needs --features N (random rows) or --rows FILE: the model's input width cannot be asked over HTTP")
@@ -197,7 +204,7 @@ public struct SwerveBenchCommand: ParsableCommand {
             connections: connections, load: load,
             duration: requests == nil ? (duration ?? 10) : nil, requests: requests,
             warmup: warmup, loops: loops, timeout: timeout, pollInterval: pollInterval, tick: tickMicroseconds,
-            jsonPath: json, htmlPath: html, serverPID: serverPid, showProgress: !quiet)
+            jsonPath: json, htmlPath: html, serverPID: serverPid, showProgress: !quiet, repeatPercent: repeatPercent)
     }
 
     /// Parses `http://HOST[:PORT]/PATH`.
