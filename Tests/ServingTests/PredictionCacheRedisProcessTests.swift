@@ -68,4 +68,17 @@ final class PredictionCacheRedisProcessTests: XCTestCase {
         let warnings = b.standardError.components(separatedBy: "prediction cache: Redis at").count - 1
         XCTAssertEqual(warnings, 1, "one rate-limited warning, not one per call:\n\(b.standardError)")
     }
+
+    func testBadCacheOptionsAreRefusedByName() throws {
+        for (arguments, message) in [
+            (["--cache-default", #"{"max_bytes": "big"}"#], #"--cache-default: "cache".max_bytes must be an integer"#),
+            (["--cache-default", "{"], "--cache-default: not valid JSON"),
+            (["--cache-redis", "localhost:6379"], "--cache-redis:"),
+            (["--cache-redis-ttl-seconds", "0"], "--cache-redis-ttl-seconds must be at least 1"),
+        ] {
+            let result = try runCommand(TestPaths.swerveBinary, ["serve", "--models", TestPaths.models.path] + arguments)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
 }
