@@ -54,42 +54,56 @@ public final class PredictionCache: Sendable {
     /// The cached answer for `key`, counted as a hit or a miss of `servable`:
     /// from this process, else from the shared level (then kept here too).
     public func lookup(_ key: PredictionKey, servable: ServableVersion, settings: CacheSettings) -> CachedPrediction? {
-        let now = ContinuousClock.now
-        let counterKey = VersionKey(model: servable.name, version: servable.version)
-        let local = state.withLock { s in
-            let found = s.stores[servable.name]?.get(key, now: now)
-            if found != nil { s.counters[counterKey, default: Counters()].hits += 1 }
-            return found
-        }
-        if let local { return local }
-        // The shared key leaves out the instance serial (other processes load
-        // their own instances); the bytes name model and version.
-        if let shared, let bytes = shared.get(key.bytes), let found = CachedPrediction(encoded: bytes) {
-            insert(key, found, servable: servable, settings: settings, now: now, hit: true)
-            return found
-        }
-        state.withLock { $0.counters[counterKey, default: Counters()].misses += 1 }
-        return nil
+        lookup(key, model: servable.name, version: servable.version, settings: settings, sharedLevel: true)
     }
 
     /// Stores the answer `servable` gave for `key` (evicting as the bounds
     /// require), in the shared level too.
     public func store(_ key: PredictionKey, _ value: CachedPrediction, servable: ServableVersion,
                       settings: CacheSettings) {
-        insert(key, value, servable: servable, settings: settings, now: .now, hit: false)
-        shared?.set(key.bytes, value.encoded())
+        store(key, value, model: servable.name, version: servable.version, settings: settings, sharedLevel: true)
     }
 
-    private func insert(_ key: PredictionKey, _ value: CachedPrediction, servable: ServableVersion,
+    /// `lookup` for answers that are not one servable's (a fan-out model's:
+    /// `key` names its members' instances). `sharedLevel` false keeps to
+    /// this process (keys naming instances mean nothing to other servers).
+    public func lookup(_ key: PredictionKey, model: String, version: Int64, settings: CacheSettings,
+                       sharedLevel: Bool) -> CachedPrediction? {
+        let now = ContinuousClock.now
+        let counterKey = VersionKey(model: model, version: version)
+        let local = state.withLock { s in
+            let found = s.stores[model]?.get(key, now: now)
+            if found != nil { s.counters[counterKey, default: Counters()].hits += 1 }
+            return found
+        }
+        if let local { return local }
+        // The shared key leaves out the instance serial (other processes load
+        // their own instances); the bytes name model and version.
+        if sharedLevel, let shared, let bytes = shared.get(key.bytes), let found = CachedPrediction(encoded: bytes) {
+            insert(key, found, model: model, version: version, settings: settings, now: now, hit: true)
+            return found
+        }
+        state.withLock { $0.counters[counterKey, default: Counters()].misses += 1 }
+        return nil
+    }
+
+    /// `store` for answers that are not one servable's; see `lookup(_:model:version:settings:sharedLevel:)`.
+    public func store(_ key: PredictionKey, _ value: CachedPrediction, model: String, version: Int64,
+                      settings: CacheSettings, sharedLevel: Bool) {
+        insert(key, value, model: model, version: version, settings: settings, now: .now, hit: false)
+        if sharedLevel { shared?.set(key.bytes, value.encoded()) }
+    }
+
+    private func insert(_ key: PredictionKey, _ value: CachedPrediction, model: String, version: Int64,
                         settings: CacheSettings, now: ContinuousClock.Instant, hit: Bool) {
         state.withLock { s in
-            var lru = s.stores.removeValue(forKey: servable.name) ?? PredictionLRU(settings: settings)
+            var lru = s.stores.removeValue(forKey: model) ?? PredictionLRU(settings: settings)
             lru.settings = settings  // config.json may have changed the bounds
-            let evicted = lru.put(key, value, version: servable.version, now: now)
-            s.stores[servable.name] = lru
-            if hit { s.counters[VersionKey(model: servable.name, version: servable.version), default: Counters()].hits += 1 }
-            for version in evicted {
-                s.counters[VersionKey(model: servable.name, version: version), default: Counters()].evictions += 1
+            let evicted = lru.put(key, value, version: version, now: now)
+            s.stores[model] = lru
+            if hit { s.counters[VersionKey(model: model, version: version), default: Counters()].hits += 1 }
+            for evictedVersion in evicted {
+                s.counters[VersionKey(model: model, version: evictedVersion), default: Counters()].evictions += 1
             }
         }
     }

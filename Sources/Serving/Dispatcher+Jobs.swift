@@ -27,12 +27,31 @@ public protocol FanOutService: Sendable {
     func serves(model: String) -> Bool
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
                  completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void)
+    /// The members of a fan-out model, for the prediction cache: each
+    /// member's model, pinned version (nil = newest) and whether it is
+    /// remote. Nil when `model` is not a fan-out model this service runs.
+    func cacheMembers(model: String) -> [FanOutCacheMember]?
     /// Describes a fan-out model (inputs of its members, outputs of its aggregation).
     func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
                   completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void)
 }
 
+/// One member of a fan-out model as the prediction cache sees it.
+public struct FanOutCacheMember: Sendable {
+    public var model: String
+    public var version: Int64?
+    public var isRemote: Bool
+
+    public init(model: String, version: Int64?, isRemote: Bool) {
+        self.model = model
+        self.version = version
+        self.isRemote = isRemote
+    }
+}
+
 extension FanOutService {
+    public func cacheMembers(model: String) -> [FanOutCacheMember]? { nil }
+
     public func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
                          completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
         completion(.failure(WireError(.unimplemented, "no metadata for fan-out model '\(request.modelSpec.name)'")))
@@ -65,11 +84,18 @@ extension Dispatcher {
             guard let fanOut, fanOut.serves(model: p.modelSpec.name) else {
                 return predictBatched(p, deadline: deadline, noCache: request.noCache) { completion($0.map { .predict($0) }) }
             }
+            let cacheSlot = fanOutCacheSlot(p)
+            if let cacheSlot, !request.noCache, let hit = fanOutCacheLookup(p, cacheSlot) {
+                return completion(.success(.predict(hit)))
+            }
             if let deadline, deadline <= .now {
                 return completion(.failure(WireError(.deadlineExceeded,
                     "predict on '\(p.modelSpec.name)': the request's deadline passed before it could run")))
             }
-            fanOut.predict(p, deadline: deadline) { completion($0.map { .predict($0) }) }
+            fanOut.predict(p, deadline: deadline) { [self] result in
+                if let cacheSlot, case .success(let answer) = result { fanOutCacheStore(p, cacheSlot, answer) }
+                completion(result.map { .predict($0) })
+            }
         case .getModelMetadata(let g):
             guard let fanOut else { return completion(.failure(WireError(.internal, "no fan-out service for '\(g.modelSpec.name)'"))) }
             fanOut.metadata(g, deadline: deadline) { completion($0.map { .getModelMetadata($0) }) }

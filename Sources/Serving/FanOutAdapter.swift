@@ -28,6 +28,11 @@ public final class FanOutAdapter: FanOutService {
                          completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
         aggregator.metadata(request, deadline: deadline, completion: completion)
     }
+
+    public func cacheMembers(model: String) -> [FanOutCacheMember]? {
+        guard case .success(let config)? = aggregator.config(model: model) else { return nil }
+        return config.members.map { FanOutCacheMember(model: $0.model, version: $0.version, isRemote: $0.endpoint != nil) }
+    }
 }
 
 /// The dispatcher, set once it exists; what in-process fan-out members call.

@@ -37,13 +37,15 @@ extension Dispatcher {
     /// shutting the group down.
     /// - Parameter members: member name (or `model/member`) → `HOST:PORT`
     ///   overrides, as `swerve serve --member` takes them.
+    /// - Parameter cache: the prediction cache, for cached models and fan-out models.
     public static func withFanOut(repository: ModelRepository, serverVersion: String, logger: Logger,
                                   jobService: (any JobService)? = nil, group: EventLoopGroup,
-                                  members: [String: String] = [:], pollInterval: Duration = .seconds(2)) throws -> Dispatcher {
+                                  members: [String: String] = [:], pollInterval: Duration = .seconds(2),
+                                  cache: PredictionCache? = nil) throws -> Dispatcher {
         let (adapter, reference) = try SwerveServer.makeFanOut(repository: repository, group: group, members: members,
                                                                pollInterval: pollInterval, logger: logger)
         let dispatcher = Dispatcher(repository: repository, serverVersion: serverVersion, logger: logger,
-                                    jobService: jobService, fanOut: adapter)
+                                    jobService: jobService, fanOut: adapter, cache: cache)
         reference.attach(dispatcher)
         return dispatcher
     }
