@@ -14,6 +14,17 @@ final class AdaptiveBatchingTests: XCTestCase {
             outputFilter: filter)), timeoutMs: timeoutMs)
     }
 
+    /// A repository of iris with `config`, a batcher, and a dispatcher that
+    /// has seen one call (the one that notices the model batches).
+    private func batchingDispatcher(_ config: String) throws -> (IrisRepository, AdaptiveBatcher, Dispatcher) {
+        let iris = try IrisRepository(config: config)
+        let batcher = AdaptiveBatcher()
+        let dispatcher = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger,
+                                    batcher: batcher)
+        XCTAssertEqual(dispatcher.handle(request([5.1, 3.5, 1.4, 0.2]), deadline: nil).status, .ok)
+        return (iris, batcher, dispatcher)
+    }
+
     private func encoded(_ response: Response) -> [UInt8] {
         var bytes: [UInt8] = []
         ProtobufCodec.encode(response, into: &bytes)
@@ -21,14 +32,10 @@ final class AdaptiveBatchingTests: XCTestCase {
     }
 
     func testBatchedAnswersEqualUnbatchedOnesUnder64ConcurrentClients() throws {
-        let iris = try IrisRepository(config: #"{"batching": {"max_rows": 64, "max_delay_us": 2000}}"#)
-        let batcher = AdaptiveBatcher()
+        let (iris, batcher, batched) = try batchingDispatcher(#"{"batching": {"max_rows": 64, "max_delay_us": 2000}}"#)
         defer { batcher.shutdown() }
-        let batched = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger,
-                                 batcher: batcher)
+        defer { withExtendedLifetime(iris) {} }  // its deinit stops the repository
         let unbatched = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger)
-        // The first call notices the model batches; the rest take the batching path.
-        XCTAssertEqual(batched.handle(request([5.1, 3.5, 1.4, 0.2]), deadline: nil).status, .ok)
 
         let clients = 64, callsPerClient = 20
         let mismatches = Atomic<Int>(0), failures = Atomic<Int>(0)
@@ -65,12 +72,9 @@ final class AdaptiveBatchingTests: XCTestCase {
     }
 
     func testAShortDeadlineBoundsTheWait() throws {
-        let iris = try IrisRepository(config: #"{"batching": {"max_rows": 64, "max_delay_us": 400000}}"#)
-        let batcher = AdaptiveBatcher()
+        let (iris, batcher, dispatcher) = try batchingDispatcher(#"{"batching": {"max_rows": 64, "max_delay_us": 400000}}"#)
         defer { batcher.shutdown() }
-        let dispatcher = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger,
-                                    batcher: batcher)
-        XCTAssertEqual(dispatcher.handle(request([5.1, 3.5, 1.4, 0.2]), deadline: nil).status, .ok)
+        defer { withExtendedLifetime(iris) {} }  // its deinit stops the repository
 
         // Without a deadline a lone call waits for max_delay_us: the batcher does hold calls.
         var start = ContinuousClock.now
@@ -87,12 +91,9 @@ final class AdaptiveBatchingTests: XCTestCase {
     }
 
     func testAFullQueueAnswersResourceExhausted() throws {
-        let iris = try IrisRepository(config: #"{"batching": {"max_rows": 8, "max_delay_us": 300000, "max_queued_rows": 8}}"#)
-        let batcher = AdaptiveBatcher()
+        let (iris, batcher, dispatcher) = try batchingDispatcher(#"{"batching": {"max_rows": 8, "max_delay_us": 300000, "max_queued_rows": 8}}"#)
         defer { batcher.shutdown() }
-        let dispatcher = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger,
-                                    batcher: batcher)
-        XCTAssertEqual(dispatcher.handle(request([5.1, 3.5, 1.4, 0.2]), deadline: nil).status, .ok)
+        defer { withExtendedLifetime(iris) {} }  // its deinit stops the repository
 
         let first = Mutex<Response?>(nil)
         let answered = DispatchSemaphore(value: 0)
