@@ -84,5 +84,10 @@ bench-runtime: release
 bench: release
 	scripts/bench-compare.sh
 
+# Prediction cache and adaptive batching, each on and off (needs models/requirements.txt: make models).
+bench-cache-batching: release
+	pip install -q -r models/requirements.txt
+	scripts/bench-cache-batching.sh
+
 clean:
 	rm -rf .build

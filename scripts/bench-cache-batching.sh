@@ -14,6 +14,9 @@
 # "batching"). Prints one table (predictions/s, p50, p99) and keeps every
 # swerve-bench JSON in OUT.
 #
+# Needs scikit-learn and skl2onnx as pinned in models/requirements.txt
+# (`make bench-cache-batching` installs them).
+#
 # Usage: scripts/bench-cache-batching.sh     (about 4 minutes after the build)
 # Environment: DURATION (s per run, default 10), WARMUP (s, default 2),
 #              CONFIG (release|debug, default release), OUT (default .build/bench-cache-batching),
