@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
         .target(name: "ModelServer", dependencies: ["ModelRuntime", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
-        .target(name: "Transport", dependencies: ["CUV", "Wire"]),
+        .target(name: "Transport", dependencies: ["CUV"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
         .target(name: "Jobs", dependencies: [
             "CHiredis", "Wire", "ModelRuntime", "Transport",

@@ -1,6 +1,5 @@
 import CUV
 import Synchronization
-import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
