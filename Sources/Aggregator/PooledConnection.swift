@@ -37,7 +37,7 @@ final class PooledConnection: @unchecked Sendable {
         self.backoff = backoff
         self.logger = logger
         let options = FrameClient.Options(connectTimeout: connectTimeout, requestTimeout: nil,
-                                          correlation: .byID(ResponseID.peek))
+                                          correlation: .byID(EnvelopeID.peek))
         client = FrameClient(host: endpoint.host, port: endpoint.port, loop: loop, options: options,
                              onUnmatchedFrame: nil,
                              onClose: { [weak self] error in self?.didClose(error) })
@@ -111,43 +111,5 @@ final class PooledConnection: @unchecked Sendable {
             logger.warning("fan-out member \(endpoint): \(message); reconnecting with backoff")
         }
         loop.schedule(after: backoff.delay(afterFailures: failures)) { [weak self] in self?.connectNow() }
-    }
-}
-
-/// Reads a Response's `id` (field 1, a varint) from its protobuf bytes
-/// without decoding the rest: the key that matches pipelined answers to calls.
-enum ResponseID {
-    @Sendable static func peek(_ payload: UnsafeRawBufferPointer) -> UInt64? {
-        var i = 0
-        let n = payload.count
-        func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n && shift < 64 {
-                let byte = payload[i]
-                i += 1
-                value |= UInt64(byte & 0x7f) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
-            return nil
-        }
-        while i < n {
-            guard let key = varint() else { return nil }
-            let field = key >> 3
-            switch key & 7 {
-            case 0:
-                guard let v = varint() else { return nil }
-                if field == 1 { return v }
-            case 1: i += 8
-            case 2:
-                guard let length = varint(), length <= UInt64(n - i) else { return nil }
-                i += Int(length)
-            case 5: i += 4
-            default: return nil
-            }
-        }
-        // proto3 omits a zero id.
-        return 0
     }
 }

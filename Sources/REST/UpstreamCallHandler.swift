@@ -30,7 +30,7 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
         self.port = port
         self.group = group
         let options = FrameClient.Options(connectTimeout: .seconds(5), requestTimeout: requestTimeout,
-                                          correlation: .byID(Self.responseID))
+                                          correlation: .byID(EnvelopeID.peek))
         clients = group.loops.map { loop in
             (0..<max(1, connectionsPerLoop)).map { _ in FrameClient(host: host, port: port, loop: loop, options: options) }
         }
@@ -84,23 +84,5 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// Reads `Response.id` (field 1, a varint) from the start of an encoded
-    /// response without decoding the rest; protobuf-c writes fields in
-    /// number order, so a non-zero id is always first.
-    @Sendable public static func responseID(_ payload: UnsafeRawBufferPointer) -> UInt64? {
-        guard payload.count >= 2, payload[0] == 0x08 else { return nil }
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var i = 1
-        while i < payload.count && i < 11 {
-            let b = payload[i]
-            value |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return value }
-            shift += 7
-            i += 1
-        }
-        return nil
     }
 }
