@@ -28,25 +28,27 @@ let package = Package(
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
+        // One lock, one thread helper, one Duration helper, one semaphore: shared by every module below.
+        .target(name: "Primitives"),
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
         .target(name: "ModelServer", dependencies: ["ModelRuntime", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
-        .target(name: "Transport", dependencies: ["CUV"]),
+        .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
         .target(name: "Jobs", dependencies: [
-            "CHiredis", "Wire", "ModelRuntime", "Transport",
+            "CHiredis", "Wire", "ModelRuntime", "Transport", "Primitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Aggregator", dependencies: [
-            "Transport", "Wire", "ModelServer", "ModelRuntime",
+            "Transport", "Primitives", "Wire", "ModelServer", "ModelRuntime",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "REST", dependencies: [
-            "CHTTPParser", "Transport", "Wire", "ModelRuntime", "TextFormats",
+            "CHTTPParser", "Transport", "Primitives", "Wire", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Serving", dependencies: [
-            "ModelServer", "Wire", "Transport", "ModelRuntime", "Jobs", "Aggregator", "REST",
+            "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
@@ -55,7 +57,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SwerveBenchCore", dependencies: [
-            "Transport", "Wire", "SwerveClient", "ModelRuntime",
+            "Transport", "Primitives", "Wire", "SwerveClient", "ModelRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
@@ -68,14 +70,14 @@ let package = Package(
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client).
         .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
-        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport"]),
-        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer"]),
-        .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport"]),
-        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "ModelRuntime"]),
-        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),
+        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Primitives"]),
+        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "Primitives", "ModelServer"]),
+        .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport", "Primitives"]),
+        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "Primitives", "ModelRuntime"]),
+        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST"]),
     ]
 )

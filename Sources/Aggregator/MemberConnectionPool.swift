@@ -1,3 +1,4 @@
+import Primitives
 import Logging
 import Transport
 import Wire
@@ -50,7 +51,7 @@ public final class MemberConnectionPool: Sendable {
     public func call(_ call: Request.Call, timeout: Duration,
                      completion: @escaping @Sendable (Result<Response.CallResult, MemberCallError>) -> Void) {
         let id = pool.nextID()
-        let ms = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let ms = max(1, timeout.milliseconds)
         var payload: [UInt8] = []
         ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: UInt32(clamping: ms)), into: &payload)
         pool.call(payload, id: id, timeout: timeout) { result in
@@ -105,8 +106,7 @@ public enum MemberCallError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unreachable(let why): return why
         case .timedOut(let after):
-            let ms = after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000
-            return "no answer within \(ms) ms"
+            return "no answer within \(after.milliseconds) ms"
         case .status(let s): return "\(s.code): \(s.message)"
         case .protocolViolation(let why): return why
         }

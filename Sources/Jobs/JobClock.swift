@@ -13,12 +13,6 @@ enum JobClock {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded down; for Redis arguments and logs.
-    var jobMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
     /// As a `timeval`, for hiredis's connect and socket timeouts.
     var timeval: timeval {
         let (seconds, attoseconds) = components

@@ -1,3 +1,4 @@
+import Primitives
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,7 @@ public final class JobMetricsServer: @unchecked Sendable {
     public let port: Int
     private let fd: Int32
     private let render: @Sendable () -> String
-    private var thread: JobThread?
+    private var thread: PThread?
 
     /// Binds `host:port` (IPv4 dotted address, e.g. 0.0.0.0) and starts serving.
     public init(host: String, port: Int, render: @escaping @Sendable () -> String) throws(JobMetricsError) {
@@ -43,7 +44,7 @@ public final class JobMetricsServer: @unchecked Sendable {
         }
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         self.fd = fd
-        thread = JobThread(name: "swerve-metrics") { [self] in serve() }
+        thread = PThread(name: "swerve-metrics") { [self] in serve() }
     }
 
     private func serve() {

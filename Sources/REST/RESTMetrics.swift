@@ -1,3 +1,4 @@
+import Primitives
 import Transport
 
 /// The counters behind `GET /metrics`, written in the Prometheus text

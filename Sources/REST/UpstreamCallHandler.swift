@@ -1,3 +1,4 @@
+import Primitives
 import Transport
 import Wire
 
@@ -43,8 +44,7 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
             guard remaining > .zero else {
                 return completion(.failure(id: request.id, WireError(.deadlineExceeded, "\(request.call.name): the deadline passed before the call was sent")))
             }
-            let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-            request.timeoutMs = UInt32(clamping: max(1, ms))
+            request.timeoutMs = UInt32(clamping: max(1, remaining.milliseconds))
         }
         var encoded: [UInt8] = []
         ProtobufCodec.encode(request, into: &encoded)

@@ -1,3 +1,4 @@
+import Primitives
 import CUV
 #if canImport(Glibc)
 import Glibc
@@ -319,7 +320,7 @@ public final class FrameClient: @unchecked Sendable {
         }
         pending[sequence] = Pending(completion: completion, id: id, timeout: timeout)
         if let timeout {
-            deadlines.insert(deadline: now + timeout.uvMilliseconds, key: sequence)
+            deadlines.insert(deadline: now + timeout.milliseconds, key: sequence)
             armDeadlineTimer()
         }
         if state == .connected, let stream {

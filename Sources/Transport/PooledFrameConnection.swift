@@ -1,3 +1,4 @@
+import Primitives
 import Synchronization
 
 /// One persistent, pipelined connection of a ``FramePool``, on one event

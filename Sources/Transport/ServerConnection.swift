@@ -1,3 +1,4 @@
+import Primitives
 import CUV
 
 /// One accepted connection of a ``FrameServer``. Loop-thread only, except
@@ -93,7 +94,7 @@ final class ServerConnection: FrameChannelDelegate, LoopReplyTarget, @unchecked 
 
     func frameChannel(_ channel: FrameChannel, didFailFraming error: FrameError) {
         owner.stats.framingErrors += 1
-        beginClosing(response: owner.handler.framingErrorResponse(error), deadline: now + owner.limits.closeTimeout.uvMilliseconds)
+        beginClosing(response: owner.handler.framingErrorResponse(error), deadline: now + owner.limits.closeTimeout.milliseconds)
     }
 
     func frameChannelDidReadEOF(_ channel: FrameChannel) {
@@ -176,7 +177,7 @@ final class ServerConnection: FrameChannelDelegate, LoopReplyTarget, @unchecked 
     /// flight; a client that keeps an idle pooled connection open must not
     /// hold the server up that long.
     private func closeGracefullyWithinCloseTimeout() {
-        let limit = now + owner.limits.closeTimeout.uvMilliseconds
+        let limit = now + owner.limits.closeTimeout.milliseconds
         closeDeadline = min(closeDeadline ?? limit, limit)
         channel.closeGracefully()
     }
@@ -189,7 +190,7 @@ final class ServerConnection: FrameChannelDelegate, LoopReplyTarget, @unchecked 
         }
         if let idleTimeout, inFlight == 0, channel.queuedBytes == 0, now &- lastActivity >= idleTimeout {
             owner.stats.idleClosures += 1
-            beginClosing(response: nil, deadline: now + owner.limits.closeTimeout.uvMilliseconds)
+            beginClosing(response: nil, deadline: now + owner.limits.closeTimeout.milliseconds)
         }
     }
 }

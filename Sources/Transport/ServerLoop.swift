@@ -1,3 +1,4 @@
+import Primitives
 import CUV
 import Synchronization
 #if canImport(Glibc)
@@ -69,7 +70,7 @@ final class ServerLoop: UVHandleOwner {
         let open = shared.openConnections.add(1, ordering: .relaxed).newValue
         if open > limits.maxConnections || isShuttingDown {
             stats.rejectedConnections += 1
-            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.uvMilliseconds)
+            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.milliseconds)
         } else {
             stats.acceptedConnections += 1
             stream.startReading()
@@ -91,7 +92,7 @@ final class ServerLoop: UVHandleOwner {
 
     private func sweep() {
         let now = self.now
-        let idle = limits.idleTimeout?.uvMilliseconds
+        let idle = limits.idleTimeout?.milliseconds
         // Iterate over a copy: a sweep may close connections.
         for connection in connections {
             connection.sweep(now: now, idleTimeout: isShuttingDown ? nil : idle)
@@ -137,7 +138,7 @@ final class ServerLoop: UVHandleOwner {
         for handle in signalHandles { UVHandle.close(handle) }
         signalHandles.removeAll()
         onSignal = nil
-        let deadline = now + grace.uvMilliseconds
+        let deadline = now + grace.milliseconds
         for connection in connections {
             connection.beginClosing(response: nil, deadline: deadline)
         }

@@ -1,3 +1,4 @@
+import Primitives
 import CUV
 #if canImport(Glibc)
 import Glibc
@@ -139,7 +140,7 @@ final class StreamServerLoop: StreamConnectionOwner {
 
     private func accept(_ connection: StreamConnection) {
         connection.owner = self
-        connection.closeTimeoutMilliseconds = options.closeTimeout.uvMilliseconds
+        connection.closeTimeoutMilliseconds = options.closeTimeout.milliseconds
         connection.index = connections.count
         connections.append(connection)
         let open = openConnections.withLock { n -> Int in n += 1; return n }

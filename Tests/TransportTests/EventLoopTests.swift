@@ -1,3 +1,4 @@
+import Primitives
 import Synchronization
 import Transport
 import XCTest

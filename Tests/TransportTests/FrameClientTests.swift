@@ -1,6 +1,6 @@
+import Primitives
 import Synchronization
 import Transport
-import Wire
 import XCTest
 
 final class FrameClientTests: XCTestCase {

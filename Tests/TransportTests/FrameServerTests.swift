@@ -1,6 +1,5 @@
 import Synchronization
 import Transport
-import Wire
 import XCTest
 #if canImport(Glibc)
 import Glibc
