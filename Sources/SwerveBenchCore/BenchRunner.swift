@@ -1,5 +1,4 @@
 import Primitives
-import Synchronization
 import SwerveClient
 import Transport
 import Wire
@@ -138,7 +137,7 @@ public final class BenchRunner {
 
     private func connect(workers: [LoadWorker], templates: RequestTemplates) throws {
         let connected = Primitives.Semaphore()
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let timeout = Duration.milliseconds(Int64(configuration.timeout * 1000))
         let pollInterval = Duration.microseconds(Int64(configuration.pollInterval * 1000))
         for index in 0..<configuration.connections {
@@ -183,7 +182,7 @@ public final class BenchRunner {
         let sampler = CPUSampler(serverPID: configuration.serverPID)
         // A little in the future, so every loop starts from the same instant.
         let start = PreciseLoopTimer.now() + 2_000_000
-        let startErrors = Mutex<[String]>([])
+        let startErrors = Locked<[String]>([])
         for worker in workers {
             worker.loop.execute {
                 do {
