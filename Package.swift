@@ -1,8 +1,8 @@
 // swift-tools-version:5.9
 import PackageDescription
 
-// Optimise the hot paths even in debug test builds would slow compiles; release
-// builds (make run, benchmarks) get whole-module optimisation by default.
+// Release builds (make run, benchmarks) get whole-module optimisation by
+// default; debug builds stay unoptimised to keep compiles fast.
 let package = Package(
     name: "swerve",
     platforms: [.macOS(.v13)],
@@ -67,12 +67,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
+        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives"]),
-        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime"]),
-        // Helpers several test targets share (a real redis-server, a raw HTTP client).
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "SwerveTestSupport"]),
+        // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
         .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
         .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Primitives"]),
         .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "Primitives", "ModelServer"]),

@@ -72,13 +72,6 @@ final class RedisConnection {
         }
     }
 
-    /// Changes the bound on each socket read and write (e.g. longer than a
-    /// blocking XREADGROUP's BLOCK time).
-    func setCommandTimeout(_ timeout: Duration) {
-        commandTimeout = timeout
-        if let c = context { redisSetTimeout(c, timeout.timeval) }
-    }
-
     /// Sends one command and returns its reply (error replies are returned,
     /// not thrown, so callers can tell them apart per command).
     func command(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {

@@ -75,11 +75,6 @@ public final class RESTMetrics: Sendable {
         state.withLock { $0.timeouts += 1 }
     }
 
-    /// Requests answered so far with `status` on `route` (tests).
-    public func requestCount(route: String, status: Int) -> UInt64 {
-        state.withLock { s in s.requests.filter { $0.key.route == route && $0.key.status == status }.values.reduce(0, +) }
-    }
-
     /// Sets a gauge that another module owns (e.g. queue depth).
     public func setGauge(_ name: String, help: String, labels: [(String, String)] = [], value: Double) {
         let series = Series(name: name, labels: Self.labelText(labels))

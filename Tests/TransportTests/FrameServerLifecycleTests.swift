@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import Primitives
 import Synchronization
 import Transport

@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import Synchronization
 import Transport
 import XCTest
