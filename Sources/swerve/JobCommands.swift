@@ -269,6 +269,7 @@ struct Worker: ParsableCommand {
         while sigwait(&stopSignals, &received) != 0 {}
         logger.info("signal \(received): finishing the jobs in hand (at most \(jobOptions.drainSeconds) s)")
         let report = queue.shutdown(drain: options.drain)
+        metrics?.shutdown()
         if report.leftRunning > 0 {
             // Threads still inside a model run cannot be stopped or joined;
             // exit without tearing down what they use.
