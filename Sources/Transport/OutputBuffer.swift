@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A growable byte buffer with a stable base address, for data handed to
-/// `uv_write` (which must stay put until the write callback). Unlike `[UInt8]`
+/// libuv's asynchronous write (which must stay put until its callback). Unlike `[UInt8]`
 /// its memory can be passed to C without escaping a `withUnsafe…` closure.
 ///
 /// A value type over manually managed memory: the owner calls

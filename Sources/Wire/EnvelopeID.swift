@@ -1,3 +1,5 @@
+import ModelRuntime
+
 /// The envelope's `id` (field 1, a varint, of both `Request` and `Response`)
 /// read and written in encoded bytes without a full decode: what a pipelining
 /// client needs to match answers to calls, and what a load generator needs to
@@ -93,16 +95,7 @@ struct ProtobufScanner {
     var atEnd: Bool { offset >= bytes.count }
 
     mutating func varint() -> UInt64? {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count && shift < 64 {
-            let byte = bytes[offset]
-            offset += 1
-            result |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return result }
-            shift += 7
-        }
-        return nil
+        ProtobufVarint.read(bytes, at: &offset, end: bytes.count)
     }
 
     mutating func slice(_ length: Int) -> UnsafeRawBufferPointer? {
