@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime",
+            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
