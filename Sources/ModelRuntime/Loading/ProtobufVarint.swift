@@ -4,7 +4,8 @@
 public enum ProtobufVarint {
     /// The varint starting at `position` (advanced past it), or nil when the
     /// bytes before `end` hold no complete varint of at most 64 bits.
-    @inline(__always)
+    // Inlinable: Wire calls it once per pipelined response it matches.
+    @inlinable
     public static func read(_ bytes: UnsafeRawBufferPointer, at position: inout Int, end: Int) -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0
