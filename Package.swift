@@ -1,8 +1,8 @@
 // swift-tools-version:5.9
 import PackageDescription
 
-// Optimise the hot paths even in debug test builds would slow compiles; release
-// builds (make run, benchmarks) get whole-module optimisation by default.
+// Release builds (make run, benchmarks) get whole-module optimisation by
+// default; debug builds stay unoptimised to keep compiles fast.
 let package = Package(
     name: "swerve",
     platforms: [.macOS(.v13)],
@@ -28,36 +28,38 @@ let package = Package(
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
+        // One lock, one thread helper, one Duration helper, one semaphore: shared by every module below.
+        .target(name: "Primitives"),
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
         .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
-        .target(name: "Transport", dependencies: ["CUV", "Wire"]),
+        .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
         // The Redis client (hiredis, synchronous, on callers' own threads): jobs and the prediction cache.
-        .target(name: "Redis", dependencies: ["CHiredis"]),
+        .target(name: "Redis", dependencies: ["CHiredis", "Primitives"]),
         .target(name: "Jobs", dependencies: [
-            "Redis", "Wire", "ModelRuntime", "Transport",
+            "Redis", "Wire", "ModelRuntime", "Transport", "Primitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Aggregator", dependencies: [
-            "Transport", "Wire", "ModelServer", "ModelRuntime", "TextFormats",
+            "Transport", "Primitives", "Wire", "ModelServer", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "REST", dependencies: [
-            "CHTTPParser", "Transport", "Wire", "ModelRuntime", "TextFormats",
+            "CHTTPParser", "Transport", "Primitives", "Wire", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Serving", dependencies: [
-            "ModelServer", "Wire", "Transport", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
+            "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Redis",
+            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SwerveBenchCore", dependencies: [
-            "Transport", "Wire", "SwerveClient", "ModelRuntime",
+            "Transport", "Primitives", "Wire", "SwerveClient", "ModelRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
@@ -67,17 +69,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
+        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
-        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats"]),
-        // Helpers several test targets share (a real redis-server, a raw HTTP client).
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "SwerveTestSupport"]),
+        // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
         .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
-        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Redis"]),
-        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer", "TextFormats"]),
-        .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport"]),
-        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "ModelRuntime"]),
-        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST", "Redis"]),
+        .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Primitives", "Redis"]),
+        .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "Primitives", "ModelServer", "TextFormats"]),
+        .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport", "Primitives"]),
+        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "Primitives", "ModelRuntime"]),
+        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
     ]
 )

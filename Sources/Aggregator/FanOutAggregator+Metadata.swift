@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 import Wire
 
 extension FanOutAggregator {
@@ -20,7 +20,7 @@ extension FanOutAggregator {
             return completion(.failure(.invalidArgument("fan-out model '\(name)' has no versions; "
                 + "leave model_spec.version and version_label unset")))
         }
-        let results = Mutex<(answers: [Result<GetModelMetadataResponse, MemberCallError>?], remaining: Int)>(
+        let results = Locked<(answers: [Result<GetModelMetadataResponse, MemberCallError>?], remaining: Int)>(
             (Array(repeating: nil, count: config.members.count), config.members.count))
         let finish: @Sendable (Int, Result<GetModelMetadataResponse, MemberCallError>) -> Void = { index, result in
             let all = results.withLock { r -> [Result<GetModelMetadataResponse, MemberCallError>]? in

@@ -1,3 +1,4 @@
+import Primitives
 import Logging
 import ModelServer
 import TextFormats
@@ -52,7 +53,7 @@ public final class FanOutAggregator: Sendable {
     private let logger: Logger
     private let backoff: ReconnectBackoff
     private let refreshInterval: Duration
-    private let state = Mutex(State())
+    private let state = Locked(State())
     // Lets `serves` (asked for every Predict the server gets) skip the lock
     // while the repository has no fan-out model at all.
     private let hasModels = Atomic<Bool>(false)

@@ -1,5 +1,5 @@
+import Primitives
 import ModelRuntime
-import Synchronization
 import Wire
 
 /// One fan-out Predict in flight: collects each member's result (from any
@@ -23,7 +23,7 @@ final class FanOutCall: Sendable {
     /// Whether the caller's deadline (not the member's timeout) set `memberDeadlines[i]`.
     let boundedByCaller: [Bool]
     private let completion: @Sendable (Result<PredictResponse, WireError>) -> Void
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(model: String, config: FanOutConfig, request: PredictRequest, deadline: ContinuousClock.Instant?,
          start: ContinuousClock.Instant = .now,
@@ -49,7 +49,7 @@ final class FanOutCall: Sendable {
         }
         memberDeadlines = due
         boundedByCaller = bounded
-        state = Mutex(State(results: Array(repeating: nil, count: n), remaining: n))
+        state = Locked(State(results: Array(repeating: nil, count: n), remaining: n))
     }
 
     /// Records member `index`'s result; the last one answers the call.

@@ -1,5 +1,5 @@
+import Primitives
 import Logging
-import Synchronization
 import Transport
 import Wire
 
@@ -13,23 +13,25 @@ import Wire
 /// be called from any thread.
 public final class MemberConnectionPool: Sendable {
     public let endpoint: Endpoint
-    public let size: Int
-    let connections: [PooledConnection]
-    private let cursor = Atomic<Int>(0)
-    private let nextID = Atomic<UInt64>(1)
+    let pool: FramePool
 
     /// Opens `size` connections to `endpoint`, the i-th on loop `i % loops.count`.
     public init(endpoint: Endpoint, size: Int, loops: [EventLoop], backoff: ReconnectBackoff = ReconnectBackoff(),
                 connectTimeout: Duration = .seconds(2), logger: Logger) {
-        precondition(size >= 1 && !loops.isEmpty, "a pool needs at least one connection and one loop")
         self.endpoint = endpoint
-        self.size = size
-        connections = (0..<size).map { i in
-            PooledConnection(endpoint: endpoint, loop: loops[i % loops.count], backoff: backoff,
-                             connectTimeout: connectTimeout, logger: logger)
+        pool = FramePool(host: endpoint.host, port: endpoint.port, size: size, loops: loops,
+                         correlation: .byID(EnvelopeID.peek), backoff: backoff, connectTimeout: connectTimeout) { event in
+            switch event {
+            case .failing(_, _, let message):
+                logger.warning("fan-out member \(endpoint): \(message); reconnecting with backoff")
+            case .recovered(_, _, let failures):
+                logger.info("fan-out member \(endpoint) connected again after \(failures) failed attempt(s)")
+            }
         }
-        for connection in connections { connection.start() }
     }
+
+    /// Connections in the pool.
+    public var size: Int { pool.size }
 
     /// Sends one Predict to the member and reports its decoded response (or
     /// why there is none) on a loop thread. `timeout` bounds the wait; the
@@ -48,15 +50,11 @@ public final class MemberConnectionPool: Sendable {
     /// or why there is none, on a loop thread.
     public func call(_ call: Request.Call, timeout: Duration,
                      completion: @escaping @Sendable (Result<Response.CallResult, MemberCallError>) -> Void) {
-        guard let connection = pick() else {
-            let reason = connections.lazy.compactMap { $0.snapshot.lastError }.first ?? "not connected"
-            return completion(.failure(.unreachable("not connected (\(reason)); reconnecting")))
-        }
-        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let ms = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let id = pool.nextID()
+        let ms = max(1, timeout.milliseconds)
         var payload: [UInt8] = []
         ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: UInt32(clamping: ms)), into: &payload)
-        connection.call(payload, id: id, timeout: timeout) { result in
+        pool.call(payload, id: id, timeout: timeout) { result in
             switch result {
             case .success(let bytes):
                 switch bytes.withUnsafeBytes({ ProtobufCodec.decodeResponse($0) }) {
@@ -74,6 +72,8 @@ public final class MemberConnectionPool: Sendable {
             case .failure(let error):
                 if case TransportError.timedOut = error {
                     completion(.failure(.timedOut(timeout)))
+                } else if let unreachable = error as? FramePool.Unreachable {
+                    completion(.failure(.unreachable("\(unreachable)")))
                 } else {
                     completion(.failure(.unreachable("\(error)")))
                 }
@@ -81,40 +81,14 @@ public final class MemberConnectionPool: Sendable {
         }
     }
 
-    /// A connection that takes calls: connected ones first, preferring the
-    /// caller's own loop (no hop between threads), then ones still connecting.
-    private func pick() -> PooledConnection? {
-        let start = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
-        let n = connections.count
-        var fallback: PooledConnection?
-        var connecting: PooledConnection?
-        for k in 0..<n {
-            let c = connections[(start &+ k) % n]
-            switch c.phase {
-            case .connected:
-                if c.loop.inEventLoop { return c }
-                if fallback == nil { fallback = c }
-            case .connecting:
-                if connecting == nil { connecting = c }
-            case .waiting, .closed:
-                break
-            }
-        }
-        return fallback ?? connecting
-    }
-
     /// Connections open right now.
-    public var connectedCount: Int { connections.filter { $0.phase == .connected }.count }
+    public var connectedCount: Int { pool.connectedCount }
 
     /// The most recent connection error, if any connection is down.
-    public var lastError: String? {
-        connections.lazy.filter { $0.phase != .connected }.compactMap { $0.snapshot.lastError }.first
-    }
+    public var lastError: String? { pool.lastError }
 
     /// Closes every connection; calls in flight fail.
-    public func close() {
-        for connection in connections { connection.close() }
-    }
+    public func close() { pool.close() }
 }
 
 /// Why a member produced no answer.
@@ -132,8 +106,7 @@ public enum MemberCallError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unreachable(let why): return why
         case .timedOut(let after):
-            let ms = after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000
-            return "no answer within \(ms) ms"
+            return "no answer within \(after.milliseconds) ms"
         case .status(let s): return "\(s.code): \(s.message)"
         case .protocolViolation(let why): return why
         }

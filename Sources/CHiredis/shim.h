@@ -9,10 +9,4 @@
 static inline const char *swerve_redis_errstr(const redisContext *c) {
     return c->errstr;
 }
-
-// Whether hiredis's output buffer still holds unsent bytes: after a failed
-// pipelined write the connection is in an unknown state and must be dropped.
-static inline int swerve_redis_err(const redisContext *c) {
-    return c->err;
-}
 #endif

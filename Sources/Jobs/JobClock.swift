@@ -12,14 +12,6 @@ enum JobClock {
     }
 }
 
-extension Duration {
-    /// Whole milliseconds, rounded down; for Redis arguments and logs.
-    var jobMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
-
 /// Facts about the machine, for defaults.
 enum System {
     /// Online processors.

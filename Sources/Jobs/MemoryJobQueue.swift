@@ -1,3 +1,4 @@
+import Primitives
 import Logging
 import Wire
 
@@ -29,7 +30,7 @@ public final class MemoryJobQueue: JobQueue, @unchecked Sendable {
     public let description = "memory"
     private let options: JobQueueOptions
     private let logger: Logger
-    private let lock = JobLock()
+    private let lock = Locked()
     // Everything below is guarded by `lock`.
     private var jobs: [String: Job] = [:]
     private var keys: [String: String] = [:]
@@ -43,7 +44,7 @@ public final class MemoryJobQueue: JobQueue, @unchecked Sendable {
     private var stopping = false
     private var abandon = false
     private var finishedWhileDraining = 0
-    private var workers: [JobThread] = []
+    private var workers: [PThread] = []
     private var counters = JobCounters()
 
     public init(options: JobQueueOptions, logger: Logger) {
@@ -98,7 +99,7 @@ public final class MemoryJobQueue: JobQueue, @unchecked Sendable {
             removeExpired(now: now)
             guard let job = jobs[jobID], !(job.expiresAt.map { $0 <= now } ?? false) else {
                 return .failure(WireError(.notFound, "no job '\(jobID)': unknown, or its result expired "
-                    + "(results are kept \(options.resultTTL.jobMilliseconds / 1000) s)"))
+                    + "(results are kept \(Int64(options.resultTTL.milliseconds) / 1000) s)"))
             }
             return .success(GetJobResponse(jobId: jobID, state: job.state, result: job.result, error: job.error,
                                            submittedAtMicros: job.submittedAt, startedAtMicros: job.startedAt,
@@ -110,7 +111,7 @@ public final class MemoryJobQueue: JobQueue, @unchecked Sendable {
         lock.withLock {
             precondition(workers.isEmpty, "startWorkers called twice")
             for i in 0..<count {
-                workers.append(JobThread(name: "swerve-job-\(i)") { [self] in work(runner) })
+                workers.append(PThread(name: "swerve-job-\(i)") { [self] in work(runner) })
             }
         }
     }

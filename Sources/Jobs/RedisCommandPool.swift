@@ -1,3 +1,4 @@
+import Primitives
 import Logging
 import Wire
 import Redis
@@ -35,11 +36,11 @@ final class RedisCommandPool: @unchecked Sendable {
     private let maxQueued: Int
     private let maxBatch = 128
     private let logger: Logger
-    private let lock = JobLock()
+    private let lock = Locked()
     // Guarded by `lock`.
     private var queue: [Command] = []
     private var stopped = false
-    private var threads: [JobThread] = []
+    private var threads: [PThread] = []
     private var lastFailure: String?
     private var retryAfter: ContinuousClock.Instant = .now
     private var reportedOutage = false
@@ -53,9 +54,9 @@ final class RedisCommandPool: @unchecked Sendable {
         self.logger = logger
         lock.withLock {
             for i in 0..<max(1, connections) {
-                threads.append(JobThread(name: "swerve-redis-\(i)") { [self] in serve() })
+                threads.append(PThread(name: "swerve-redis-\(i)") { [self] in serve() })
             }
-            threads.append(JobThread(name: "swerve-redis-rp") { [self] in reap() })
+            threads.append(PThread(name: "swerve-redis-rp") { [self] in reap() })
         }
     }
 
@@ -200,7 +201,7 @@ final class RedisCommandPool: @unchecked Sendable {
 
     private func timedOut() -> WireError {
         WireError(.unavailable, "job queue unavailable: Redis at \(address) did not answer within "
-            + "\(defaultBound.jobMilliseconds) ms (or before the call's deadline)")
+            + "\(Int64(defaultBound.milliseconds)) ms (or before the call's deadline)")
     }
 
     /// Fails commands that waited past their bound while every connection

@@ -1,3 +1,4 @@
+import Primitives
 import Logging
 import Wire
 import Redis
@@ -18,7 +19,7 @@ public final class RedisJobQueue: JobQueue, @unchecked Sendable {
     let keys: RedisJobKeys
     private let logger: Logger
     private let pool: RedisCommandPool
-    private let lock = JobLock()
+    private let lock = Locked()
     private var workers: RedisWorkerGroup?
 
     public init(address: RedisAddress, options: JobQueueOptions, logger: Logger) {
@@ -33,7 +34,7 @@ public final class RedisJobQueue: JobQueue, @unchecked Sendable {
 
     public var description: String { address.description }
 
-    private var ttlSeconds: RedisArgument { .integer(max(1, options.resultTTL.jobMilliseconds / 1000)) }
+    private var ttlSeconds: RedisArgument { .integer(max(1, Int64(options.resultTTL.milliseconds) / 1000)) }
 
     public func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?,
                        completion: @escaping @Sendable (Result<SubmitResponse, WireError>) -> Void) {
@@ -69,7 +70,7 @@ public final class RedisJobQueue: JobQueue, @unchecked Sendable {
                 }
                 guard let stateNumber = fields[0].integer, let state = JobState(rawValue: Int32(stateNumber)) else {
                     return .failure(WireError(.notFound, "no job '\(jobID)': unknown, or its result expired "
-                        + "(results are kept \(ttl.jobMilliseconds / 1000) s)"))
+                        + "(results are kept \(Int64(ttl.milliseconds) / 1000) s)"))
                 }
                 var response = GetJobResponse(jobId: jobID, state: state,
                                               submittedAtMicros: fields[1].integer ?? 0,

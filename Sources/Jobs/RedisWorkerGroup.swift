@@ -1,3 +1,4 @@
+import Primitives
 import Logging
 import Wire
 #if canImport(Glibc)
@@ -23,8 +24,8 @@ final class RedisWorkerGroup: @unchecked Sendable {
     private let queue: RedisJobQueue
     private let runner: JobRunner
     private let logger: Logger
-    private let lock = JobLock()
-    private var threads: [JobThread] = []
+    private let lock = Locked()
+    private var threads: [PThread] = []
     // Guarded by `lock`.
     private var stopping = false
     private var inHand = 0
@@ -44,7 +45,7 @@ final class RedisWorkerGroup: @unchecked Sendable {
             alive = count
             for i in 0..<count {
                 let consumer = "\(base)-\(i)"
-                threads.append(JobThread(name: "swerve-worker-\(i)") { [self] in run(consumer: consumer) })
+                threads.append(PThread(name: "swerve-worker-\(i)") { [self] in run(consumer: consumer) })
             }
         }
     }
@@ -183,7 +184,7 @@ final class RedisWorkerGroup: @unchecked Sendable {
     private func read(_ connection: RedisConnection, consumer: String) throws -> (id: String, job: String)? {
         let keys = queue.keys
         let reply = try connection.command(["XREADGROUP", "GROUP", .text(keys.group), .text(consumer), "COUNT", "1",
-                                            "BLOCK", .integer(blockTime.jobMilliseconds), "STREAMS", .text(keys.stream), ">"])
+                                            "BLOCK", .integer(Int64(blockTime.milliseconds)), "STREAMS", .text(keys.stream), ">"])
         if let message = reply.errorMessage { throw RedisError.reply("XREADGROUP: \(message)") }
         // [[stream, [[id, [field, value, ...]]]]] or nil when nothing came.
         guard let streams = reply.array, let first = streams.first?.array, first.count == 2,
@@ -197,7 +198,7 @@ final class RedisWorkerGroup: @unchecked Sendable {
         -> (entry: (id: String, job: String)?, cursor: String) {
         let keys = queue.keys
         let reply = try connection.command(["XAUTOCLAIM", .text(keys.stream), .text(keys.group), .text(consumer),
-                                            .integer(max(1, queue.options.visibilityTimeout.jobMilliseconds)),
+                                            .integer(max(1, Int64(queue.options.visibilityTimeout.milliseconds))),
                                             .text(cursor), "COUNT", "1"])
         if let message = reply.errorMessage { throw RedisError.reply("XAUTOCLAIM: \(message)") }
         // [next cursor, [[id, [field, value]]], [deleted ids]]
@@ -228,7 +229,7 @@ final class RedisWorkerGroup: @unchecked Sendable {
                          readAhead: Bool) throws -> (id: String, job: String)? {
         let options = queue.options
         let keys = queue.keys
-        let ttl = RedisArgument.integer(max(1, options.resultTTL.jobMilliseconds / 1000))
+        let ttl = RedisArgument.integer(max(1, Int64(options.resultTTL.milliseconds) / 1000))
         if entry.job.isEmpty {
             // Not an entry this code wrote; ack it so it does not come back.
             _ = try connection.command(["XACK", .text(keys.stream), .text(keys.group), .text(entry.id)])

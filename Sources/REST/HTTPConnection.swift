@@ -1,3 +1,4 @@
+import Primitives
 import CHTTPParser
 import Transport
 
@@ -336,14 +337,5 @@ extension String {
         while s.first == " " || s.first == "\t" { s = s.dropFirst() }
         while s.last == " " || s.last == "\t" { s = s.dropLast() }
         return s
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds (the loop clock's unit).
-    var milliseconds: UInt64 {
-        let (s, atto) = components
-        if s < 0 { return 0 }
-        return UInt64(s) * 1000 + UInt64(atto / 1_000_000_000_000_000)
     }
 }

@@ -1,3 +1,4 @@
+import Primitives
 import Transport
 
 /// The counters behind `GET /metrics`, written in the Prometheus text
@@ -72,11 +73,6 @@ public final class RESTMetrics: Sendable {
 
     func countTimeout() {
         state.withLock { $0.timeouts += 1 }
-    }
-
-    /// Requests answered so far with `status` on `route` (tests).
-    public func requestCount(route: String, status: Int) -> UInt64 {
-        state.withLock { s in s.requests.filter { $0.key.route == route && $0.key.status == status }.values.reduce(0, +) }
     }
 
     /// Sets a gauge that another module owns (e.g. queue depth).

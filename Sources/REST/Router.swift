@@ -1,3 +1,4 @@
+import Primitives
 import TextFormats
 import Logging
 import Transport

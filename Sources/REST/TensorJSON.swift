@@ -263,13 +263,15 @@ struct ElementBuilder {
 }
 
 /// A predict response's outputs grouped back into what the model declared:
-/// plain tensors, and ZipMap outputs rebuilt from `X` + `X:labels`.
-struct LogicalOutput {
-    let name: String
-    let tensor: Tensor
-    let labels: Tensor?
+/// plain tensors, and ZipMap outputs rebuilt from `X` + `X:labels`. Shared by
+/// the REST API and the CLI, so both print outputs the same way.
+public struct LogicalOutput {
+    public let name: String
+    public let tensor: Tensor
+    public let labels: Tensor?
 
-    static func group(_ outputs: [NamedTensor]) -> [LogicalOutput] {
+    /// Groups `outputs` (each `X:labels` joins its `X`).
+    public static func group(_ outputs: [NamedTensor]) -> [LogicalOutput] {
         var result: [LogicalOutput] = []
         result.reserveCapacity(outputs.count)
         for (i, o) in outputs.enumerated() where !o.name.hasSuffix(NamedTensor.labelsSuffix) {
@@ -297,7 +299,8 @@ struct LogicalOutput {
         }
     }
 
-    func writeAll(to w: inout JSONWriter) {
+    /// All rows: nested arrays, or one `{label: p}` object per row for ZipMap.
+    public func writeAll(to w: inout JSONWriter) {
         if labels != nil, tensor.rank == 2 {
             w.byte(UInt8(ascii: "["))
             for r in 0..<rows {

@@ -1,26 +1,23 @@
-import Synchronization
+import Primitives
 import Transport
 import Wire
 
 /// A ``CallHandler`` that forwards each call over the binary protocol to a
 /// `swerve serve` (for `swerve rest --upstream HOST:PORT`).
 ///
-/// Pool: `connectionsPerLoop` persistent ``FrameClient`` connections on each
-/// loop of the group, picked round-robin among the calling loop's own (so a
-/// REST request and its upstream call stay on one thread: no hop, no lock);
-/// calls from other threads use the first loop's. Calls on one connection
-/// are pipelined and matched to responses by request id. A closed connection
-/// reconnects on its next call.
+/// Pool: a ``FramePool`` of `connectionsPerLoop` persistent connections per
+/// loop of the group, preferring the calling loop's own (so a REST request
+/// and its upstream call stay on one thread: no hop, no lock). Calls on one
+/// connection are pipelined and matched to responses by request id; a lost
+/// connection reconnects with backoff.
 ///
 /// Errors: an unreachable upstream is UNAVAILABLE (503), a call that outlives
 /// `requestTimeout` (or its own deadline) DEADLINE_EXCEEDED (504).
 public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
     public let host: String
     public let port: Int
-    private let group: EventLoopGroup
-    private let clients: [[FrameClient]] // by loop
-    private let nextID = Atomic<UInt64>(1)
-    private let cursor = Atomic<Int>(0)
+    private let requestTimeout: Duration
+    private let pool: FramePool
 
     /// - Parameters:
     ///   - requestTimeout: bound on a call without its own deadline.
@@ -28,79 +25,51 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
                 requestTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
-        self.group = group
-        let options = FrameClient.Options(connectTimeout: .seconds(5), requestTimeout: requestTimeout,
-                                          correlation: .byID(Self.responseID))
-        clients = group.loops.map { loop in
-            (0..<max(1, connectionsPerLoop)).map { _ in FrameClient(host: host, port: port, loop: loop, options: options) }
-        }
+        self.requestTimeout = requestTimeout
+        pool = FramePool(host: host, port: port, size: group.loops.count * max(1, connectionsPerLoop), loops: group.loops,
+                         correlation: .byID(EnvelopeID.peek), connectTimeout: .seconds(5))
     }
 
     /// Closes every pooled connection.
     public func close() {
-        for loopClients in clients { for c in loopClients { c.close() } }
+        pool.close()
     }
 
     public func handle(_ request: Request, deadline: ContinuousClock.Instant?,
                        completion: @escaping @Sendable (Response) -> Void) {
         var request = request
-        request.id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        request.id = pool.nextID()
         if let deadline {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {
                 return completion(.failure(id: request.id, WireError(.deadlineExceeded, "\(request.call.name): the deadline passed before the call was sent")))
             }
-            let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-            request.timeoutMs = UInt32(clamping: max(1, ms))
+            request.timeoutMs = UInt32(clamping: max(1, remaining.milliseconds))
         }
         var encoded: [UInt8] = []
         ProtobufCodec.encode(request, into: &encoded)
         let payload = encoded
-        let loopIndex = group.loops.firstIndex { $0.inEventLoop } ?? 0
-        let pool = clients[loopIndex]
-        let client = pool[cursor.wrappingAdd(1, ordering: .relaxed).oldValue % pool.count]
         let id = request.id
         let name = request.call.name
         let target = "\(host):\(port)"
-        let timeout: Duration? = request.timeoutMs > 0 ? .milliseconds(Int64(request.timeoutMs) + 1000) : nil
-        client.connect { result in
-            if case .failure(let error) = result {
-                return completion(.failure(id: id, WireError(.unavailable, "\(name): upstream \(target) is unreachable: \(error)")))
-            }
-            client.call(payload, id: id, timeout: timeout) { result in
-                switch result {
-                case .success(let bytes):
-                    let decoded = bytes.withUnsafeBytes { ProtobufCodec.decodeResponse($0) }
-                    switch decoded {
-                    case .success(let response): completion(response)
-                    case .failure(let error): completion(.failure(id: id, WireError(.internal, "\(name): undecodable answer from upstream \(target): \(error.message)")))
-                    }
-                case .failure(let error):
-                    if case TransportError.timedOut = error {
-                        completion(.failure(id: id, WireError(.deadlineExceeded, "\(name): upstream \(target) did not answer in time")))
-                    } else {
-                        completion(.failure(id: id, WireError(.unavailable, "\(name): upstream \(target) failed: \(error)")))
-                    }
+        let timeout: Duration? = request.timeoutMs > 0 ? .milliseconds(Int64(request.timeoutMs) + 1000) : requestTimeout
+        pool.call(payload, id: id, timeout: timeout) { result in
+            switch result {
+            case .success(let bytes):
+                let decoded = bytes.withUnsafeBytes { ProtobufCodec.decodeResponse($0) }
+                switch decoded {
+                case .success(let response): completion(response)
+                case .failure(let error): completion(.failure(id: id, WireError(.internal, "\(name): undecodable answer from upstream \(target): \(error.message)")))
+                }
+            case .failure(let error):
+                if case TransportError.timedOut = error {
+                    completion(.failure(id: id, WireError(.deadlineExceeded, "\(name): upstream \(target) did not answer in time")))
+                } else if error is FramePool.Unreachable {
+                    completion(.failure(id: id, WireError(.unavailable, "\(name): upstream \(target) is unreachable: \(error)")))
+                } else {
+                    completion(.failure(id: id, WireError(.unavailable, "\(name): upstream \(target) failed: \(error)")))
                 }
             }
         }
-    }
-
-    /// Reads `Response.id` (field 1, a varint) from the start of an encoded
-    /// response without decoding the rest; protobuf-c writes fields in
-    /// number order, so a non-zero id is always first.
-    @Sendable public static func responseID(_ payload: UnsafeRawBufferPointer) -> UInt64? {
-        guard payload.count >= 2, payload[0] == 0x08 else { return nil }
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var i = 1
-        while i < payload.count && i < 11 {
-            let b = payload[i]
-            value |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return value }
-            shift += 7
-            i += 1
-        }
-        return nil
     }
 }

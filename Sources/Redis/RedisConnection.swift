@@ -1,3 +1,4 @@
+import Primitives
 import CHiredis
 #if canImport(Glibc)
 import Glibc
@@ -167,7 +168,7 @@ public final class RedisConnection {
         var reason = String(cString: swerve_redis_errstr(c))
         if code == REDIS_ERR_IO && (reason.contains("temporarily unavailable") || reason.contains("timed out")) {
             close()
-            return .timedOut("\(address): no answer within \(commandTimeout.redisMilliseconds) ms (timed out)")
+            return .timedOut("\(address): no answer within \(Int64(commandTimeout.milliseconds)) ms (timed out)")
         } else if code == REDIS_ERR_EOF {
             reason = "connection closed by the server"
         }

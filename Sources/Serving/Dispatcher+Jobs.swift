@@ -2,8 +2,8 @@ import Wire
 
 /// Runs asynchronous jobs: Submit queues a Predict, GetJob reports on it.
 ///
-/// The seam for the job queue (a later issue): set one on the `Dispatcher`
-/// to enable the two calls; without one they answer UNIMPLEMENTED.
+/// The seam for the job queue: set one on the `Dispatcher` to enable the two
+/// calls; without one they answer UNIMPLEMENTED.
 /// Implementations must be thread-safe: the dispatcher calls them from any
 /// thread. Both calls must answer quickly (enqueue or look up, never run the
 /// model on the caller's thread).

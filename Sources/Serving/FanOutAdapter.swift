@@ -1,5 +1,5 @@
+import Primitives
 import Aggregator
-import Synchronization
 import Wire
 
 /// Plugs the aggregator into the dispatcher: Predict on a fan-out model goes
@@ -37,7 +37,7 @@ public final class FanOutAdapter: FanOutService {
 
 /// The dispatcher, set once it exists; what in-process fan-out members call.
 final class DispatcherReference: Sendable {
-    private let value = Mutex<Dispatcher?>(nil)
+    private let value = Locked<Dispatcher?>(nil)
 
     func attach(_ dispatcher: Dispatcher) { value.withLock { $0 = dispatcher } }
 

@@ -1,11 +1,11 @@
-import Synchronization
+import Primitives
 import Transport
 import Wire
 
 /// A one-shot slot a blocking caller waits on while an asynchronous call
 /// completes on another thread.
 final class OneShot<Value: Sendable>: Sendable {
-    private let slot = Mutex<Value?>(nil)
+    private let slot = Locked<Value?>(nil)
     private let ready = Semaphore()
 
     func fulfil(_ value: Value) {

@@ -160,7 +160,4 @@ public final class SwerveServer: Sendable {
         group.shutdown()
         repository.stop()
     }
-
-    /// Connection and request counters of the listener.
-    public func transportStatistics() -> FrameServer.Statistics { frameServer.statistics() }
 }

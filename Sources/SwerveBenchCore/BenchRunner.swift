@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 import SwerveClient
 import Transport
 import Wire
@@ -35,7 +35,7 @@ public final class BenchRunner {
         }
         defer { group.shutdown() }
 
-        let wake = Transport.Semaphore()
+        let wake = Primitives.Semaphore()
         let workers = makeWorkers(group: group, wake: wake)
         try connect(workers: workers, templates: templates)
         return try measure(workers: workers, wake: wake)
@@ -141,7 +141,7 @@ public final class BenchRunner {
         return out
     }
 
-    private func makeWorkers(group: EventLoopGroup, wake: Transport.Semaphore) -> [LoadWorker] {
+    private func makeWorkers(group: EventLoopGroup, wake: Primitives.Semaphore) -> [LoadWorker] {
         group.loops.enumerated().map { index, loop in
             LoadWorker(loop: loop, plan: makePlan(loopIndex: index), wakeRunner: wake)
         }
@@ -150,8 +150,8 @@ public final class BenchRunner {
     // MARK: Connecting
 
     private func connect(workers: [LoadWorker], templates: RequestTemplates) throws {
-        let connected = Transport.Semaphore()
-        let failures = Mutex<[String]>([])
+        let connected = Primitives.Semaphore()
+        let failures = Locked<[String]>([])
         let timeout = Duration.milliseconds(Int64(configuration.timeout * 1000))
         let pollInterval = Duration.microseconds(Int64(configuration.pollInterval * 1000))
         for index in 0..<configuration.connections {
@@ -192,11 +192,11 @@ public final class BenchRunner {
 
     // MARK: Measuring
 
-    private func measure(workers: [LoadWorker], wake: Transport.Semaphore) throws -> BenchResult {
+    private func measure(workers: [LoadWorker], wake: Primitives.Semaphore) throws -> BenchResult {
         let sampler = CPUSampler(serverPID: configuration.serverPID)
         // A little in the future, so every loop starts from the same instant.
         let start = PreciseLoopTimer.now() + 2_000_000
-        let startErrors = Mutex<[String]>([])
+        let startErrors = Locked<[String]>([])
         for worker in workers {
             worker.loop.execute {
                 do {

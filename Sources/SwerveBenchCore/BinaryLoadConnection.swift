@@ -20,7 +20,7 @@ final class BinaryLoadConnection: LoadConnection {
         self.worker = worker
         var options = FrameClient.Options()
         options.requestTimeout = timeout
-        options.correlation = .byID { ResponseScan.id($0) }
+        options.correlation = .byID(EnvelopeID.peek)
         client = FrameClient(host: host, port: port, loop: worker.loop, options: options)
         self.templates = WorkloadKind.allCases.map { templates.binary[$0] ?? [] }
         rowsPerRequest = templates.batch
@@ -32,7 +32,7 @@ final class BinaryLoadConnection: LoadConnection {
         let list = templates[kind.index]
         let id = nextID
         nextID &+= 1
-        let payload = RequestTemplates.withID(list[cursor % list.count], id: id)
+        let payload = EnvelopeID.appending(id: id, to: list[cursor % list.count])
         cursor &+= 1
         switch kind {
         case .predict, .fanout:
@@ -60,7 +60,7 @@ final class BinaryLoadConnection: LoadConnection {
     private func predictOutcome(_ result: Result<[UInt8], Error>) -> RequestOutcome {
         switch result {
         case .success(let payload):
-            let scanned = payload.withUnsafeBytes { ResponseScan.idAndCode($0) }
+            let scanned = payload.withUnsafeBytes { EnvelopeID.peekIDAndStatusCode($0) }
             guard let scanned else { return .error(code: "BAD_RESPONSE", message: "a response is not a protobuf Response") }
             if scanned.code == 0 { return .ok(rows: rowsPerRequest) }
             return errorOutcome(payload, code: scanned.code)

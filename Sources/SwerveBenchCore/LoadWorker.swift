@@ -1,3 +1,4 @@
+import Primitives
 import Transport
 #if canImport(Glibc)
 import Glibc
@@ -54,7 +55,7 @@ final class LoadWorker {
     let counters = LiveCounters()
     var recorder = LoopRecorder()
     var connections: [LoadConnection] = []
-    private let wakeRunner: Transport.Semaphore
+    private let wakeRunner: Primitives.Semaphore
 
     private var started = false
     private var stopping = false
@@ -74,7 +75,7 @@ final class LoadWorker {
     /// the timer is only re-armed when the deadline actually changes.
     private var armedDue: UInt64 = 0
 
-    init(loop: EventLoop, plan: RunPlan, wakeRunner: Transport.Semaphore) {
+    init(loop: EventLoop, plan: RunPlan, wakeRunner: Primitives.Semaphore) {
         self.loop = loop
         self.plan = plan
         self.wakeRunner = wakeRunner

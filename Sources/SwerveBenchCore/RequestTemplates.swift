@@ -5,7 +5,7 @@ import Wire
 /// CPU on sending and not on protobuf or JSON encoding.
 ///
 /// Binary requests are encoded with id 0, which proto3 leaves out; each call
-/// appends its own `id` field (field 1, varint) to a copy. Protobuf parsers
+/// gets its own id appended to a copy (``Wire/EnvelopeID/appending(id:to:)``). Protobuf parsers
 /// accept fields in any order, so the result is the same message as encoding
 /// with that id.
 public struct RequestTemplates: Sendable {
@@ -57,22 +57,6 @@ public struct RequestTemplates: Sendable {
     /// `{"instances": [[5.1, 3.5], [...]]}` with shortest round-trip floats.
     static func instancesJSON(_ rows: [[Float]]) -> String {
         "{\"instances\": [" + rows.map { row in "[" + row.map { "\($0)" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]}"
-    }
-
-    /// A copy of `template` with the request id appended (field 1, varint).
-    @inline(__always)
-    static func withID(_ template: [UInt8], id: UInt64) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(template.count + 11)
-        bytes.append(contentsOf: template)
-        bytes.append(0x08)
-        var value = id
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-        return bytes
     }
 
     /// An encoded GetJob request.

@@ -1,4 +1,3 @@
-import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -91,7 +90,9 @@ public final class BlockingFrameClient {
             guard fd >= 0 else { throw TransportError.notConnected }
             if peerClosed { throw TransportError.connectionClosed }
             try waitFor(events: Int16(POLLIN), deadline: deadline)
-            let n = readBuffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard let n = try UVError.nonBlocking("read", { readBuffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) else {
+                continue
+            }
             if n > 0 {
                 do {
                     try readBuffer.withUnsafeBytes { buffer in
@@ -103,10 +104,8 @@ public final class BlockingFrameClient {
                 } catch let error as FrameError {
                     throw TransportError.framing(error)
                 }
-            } else if n == 0 {
+            } else {
                 peerClosed = true
-            } else if errno != EINTR && errno != EAGAIN {
-                throw UVError(errno: errno, operation: "read")
             }
         }
         let frame = received[receivedHead]
@@ -144,27 +143,26 @@ public final class BlockingFrameClient {
         guard fd >= 0 else { throw TransportError.notConnected }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 {
+            if let n = try UVError.nonBlocking("send", { bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) } }) {
                 offset += n
-            } else if errno == EAGAIN {
+            } else {
                 // The timeout bounds each wait without progress, not the
                 // whole transfer: a large pipelined batch may take longer.
                 try waitFor(events: Int16(POLLOUT), deadline: MonotonicClock.deadline(after: ioTimeout))
-            } else if errno != EINTR {
-                throw UVError(errno: errno, operation: "send")
             }
         }
     }
 
     private func waitFor(events: Int16, deadline: UInt64?) throws {
+        if try !Self.poll(fd, events: events, deadline: deadline) { throw TransportError.timedOut(after: ioTimeout ?? .zero) }
+    }
+
+    /// Waits for `events` on `fd` until `deadline`; false when it passed first.
+    private static func poll(_ fd: Int32, events: Int16, deadline: UInt64?) throws -> Bool {
         var pfd = pollfd(fd: fd, events: events, revents: 0)
-        while true {
-            let rc = poll(&pfd, 1, MonotonicClock.pollTimeout(until: deadline))
-            if rc > 0 { return }
-            if rc == 0 { throw TransportError.timedOut(after: ioTimeout ?? .zero) }
-            if errno != EINTR { throw UVError(errno: errno, operation: "poll") }
-        }
+        // The timeout is recomputed on every EINTR retry, so the deadline holds.
+        let ready = try UVError.posix("poll") { Glibc.poll(&pfd, 1, MonotonicClock.pollTimeout(until: deadline)) }
+        return ready > 0
     }
 
     private static func connect(_ address: SocketAddress, deadline: UInt64?, host: String, port: Int, timeout: Duration) throws -> Int32 {
@@ -172,18 +170,11 @@ public final class BlockingFrameClient {
             socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         }
         do {
-            let rc = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-            // EINTR on a non-blocking connect also means "in progress".
-            if rc != 0 && errno != EINPROGRESS && errno != EINTR {
-                throw UVError(errno: errno, operation: "connect to \(address)")
-            }
-            if rc != 0 {
-                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                while true {
-                    let ready = poll(&pfd, 1, MonotonicClock.pollTimeout(until: deadline))
-                    if ready > 0 { break }
-                    if ready == 0 { throw TransportError.connectTimedOut(host: host, port: port, after: timeout) }
-                    if errno != EINTR { throw UVError(errno: errno, operation: "poll") }
+            // A non-blocking connect is "in progress" (nil) until the socket is writable.
+            let connected = try UVError.nonBlocking("connect to \(address)", { Int(address.withSockAddr { Glibc.connect(fd, $0, $1) }) })
+            if connected == nil {
+                if try !poll(fd, events: Int16(POLLOUT), deadline: deadline) {
+                    throw TransportError.connectTimedOut(host: host, port: port, after: timeout)
                 }
                 var soError: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)

@@ -1,3 +1,4 @@
+import Primitives
 import CUV
 import Synchronization
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
+import Primitives
 import CUV
-import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,7 +75,7 @@ public final class FrameClient: @unchecked Sendable {
 
     // Loop-thread state.
     private var state = State.idle
-    private var stream: FramedTCP?
+    private var stream: FrameChannel?
     private var attempt: UInt64 = 0 // bumps on every connect/close; stale callbacks compare it
     private var connectCompletions: [@Sendable (Result<Void, Error>) -> Void] = []
     private var connectTimer: LoopTimer?
@@ -235,29 +235,20 @@ public final class FrameClient: @unchecked Sendable {
             return
         }
         let address = addresses.removeFirst()
-        let stream: FramedTCP
+        let stream: FrameChannel
         do {
-            stream = try FramedTCP(loop: loop, maxPayloadLength: options.maxFrameLength)
+            stream = FrameChannel(connection: try StreamConnection(loop: loop), maxPayloadLength: options.maxFrameLength)
         } catch {
             failConnect(error)
             return
         }
         stream.delegate = self
         self.stream = stream
-        let request = UVHandle.allocate(uv_connect_t.self)
-        // The request keeps the stream alive until its callback (which libuv
-        // runs even when the handle is closed first, with ECANCELED).
-        request.pointee.data = Unmanaged.passRetained(stream).toOpaque()
-        let rc = address.withSockAddr { sa, _ in
-            uv_tcp_connect(request, stream.handle!, sa) { request, status in
-                let stream = Unmanaged<FramedTCP>.fromOpaque(request!.pointee.data!).takeRetainedValue()
-                free(request)
-                (stream.delegate as? FrameClient)?.didConnect(stream, status: status)
-            }
+        let rc = stream.connection.connect(to: address) { [weak stream] status in
+            guard let stream else { return }
+            (stream.delegate as? FrameClient)?.didConnect(stream, status: status)
         }
         if rc < 0 {
-            Unmanaged<FramedTCP>.fromOpaque(request.pointee.data!).release()
-            free(request)
             lastConnectError = UVError(code: rc, operation: "connect to \(address)")
             self.stream = nil
             stream.delegate = nil
@@ -270,7 +261,7 @@ public final class FrameClient: @unchecked Sendable {
 
     private var lastConnectAddress: SocketAddress?
 
-    private func didConnect(_ stream: FramedTCP, status: Int32) {
+    private func didConnect(_ stream: FrameChannel, status: Int32) {
         guard stream === self.stream, state == .connecting else { return }
         if status < 0 {
             lastConnectError = UVError(code: status, operation: "connect to \(lastConnectAddress.map { "\($0)" } ?? host)")
@@ -282,7 +273,7 @@ public final class FrameClient: @unchecked Sendable {
         }
         state = .connected
         connectTimer?.stop()
-        stream.setNoDelay()
+        stream.connection.setNoDelay()
         stream.startReading()
         for payload in preconnectOutput { payload.withUnsafeBytes { stream.send($0) } }
         preconnectOutput.removeAll()
@@ -329,7 +320,7 @@ public final class FrameClient: @unchecked Sendable {
         }
         pending[sequence] = Pending(completion: completion, id: id, timeout: timeout)
         if let timeout {
-            deadlines.insert(deadline: now + timeout.uvMilliseconds, key: sequence)
+            deadlines.insert(deadline: now + timeout.milliseconds, key: sequence)
             armDeadlineTimer()
         }
         if state == .connected, let stream {
@@ -435,26 +426,26 @@ public final class FrameClient: @unchecked Sendable {
     }
 }
 
-extension FrameClient: FramedTCPDelegate {
-    func framedTCP(_ stream: FramedTCP, didReceive payload: UnsafeRawBufferPointer) -> FrameDecoder.Disposition {
+extension FrameClient: FrameChannelDelegate {
+    func frameChannel(_ channel: FrameChannel, didReceive payload: UnsafeRawBufferPointer) -> FrameDecoder.Disposition {
         deliver(payload)
         return .proceed
     }
 
-    func framedTCPDidRead(_ stream: FramedTCP) {}
+    func frameChannelDidRead(_ channel: FrameChannel) {}
 
-    func framedTCP(_ stream: FramedTCP, didFailFraming error: FrameError) {
+    func frameChannel(_ channel: FrameChannel, didFailFraming error: FrameError) {
         closeNow(error: TransportError.framing(error))
     }
 
-    func framedTCPDidReadEOF(_ stream: FramedTCP) {
+    func frameChannelDidReadEOF(_ channel: FrameChannel) {
         closeNow(error: TransportError.connectionClosed)
     }
 
-    func framedTCPDidWrite(_ stream: FramedTCP) {}
+    func frameChannelDidWrite(_ channel: FrameChannel) {}
 
-    func framedTCP(_ stream: FramedTCP, didCloseWith error: Error?) {
-        guard stream === self.stream else { return }
+    func frameChannel(_ channel: FrameChannel, didCloseWith error: Error?) {
+        guard channel === self.stream else { return }
         closeNow(error: error ?? TransportError.connectionClosed)
     }
 }

@@ -1,4 +1,3 @@
-import Wire
 
 /// Application logic behind a ``FrameServer``: turns request payloads into
 /// response payloads. The transport adds and strips the frame headers.

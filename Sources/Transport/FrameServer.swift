@@ -1,6 +1,6 @@
+import Primitives
 import CUV
 import Synchronization
-import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -232,7 +232,7 @@ public final class FrameServer: @unchecked Sendable {
         try serverLoop.loop.submitAndWait {
             try serverLoop.installSignals(signals) { [weak self] _ in
                 guard let self else { return }
-                DetachedThread.start { self.shutdown(grace: grace) }
+                PThread.detached(name: "swerve-shutdown") { self.shutdown(grace: grace) }
             }
         }
     }

@@ -1,3 +1,4 @@
+import Primitives
 import CUV
 
 /// A libuv timer on an ``EventLoop``. Loop-thread only: create, start, stop
@@ -30,7 +31,7 @@ public final class LoopTimer: UVHandleOwner {
         uv_timer_start(handle, { h in
             let timer = UVHandle.owner(of: UVHandle.asHandle(h!), as: LoopTimer.self)
             timer.callback?()
-        }, delay.uvMilliseconds, repeating.map { max(1, $0.uvMilliseconds) } ?? 0)
+        }, delay.milliseconds, repeating.map { max(1, $0.milliseconds) } ?? 0)
     }
 
     /// Stops the timer; it can be started again.

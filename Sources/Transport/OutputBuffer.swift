@@ -1,10 +1,9 @@
-import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A growable byte buffer with a stable base address, for data handed to
-/// `uv_write` (which must stay put until the write callback). Unlike `[UInt8]`
+/// libuv's asynchronous write (which must stay put until its callback). Unlike `[UInt8]`
 /// its memory can be passed to C without escaping a `withUnsafe…` closure.
 ///
 /// A value type over manually managed memory: the owner calls
@@ -26,26 +25,14 @@ struct OutputBuffer {
         capacity = newCapacity
     }
 
-    /// Appends a frame header and `payload`.
-    mutating func appendFrame(_ payload: UnsafeRawBufferPointer) {
-        appendFrame(length: payload.count) { destination in
-            if let source = payload.baseAddress, payload.count > 0 {
-                destination.baseAddress!.copyMemory(from: source, byteCount: payload.count)
-            }
-        }
+    /// Appends `length` bytes that `fill` writes in place.
+    mutating func append(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        reserve(extra: length)
+        fill(UnsafeMutableRawBufferPointer(start: base! + count, count: length))
+        count += length
     }
 
-    /// Appends a frame header and lets `write` fill exactly `length` payload
-    /// bytes in place.
-    mutating func appendFrame(length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) {
-        reserve(extra: Frame.headerSize + length)
-        let start = base! + count
-        Frame.writeHeader(length: length, to: start)
-        write(UnsafeMutableRawBufferPointer(start: start + Frame.headerSize, count: length))
-        count += Frame.headerSize + length
-    }
-
-    /// Appends raw bytes (no frame header), for plain byte streams.
+    /// Appends a copy of `bytes`.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(extra: bytes.count)

@@ -1,5 +1,5 @@
+import Primitives
 import CUV
-import Wire
 
 /// One accepted connection of a ``FrameServer``. Loop-thread only, except
 /// that ``FrameReply`` values holding it may travel to other threads (they
@@ -9,13 +9,13 @@ import Wire
 /// frames; input read and discarded; in-flight requests finish and flush,
 /// then a FIN, then close when the peer's FIN arrives or the deadline
 /// passes) → *closed*.
-final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sendable {
+final class ServerConnection: FrameChannelDelegate, LoopReplyTarget, @unchecked Sendable {
     let loop: EventLoop
     // Strong: a FrameReply may outlive the server (a handler replying late on
     // a shared loop group) and must still find valid bookkeeping. The cycle
     // with the owner's connection list is broken when the connection closes.
     let owner: ServerLoop
-    let stream: FramedTCP
+    let channel: FrameChannel
     /// Bumped when the connection closes, so replies to requests of an
     /// earlier generation are recognised and dropped.
     private(set) var generation: UInt32 = 1
@@ -30,12 +30,12 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
     private(set) var closeDeadline: UInt64?
     private(set) var pausedForWrite = false
 
-    init(owner: ServerLoop, stream: FramedTCP) {
+    init(owner: ServerLoop, channel: FrameChannel) {
         self.owner = owner
         self.loop = owner.loop
-        self.stream = stream
+        self.channel = channel
         self.lastActivity = uv_now(owner.loop.uvLoop)
-        stream.delegate = self
+        channel.delegate = self
     }
 
     var now: UInt64 { uv_now(loop.uvLoop) }
@@ -48,20 +48,20 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
 
     func deliverReply(generation: UInt32, _ payload: UnsafeRawBufferPointer) {
         guard acceptReply(generation) else { return }
-        stream.send(payload)
+        channel.send(payload)
         replied()
     }
 
     func deliverReply(generation: UInt32, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) {
         guard acceptReply(generation) else { return }
-        stream.send(length: length, write)
+        channel.send(length: length, write)
         replied()
     }
 
     private func acceptReply(_ generation: UInt32) -> Bool {
         // A reply for a closed connection, or one more than there were
         // requests (a handler calling send twice), is dropped.
-        guard generation == self.generation, !isClosed, inFlight > 0, stream.isOpen else {
+        guard generation == self.generation, !isClosed, inFlight > 0, channel.isOpen else {
             owner.stats.repliesDropped += 1
             return false
         }
@@ -74,42 +74,42 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
         if isClosing && inFlight == 0 {
             closeGracefullyWithinCloseTimeout()
         }
-        // Resuming a paused read happens after the flush (framedTCPDidWrite),
+        // Resuming a paused read happens after the flush (frameChannelDidWrite),
         // never here: this may run inside handleFrame, inside the decoder.
     }
 
     // MARK: Stream events
 
-    func framedTCP(_ stream: FramedTCP, didReceive payload: UnsafeRawBufferPointer) -> FrameDecoder.Disposition {
+    func frameChannel(_ channel: FrameChannel, didReceive payload: UnsafeRawBufferPointer) -> FrameDecoder.Disposition {
         inFlight += 1
         owner.stats.framesReceived += 1
         owner.handler.handleFrame(payload, reply: FrameReply(connection: self, generation: generation))
         return inFlight >= owner.limits.maxInFlightPerConnection || isClosing ? .pause : .proceed
     }
 
-    func framedTCPDidRead(_ stream: FramedTCP) {
+    func frameChannelDidRead(_ channel: FrameChannel) {
         lastActivity = now
         updateReading()
     }
 
-    func framedTCP(_ stream: FramedTCP, didFailFraming error: FrameError) {
+    func frameChannel(_ channel: FrameChannel, didFailFraming error: FrameError) {
         owner.stats.framingErrors += 1
-        beginClosing(response: owner.handler.framingErrorResponse(error), deadline: now + owner.limits.closeTimeout.uvMilliseconds)
+        beginClosing(response: owner.handler.framingErrorResponse(error), deadline: now + owner.limits.closeTimeout.milliseconds)
     }
 
-    func framedTCPDidReadEOF(_ stream: FramedTCP) {
+    func frameChannelDidReadEOF(_ channel: FrameChannel) {
         // The peer will send nothing more but may still await its responses:
         // finish what is in flight, then close. No deadline: the handler
         // promises a reply to every request.
         if !isClosing { beginClosing(response: nil, deadline: nil) }
     }
 
-    func framedTCPDidWrite(_ stream: FramedTCP) {
+    func frameChannelDidWrite(_ channel: FrameChannel) {
         lastActivity = now
         updateReading()
     }
 
-    func framedTCP(_ stream: FramedTCP, didCloseWith error: Error?) {
+    func frameChannel(_ channel: FrameChannel, didCloseWith error: Error?) {
         isClosed = true
         isClosing = true
         generation &+= 1
@@ -121,10 +121,10 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
     /// Starts or stops reading according to the in-flight cap and the write
     /// high-water mark. Never called from inside the decoder.
     func updateReading() {
-        guard !isClosing, stream.isOpen else { return }
+        guard !isClosing, channel.isOpen else { return }
         let limits = owner.limits
         while true {
-            let queued = stream.queuedBytes
+            let queued = channel.queuedBytes
             if pausedForWrite {
                 if queued <= limits.writeLowWaterMark { pausedForWrite = false }
             } else if queued > limits.writeHighWaterMark {
@@ -133,25 +133,25 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
             }
             let overInFlight = inFlight >= limits.maxInFlightPerConnection
             if overInFlight || pausedForWrite {
-                if stream.isReading {
-                    stream.stopReading()
+                if channel.isReading {
+                    channel.stopReading()
                     if overInFlight && !pausedForWrite { owner.stats.readPausesForInFlight += 1 }
                 }
                 return
             }
-            if stream.hasBacklog {
+            if channel.hasBacklog {
                 // Frames held back at the last pause go first, then the socket.
-                let before = stream.decoder.bufferedByteCount
-                stream.resumeBacklog()
-                if isClosing || !stream.isOpen { return }
-                if stream.decoder.bufferedByteCount != before { continue }
+                let before = channel.decoder.bufferedByteCount
+                channel.resumeBacklog()
+                if isClosing || !channel.isOpen { return }
+                if channel.decoder.bufferedByteCount != before { continue }
             }
-            stream.startReading()
+            channel.startReading()
             return
         }
     }
 
-    var isReadPaused: Bool { !isClosing && stream.isOpen && !stream.isReading }
+    var isReadPaused: Bool { !isClosing && channel.isOpen && !channel.isReading }
 
     // MARK: Closing
 
@@ -162,13 +162,13 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
         if let deadline { closeDeadline = min(closeDeadline ?? deadline, deadline) }
         if isClosing { return }
         isClosing = true
-        stream.discardsInput = true
-        if let response { response.withUnsafeBytes { stream.send($0) } }
+        channel.discardInput()
+        if let response { response.withUnsafeBytes { channel.send($0) } }
         if inFlight == 0 {
             closeGracefullyWithinCloseTimeout()
         } else {
             // Keep reading (discarding) so the peer's FIN is noticed.
-            stream.startReading()
+            channel.startReading()
         }
     }
 
@@ -177,20 +177,20 @@ final class ServerConnection: FramedTCPDelegate, LoopReplyTarget, @unchecked Sen
     /// flight; a client that keeps an idle pooled connection open must not
     /// hold the server up that long.
     private func closeGracefullyWithinCloseTimeout() {
-        let limit = now + owner.limits.closeTimeout.uvMilliseconds
+        let limit = now + owner.limits.closeTimeout.milliseconds
         closeDeadline = min(closeDeadline ?? limit, limit)
-        stream.closeGracefully()
+        channel.closeGracefully()
     }
 
     /// Idle and deadline checks, from the loop's sweep timer.
     func sweep(now: UInt64, idleTimeout: UInt64?) {
         if isClosing {
-            if let closeDeadline, now >= closeDeadline { stream.close(error: nil) }
+            if let closeDeadline, now >= closeDeadline { channel.close(error: nil) }
             return
         }
-        if let idleTimeout, inFlight == 0, stream.queuedBytes == 0, now &- lastActivity >= idleTimeout {
+        if let idleTimeout, inFlight == 0, channel.queuedBytes == 0, now &- lastActivity >= idleTimeout {
             owner.stats.idleClosures += 1
-            beginClosing(response: nil, deadline: now + owner.limits.closeTimeout.uvMilliseconds)
+            beginClosing(response: nil, deadline: now + owner.limits.closeTimeout.milliseconds)
         }
     }
 }

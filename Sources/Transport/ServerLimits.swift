@@ -1,4 +1,3 @@
-import Wire
 
 /// Per-server and per-connection limits of a ``FrameServer``.
 public struct ServerLimits: Sendable, Equatable {

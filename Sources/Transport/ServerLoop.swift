@@ -1,6 +1,6 @@
+import Primitives
 import CUV
 import Synchronization
-import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,9 +20,7 @@ final class ServerLoop: UVHandleOwner {
     let shared: ServerShared
     var stats = FrameServer.Statistics()
 
-    private var listener: UnsafeMutablePointer<uv_tcp_t>?
-    private var listenerClosed = true
-    private var closingListener: UnsafeMutableRawPointer?
+    private var listener: Listener?
     private var connections: [ServerConnection] = []
     private var sweepTimer: LoopTimer?
     private var shutdownTimer: LoopTimer?
@@ -46,32 +44,9 @@ final class ServerLoop: UVHandleOwner {
     /// Adopts a bound socket and starts listening on it. Takes ownership of
     /// `fd`: it is closed here on failure.
     func listen(fd: Int32) throws {
-        precondition(loop.inEventLoop)
-        let handle = UVHandle.allocate(uv_tcp_t.self)
-        do {
-            try UVError.check(uv_tcp_init(loop.uvLoop, handle), "uv_tcp_init")
-        } catch {
-            UVHandle.freeUninitialised(handle)
-            Glibc.close(fd)
-            throw error
-        }
-        UVHandle.setOwner(handle, self)
-        listener = handle
-        listenerClosed = false
-        let opened = uv_tcp_open(handle, uv_os_sock_t(fd))
-        if opened < 0 { Glibc.close(fd) } // not adopted: closing the handle will not close it
-        do {
-            try UVError.check(opened, "uv_tcp_open")
-            try UVError.check(uv_listen(UVHandle.asStream(handle), Int32(clamping: limits.listenBacklog)) { server, status in
-                let serverLoop = UVHandle.owner(of: UVHandle.asHandle(server!), as: ServerLoop.self)
-                serverLoop.acceptConnection(status: status)
-            }, "listen")
-        } catch {
-            UVHandle.close(handle)
-            listener = nil
-            listenerClosed = true
-            throw error
-        }
+        listener = try Listener(loop: loop, fd: fd, backlog: limits.listenBacklog,
+                                onAccept: { [unowned self] in self.accept($0) },
+                                onAcceptError: { [unowned self] in self.stats.acceptErrors += 1 })
         let sweep = LoopTimer(on: loop)
         sweep.setCallback { [unowned self] in self.sweep() }
         let interval = sweepInterval
@@ -88,32 +63,14 @@ final class ServerLoop: UVHandleOwner {
         return max(.milliseconds(10), min(.seconds(1), shortest / 4))
     }
 
-    private func acceptConnection(status: Int32) {
-        guard status >= 0, let listener else {
-            stats.acceptErrors += 1
-            return
-        }
-        let stream: FramedTCP
-        do {
-            stream = try FramedTCP(loop: loop, maxPayloadLength: limits.maxFrameLength)
-        } catch {
-            stats.acceptErrors += 1
-            return
-        }
-        let rc = uv_accept(UVHandle.asStream(listener), stream.stream!)
-        if rc < 0 {
-            stats.acceptErrors += 1
-            stream.close(error: nil)
-            return
-        }
-        stream.setNoDelay()
-        let connection = ServerConnection(owner: self, stream: stream)
+    private func accept(_ stream: StreamConnection) {
+        let connection = ServerConnection(owner: self, channel: FrameChannel(connection: stream, maxPayloadLength: limits.maxFrameLength))
         connection.index = connections.count
         connections.append(connection)
         let open = shared.openConnections.add(1, ordering: .relaxed).newValue
         if open > limits.maxConnections || isShuttingDown {
             stats.rejectedConnections += 1
-            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.uvMilliseconds)
+            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.milliseconds)
         } else {
             stats.acceptedConnections += 1
             stream.startReading()
@@ -135,7 +92,7 @@ final class ServerLoop: UVHandleOwner {
 
     private func sweep() {
         let now = self.now
-        let idle = limits.idleTimeout?.uvMilliseconds
+        let idle = limits.idleTimeout?.milliseconds
         // Iterate over a copy: a sweep may close connections.
         for connection in connections {
             connection.sweep(now: now, idleTimeout: isShuttingDown ? nil : idle)
@@ -177,15 +134,11 @@ final class ServerLoop: UVHandleOwner {
         precondition(loop.inEventLoop)
         isShuttingDown = true
         self.onDrained = onDrained
-        if let listener {
-            self.listener = nil
-            closingListener = UnsafeMutableRawPointer(listener)
-            UVHandle.close(listener)
-        }
+        listener?.close { [unowned self] in self.checkDrained() }
         for handle in signalHandles { UVHandle.close(handle) }
         signalHandles.removeAll()
         onSignal = nil
-        let deadline = now + grace.uvMilliseconds
+        let deadline = now + grace.milliseconds
         for connection in connections {
             connection.beginClosing(response: nil, deadline: deadline)
         }
@@ -197,11 +150,11 @@ final class ServerLoop: UVHandleOwner {
     }
 
     private func forceCloseAll() {
-        for connection in connections { connection.stream.close(error: nil) }
+        for connection in connections { connection.channel.close(error: nil) }
     }
 
     private func checkDrained() {
-        guard isShuttingDown, connections.isEmpty, listenerClosed, let onDrained else { return }
+        guard isShuttingDown, connections.isEmpty, listener?.isClosed ?? true, let onDrained else { return }
         self.onDrained = nil
         sweepTimer?.close()
         sweepTimer = nil
@@ -211,11 +164,7 @@ final class ServerLoop: UVHandleOwner {
     }
 
     func handleDidClose(_ handle: UnsafeMutableRawPointer) {
-        // Signal handles close through here too; only the listener matters.
-        guard handle == closingListener else { return }
-        closingListener = nil
-        listenerClosed = true
-        checkDrained()
+        // Only signal handles close through here; nothing to track.
     }
 
     // MARK: Statistics

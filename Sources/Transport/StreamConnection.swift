@@ -3,11 +3,13 @@ import CUV
 import Glibc
 #endif
 
-/// The protocol logic of one ``StreamServer`` connection (HTTP, for the REST
-/// adapter). Created by the server's factory when a connection is accepted;
-/// every method runs on the connection's loop thread.
+/// The protocol logic on one ``StreamConnection``: swerve framing
+/// (``FrameChannel``), HTTP/1.1 (the REST adapter), a load generator's client,
+/// or a ``ProtocolSelector`` that picks one of those from the first bytes.
+/// Every method runs on the connection's loop thread.
 public protocol StreamHandler: AnyObject {
-    /// Bytes read from the peer (valid only during the call).
+    /// Bytes read from the peer, after the connection's ``ByteTransform`` if it
+    /// has one (valid only during the call).
     func stream(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer)
     /// The peer closed its sending side.
     func streamDidReadEOF(_ connection: StreamConnection)
@@ -20,52 +22,91 @@ public protocol StreamHandler: AnyObject {
     /// The server is shutting down: finish what is in flight, then call
     /// ``StreamConnection/closeGracefully()``.
     func streamServerWillShutDown(_ connection: StreamConnection)
-    /// The connection is closed; no more calls follow.
+    /// The connection is closed (``StreamConnection/closeError`` says why);
+    /// no more calls follow.
     func streamDidClose(_ connection: StreamConnection)
 }
 
-/// One accepted TCP connection of a ``StreamServer``: a plain byte stream
-/// with coalesced writes. Loop-thread only (use ``loop`` to hop there).
+extension StreamHandler {
+    public func streamSweep(_ connection: StreamConnection, now: UInt64) {}
+    public func streamServerWillShutDown(_ connection: StreamConnection) { connection.closeGracefully() }
+}
+
+/// Told when a server-side connection closes, so the server's bookkeeping
+/// (open count, drain on shutdown) stays right. Loop-thread only.
+protocol StreamConnectionOwner: AnyObject {
+    func connectionDidClose(_ connection: StreamConnection)
+}
+
+/// One TCP connection on an ``EventLoop``: the one read path, the one write
+/// path and the one close sequence of every protocol swerve speaks, server
+/// and client side. A ``StreamHandler`` gives the bytes a meaning; an optional
+/// ``ByteTransform`` sits between the socket and the handler (TLS).
+/// Loop-thread only (use ``loop`` to hop there).
+///
+/// Reads land in the loop's shared read buffer and are handed to the handler
+/// synchronously (no copy, no allocation per read).
 ///
 /// Writes: ``write(_:)`` appends to an output buffer that is flushed once per
 /// loop iteration, just before the loop waits for I/O (one `uv_try_write`,
 /// or one `uv_write` for what the socket does not take at once), so the
-/// responses to a batch of pipelined requests go out in one system call.
+/// responses to a batch of pipelined requests go out in one system call. At
+/// most one `uv_write` is outstanding; output gathers meanwhile for the next.
 ///
 /// Closing: ``closeGracefully()`` flushes, sends a FIN, keeps reading
 /// (discarding) until the peer's FIN so unread input does not turn into a
-/// reset that could destroy the last response, and closes at the latest
-/// after the server's `closeTimeout`. ``close()`` closes at once.
+/// reset that could destroy the last response, and closes when the peer's FIN
+/// arrives or at ``closeDeadline`` (enforced by the owner's sweep).
+/// ``close(error:)`` closes at once.
 ///
-/// Memory: retained by its handle's `data`, released in the close callback.
+/// Memory: retained by its handle's `data`, released in the close callback
+/// (write, shutdown and connect callbacks, which libuv runs before the close
+/// callback, use an unretained reference or their own retain).
 public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Sendable {
     /// The loop this connection lives on.
     public let loop: EventLoop
-    let owner: StreamServerLoop
-    /// The handler, set right after accept; cleared once closed.
+    /// The protocol handler; cleared once closed.
     public private(set) var handler: StreamHandler?
+    /// Transforms bytes between the socket and the handler (TLS); nil = plain.
+    public private(set) var transform: ByteTransform?
+    var owner: StreamConnectionOwner?
+    /// The close timeout `closeGracefully()` applies by default (ms); set by a server.
+    var closeTimeoutMilliseconds: UInt64?
     var isFlushScheduled = false
+    /// Position in the owner's connection list (O(1) removal).
     var index = -1
 
-    private var handle: UnsafeMutablePointer<uv_tcp_t>?
+    private(set) var handle: UnsafeMutablePointer<uv_tcp_t>?
     private var output = OutputBuffer()
     private var writing = OutputBuffer()
+    // Plain bytes produced in place (``write(reserving:_:)``) waiting for the transform.
+    private var plain = OutputBuffer()
     private let writeRequest: UnsafeMutablePointer<uv_write_t>
     private var writeInProgress = false
     /// Reading as the handler wants it (false after ``stopReading()``).
     public private(set) var isReading = false
     private var isClosing = false
-    private var readEOF = false
-    private var discardsInput = false
+    /// The peer closed its sending side.
+    public private(set) var readEOF = false
+    /// Read input but deliver none of it (a connection that is closing keeps
+    /// reading so the peer's FIN is seen, and so closing does not answer
+    /// unread input with a reset that could destroy the last response).
+    public var discardsInput = false
     private var shutdownRequested = false
     private var shutdownIssued = false
-    private(set) var closeDeadline: UInt64?
+    /// `uv_now` after which the owner's sweep closes a gracefully closing connection.
+    public internal(set) var closeDeadline: UInt64?
+    /// Why the connection closed (nil for a local close or a clean end).
+    public private(set) var closeError: Error?
 
+    // Output buffers larger than this are released once written.
     private static let keptBufferBytes = 256 * 1024
 
-    init(owner: StreamServerLoop) throws {
-        self.owner = owner
-        self.loop = owner.loop
+    /// Creates an unconnected TCP handle on `loop` (loop thread only); a
+    /// listener accepts into it or ``connect(to:port:timeout:_:)`` connects it.
+    public init(loop: EventLoop) throws {
+        precondition(loop.inEventLoop, "a StreamConnection is created on its loop's thread")
+        self.loop = loop
         let handle = UVHandle.allocate(uv_tcp_t.self)
         let rc = uv_tcp_init(loop.uvLoop, handle)
         if rc < 0 {
@@ -81,11 +122,17 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
         free(writeRequest)
         output.deallocate()
         writing.deallocate()
+        plain.deallocate()
     }
 
     var stream: UnsafeMutablePointer<uv_stream_t>? { handle.map(UVHandle.asStream) }
 
-    func attach(_ handler: StreamHandler) { self.handler = handler }
+    /// Installs the handler (a ``ProtocolSelector`` hands over to the one it picked).
+    public func setHandler(_ handler: StreamHandler) { self.handler = handler }
+
+    /// Installs a byte transform between socket and handler. Set it before
+    /// the first read and write: bytes already buffered are not transformed.
+    public func setTransform(_ transform: ByteTransform?) { self.transform = transform }
 
     /// The loop's millisecond clock (`uv_now`), the unit of ``StreamHandler/streamSweep(_:now:)``.
     public var now: UInt64 { uv_now(loop.uvLoop) }
@@ -97,6 +144,14 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     public var queuedBytes: Int {
         guard let stream else { return 0 }
         return output.count + Int(uv_stream_get_write_queue_size(stream))
+    }
+
+    /// Disables Nagle: output is already coalesced per loop iteration, and
+    /// small request/response pairs must not wait for delayed ACKs.
+    func setNoDelay() {
+        // A failure here (e.g. the peer already reset) surfaces on the next
+        // read or write, where it closes the connection; nothing to do now.
+        if let handle { _ = uv_tcp_nodelay(handle, 1) }
     }
 
     // MARK: Reading
@@ -114,11 +169,11 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
             } else if nread == Int(UV_EOF.rawValue) {
                 c.didReadEOF()
             } else if nread < 0 {
-                c.close()
+                c.close(error: UVError(code: Int32(nread), operation: "read"))
             }
         })
         if rc < 0 {
-            close()
+            close(error: UVError(code: rc, operation: "uv_read_start"))
             return
         }
         isReading = true
@@ -132,15 +187,23 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     }
 
     private func didRead(_ bytes: UnsafeRawBufferPointer) {
-        if discardsInput { return }
-        handler?.stream(self, didRead: bytes)
+        guard !discardsInput, let handler else { return }
+        guard let transform else {
+            handler.stream(self, didRead: bytes)
+            return
+        }
+        do {
+            try transform.inbound(bytes, deliver: { handler.stream(self, didRead: $0) }, reply: { appendToSocket($0) })
+        } catch {
+            close(error: error)
+        }
     }
 
     private func didReadEOF() {
         readEOF = true
         isReading = false
-        if shutdownIssued || discardsInput && !writeInProgress && output.isEmpty {
-            close()
+        if shutdownIssued || shutdownRequested && !writeInProgress && output.isEmpty {
+            close(error: nil)
             return
         }
         handler?.streamDidReadEOF(self)
@@ -151,7 +214,16 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     /// Queues `bytes`; they are written before the loop next waits for I/O.
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard handle != nil, !isClosing, !shutdownRequested else { return }
-        output.append(bytes)
+        if let transform {
+            do {
+                try transform.outbound(bytes) { appendToSocket($0) }
+            } catch {
+                close(error: error)
+                return
+            }
+        } else {
+            output.append(bytes)
+        }
         loop.scheduleFlush(self)
     }
 
@@ -160,16 +232,45 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
         bytes.withUnsafeBytes { write($0) }
     }
 
+    /// Queues `length` bytes that `fill` writes in place (straight into the
+    /// output buffer when there is no transform: no intermediate array).
+    /// `fill` must write all `length` bytes.
+    public func write(reserving length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard handle != nil, !isClosing, !shutdownRequested else { return }
+        if transform == nil {
+            output.append(length: length, fill)
+        } else {
+            plain.append(length: length, fill)
+            defer { plain.removeAll(keepAtMost: Self.keptBufferBytes) }
+            do {
+                try transform!.outbound(UnsafeRawBufferPointer(start: plain.base, count: plain.count)) { appendToSocket($0) }
+            } catch {
+                close(error: error)
+                return
+            }
+        }
+        loop.scheduleFlush(self)
+    }
+
+    // Bytes that go to the socket as they are (a transform's output).
+    private func appendToSocket(_ bytes: UnsafeRawBufferPointer) {
+        guard handle != nil, !isClosing else { return }
+        output.append(bytes)
+        loop.scheduleFlush(self)
+    }
+
     func flushBufferedOutput() {
         guard let stream, !isClosing else { return }
         if !writeInProgress && !output.isEmpty {
             var buf = uv_buf_t(base: output.base!.assumingMemoryBound(to: CChar.self), len: output.count)
+            // Try the synchronous path first: usually the socket takes it all
+            // and no write request or callback is needed.
             let n = Int(uv_try_write(stream, &buf, 1))
             if n == output.count {
                 output.removeAll(keepAtMost: Self.keptBufferBytes)
                 handler?.streamDidWrite(self)
             } else if n < 0 && n != Int(UV_EAGAIN.rawValue) {
-                close()
+                close(error: UVError(code: Int32(n), operation: "write"))
                 return
             } else {
                 let written = max(n, 0)
@@ -181,10 +282,11 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
                     c.didWrite(status: status)
                 }
                 if rc < 0 {
-                    close()
+                    close(error: UVError(code: rc, operation: "uv_write"))
                     return
                 }
                 writeInProgress = true
+                if written > 0 { handler?.streamDidWrite(self) }
             }
         }
         maybeShutdown()
@@ -194,9 +296,10 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
         writeInProgress = false
         writing.removeAll(keepAtMost: Self.keptBufferBytes)
         if status < 0 {
-            if status != UV_ECANCELED.rawValue { close() }
+            if status != UV_ECANCELED.rawValue { close(error: UVError(code: status, operation: "write")) }
             return
         }
+        // Whatever gathered meanwhile goes out now rather than next iteration.
         flushBufferedOutput()
         handler?.streamDidWrite(self)
     }
@@ -204,24 +307,33 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     // MARK: Closing
 
     /// Flushes what is queued, sends a FIN, discards further input and closes
-    /// once the peer's FIN arrives (or after the server's close timeout).
+    /// once the peer's FIN arrives (or at ``closeDeadline``: the server's close
+    /// timeout unless the caller set an earlier one).
     public func closeGracefully() {
         guard handle != nil, !isClosing, !shutdownRequested else { return }
         shutdownRequested = true
         discardsInput = true
-        closeDeadline = now + owner.options.closeTimeout.uvMilliseconds
+        if let timeout = closeTimeoutMilliseconds {
+            closeDeadline = min(closeDeadline ?? .max, now + timeout)
+        }
         if readEOF && !writeInProgress && output.isEmpty {
-            close()
+            close(error: nil)
             return
         }
         if !readEOF { startReading() }
         loop.scheduleFlush(self)
     }
 
+    /// Sets (or brings forward) the time after which the owner's sweep closes
+    /// this connection outright.
+    func limitCloseDeadline(_ deadline: UInt64) {
+        closeDeadline = min(closeDeadline ?? deadline, deadline)
+    }
+
     private func maybeShutdown() {
         guard shutdownRequested, !shutdownIssued, !writeInProgress, output.isEmpty, let stream, !isClosing else { return }
         if readEOF {
-            close()
+            close(error: nil)
             return
         }
         shutdownIssued = true
@@ -230,25 +342,27 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
         let rc = uv_shutdown(request, stream) { request, status in
             let c = Unmanaged<StreamConnection>.fromOpaque(request!.pointee.data!).takeUnretainedValue()
             free(request)
-            if status < 0 || c.readEOF { c.close() }
+            if status < 0 || c.readEOF { c.close(error: nil) }
         }
         if rc < 0 {
             free(request)
-            close()
+            close(error: nil)
         }
     }
 
     /// Closes now; queued output is dropped. Idempotent.
-    public func close() {
+    public func close(error: Error? = nil) {
         guard let handle, !isClosing else { return }
         isClosing = true
         isReading = false
+        closeError = error
         UVHandle.close(handle)
     }
 
+    /// The owner's periodic check: the close deadline, then the handler's own timeouts.
     func sweep(now: UInt64) {
         if let closeDeadline {
-            if now >= closeDeadline { close() }
+            if now >= closeDeadline { close(error: nil) }
             return
         }
         handler?.streamSweep(self, now: now)
@@ -259,9 +373,12 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
         isClosing = true
         output.deallocate()
         writing.deallocate()
+        plain.deallocate()
         let handler = self.handler
         self.handler = nil
+        transform = nil
         handler?.streamDidClose(self)
-        owner.connectionDidClose(self)
+        owner?.connectionDidClose(self)
+        owner = nil
     }
 }

@@ -1,9 +1,11 @@
+import Primitives
 import CUV
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A TCP server for plain byte-stream protocols (HTTP for the REST adapter)
+/// A TCP server for byte-stream protocols (HTTP for the REST adapter, or a
+/// ``ProtocolSelector`` choosing between protocols by their first bytes)
 /// on the loops of an ``EventLoopGroup``: one `SO_REUSEPORT` listening socket
 /// per loop, exactly like ``FrameServer`` (see there for why), each accepted
 /// connection served on the loop that accepted it by a ``StreamHandler``
@@ -105,13 +107,12 @@ public final class StreamServer: @unchecked Sendable {
 }
 
 /// A ``StreamServer``'s listener and connections on one loop. Loop-thread only.
-final class StreamServerLoop: UVHandleOwner {
+final class StreamServerLoop: StreamConnectionOwner {
     let loop: EventLoop
     let options: StreamServer.Options
     let makeHandler: StreamServer.HandlerFactory
     let openConnections: Locked<Int>
-    private var listener: UnsafeMutablePointer<uv_tcp_t>?
-    private var listenerOpen = false
+    private var listener: Listener?
     private var connections: [StreamConnection] = []
     private var sweepTimer: LoopTimer?
     private var isShuttingDown = false
@@ -128,29 +129,8 @@ final class StreamServerLoop: UVHandleOwner {
 
     /// Adopts the bound socket `fd` (closed here on failure) and listens.
     func listen(fd: Int32) throws {
-        let handle = UVHandle.allocate(uv_tcp_t.self)
-        do {
-            try UVError.check(uv_tcp_init(loop.uvLoop, handle), "uv_tcp_init")
-        } catch {
-            UVHandle.freeUninitialised(handle)
-            Glibc.close(fd)
-            throw error
-        }
-        UVHandle.setOwner(handle, self)
-        listener = handle
-        listenerOpen = true
-        let opened = uv_tcp_open(handle, uv_os_sock_t(fd))
-        if opened < 0 { Glibc.close(fd) }
-        do {
-            try UVError.check(opened, "uv_tcp_open")
-            try UVError.check(uv_listen(UVHandle.asStream(handle), Int32(clamping: options.listenBacklog)) { server, status in
-                UVHandle.owner(of: UVHandle.asHandle(server!), as: StreamServerLoop.self).accept(status: status)
-            }, "listen")
-        } catch {
-            UVHandle.close(handle)
-            listener = nil
-            throw error
-        }
+        listener = try Listener(loop: loop, fd: fd, backlog: options.listenBacklog,
+                                onAccept: { [unowned self] in self.accept($0) })
         let sweep = LoopTimer(on: loop)
         sweep.setCallback { [unowned self] in self.sweep() }
         sweep.start(after: options.sweepInterval, repeating: options.sweepInterval)
@@ -158,14 +138,9 @@ final class StreamServerLoop: UVHandleOwner {
         sweepTimer = sweep
     }
 
-    private func accept(status: Int32) {
-        guard status >= 0, let listener else { return }
-        guard let connection = try? StreamConnection(owner: self) else { return }
-        if uv_accept(UVHandle.asStream(listener), connection.stream!) < 0 {
-            connection.close()
-            return
-        }
-        if let handle = connection.stream { _ = uv_tcp_nodelay(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self), 1) }
+    private func accept(_ connection: StreamConnection) {
+        connection.owner = self
+        connection.closeTimeoutMilliseconds = options.closeTimeout.milliseconds
         connection.index = connections.count
         connections.append(connection)
         let open = openConnections.withLock { n -> Int in n += 1; return n }
@@ -173,7 +148,7 @@ final class StreamServerLoop: UVHandleOwner {
             connection.close()
             return
         }
-        connection.attach(makeHandler(connection))
+        connection.setHandler(makeHandler(connection))
         connection.startReading()
     }
 
@@ -198,10 +173,7 @@ final class StreamServerLoop: UVHandleOwner {
     func beginShutdown(_ onDrained: @escaping () -> Void) {
         isShuttingDown = true
         self.onDrained = onDrained
-        if let listener {
-            self.listener = nil
-            UVHandle.close(listener)
-        }
+        listener?.close { [unowned self] in self.checkDrained() }
         for connection in connections {
             if let handler = connection.handler { handler.streamServerWillShutDown(connection) } else { connection.close() }
         }
@@ -213,15 +185,10 @@ final class StreamServerLoop: UVHandleOwner {
     }
 
     private func checkDrained() {
-        guard isShuttingDown, connections.isEmpty, !listenerOpen, let onDrained else { return }
+        guard isShuttingDown, connections.isEmpty, listener?.isClosed ?? true, let onDrained else { return }
         self.onDrained = nil
         sweepTimer?.close()
         sweepTimer = nil
         onDrained()
-    }
-
-    func handleDidClose(_ handle: UnsafeMutableRawPointer) {
-        listenerOpen = false
-        checkDrained()
     }
 }

@@ -1,4 +1,3 @@
-import Wire
 
 /// Transport failures that are not a failed system call (those are `UVError`).
 public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -89,15 +89,31 @@ extension UVError {
     }
 
     /// Runs a POSIX call that returns -1 and sets `errno` on failure, retrying
-    /// on `EINTR` (a signal arriving mid-call is not a failure).
+    /// on `EINTR` (a signal arriving mid-call is not a failure). Every raw
+    /// system call of the network path goes through here or ``nonBlocking(_:_:)``.
     @discardableResult
     static func posix(_ operation: @autoclosure () -> String, _ call: () -> Int32) throws(UVError) -> Int32 {
+        guard let result = try nonBlocking(operation(), { Int(call()) }) else {
+            // A blocking call that reports "would block" failed all the same.
+            throw UVError(errno: errno, operation: operation())
+        }
+        return Int32(truncatingIfNeeded: result)
+    }
+
+    /// ``posix(_:_:)`` for calls on a non-blocking descriptor: nil when the
+    /// call would block (`EAGAIN`, `EWOULDBLOCK`; `EINPROGRESS` and, after an
+    /// interrupted connect is retried, `EALREADY`: a connect under way), so
+    /// the caller waits for readiness; the result otherwise; other errors throw.
+    static func nonBlocking(_ operation: @autoclosure () -> String, _ call: () -> Int) throws(UVError) -> Int? {
         while true {
             let result = call()
             if result >= 0 { return result }
             let e = errno
-            if e == EINTR { continue }
-            throw UVError(errno: e, operation: operation())
+            switch e {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK, EINPROGRESS, EALREADY: return nil
+            default: throw UVError(errno: e, operation: operation())
+            }
         }
     }
 }

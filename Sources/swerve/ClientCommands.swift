@@ -1,3 +1,4 @@
+import TextFormats
 import ArgumentParser
 import ModelRuntime
 import SwerveClient
@@ -42,7 +43,7 @@ struct Predict: ParsableCommand {
             let request = PredictRequest(modelSpec: modelOptions.spec, inputs: [NamedTensor(info.name, tensor)],
                                          outputFilter: outputs)
             let response = try swerve.predict(request, timeoutMs: timeoutMs)
-            print(JSONText.predictResponse(response))
+            print(JSONWriter.predictResponse(response))
         }
     }
 }
@@ -56,7 +57,7 @@ struct Status: ParsableCommand {
     func run() throws {
         try client.withClient { swerve in
             let status = try swerve.modelStatus(modelOptions.spec)
-            var json = JSONText()
+            var json = JSONWriter()
             json.raw("{\"model\": ")
             json.string(status.name)
             json.raw(", \"versions\": ")
@@ -76,10 +77,10 @@ struct Metadata: ParsableCommand {
     func run() throws {
         try client.withClient { swerve in
             let m = try swerve.metadata(modelOptions.spec)
-            var json = JSONText()
+            var json = JSONWriter()
             json.raw("{\"model\": ")
             json.string(m.modelSpec.name)
-            if let v = m.modelSpec.version { json.raw(", \"version\": "); json.integer(v) }
+            if let v = m.modelSpec.version { json.raw(", \"version\": "); json.int(Int64(v)) }
             json.raw(", \"inputs\": ")
             json.tensorInfos(m.inputs)
             json.raw(", \"outputs\": ")
@@ -90,17 +91,20 @@ struct Metadata: ParsableCommand {
                 json.string(label)
             }
             json.raw("], \"versions\": [")
-            json.raw(m.versions.map(String.init).joined(separator: ", "))
+            for (i, version) in m.versions.enumerated() {
+                if i > 0 { json.raw(", ") }
+                json.int(version)
+            }
             json.raw("], \"version_labels\": {")
             for (i, (label, version)) in m.versionLabels.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { json.raw(", ") }
             json.string(label)
             json.raw(": ")
-            json.integer(version)
+            json.int(Int64(version))
             }
             json.raw("}, \"producer\": ")
             json.string(m.producer)
-            if m.maxBatchSize > 0 { json.raw(", \"max_batch_size\": "); json.integer(m.maxBatchSize) }
+            if m.maxBatchSize > 0 { json.raw(", \"max_batch_size\": "); json.int(Int64(m.maxBatchSize)) }
             json.raw("}")
             print(json.text)
         }
@@ -115,7 +119,7 @@ struct Models: ParsableCommand {
     func run() throws {
         try client.withClient { swerve in
             let list = try swerve.listModels()
-            var json = JSONText()
+            var json = JSONWriter()
             json.raw("{\"models\": [")
             for (i, model) in list.models.enumerated() {
                 if i > 0 { json.raw(", ") }
@@ -146,13 +150,13 @@ struct Health: ParsableCommand {
     }
 }
 
-extension JSONText {
+extension JSONWriter {
     mutating func versionStatuses(_ versions: [ModelVersionStatus]) {
         raw("[")
         for (i, v) in versions.enumerated() {
             if i > 0 { raw(", ") }
             raw("{\"version\": ")
-            integer(v.version)
+            int(Int64(v.version))
             raw(", \"state\": ")
             string(v.state.name)
             if !v.status.isOK {
@@ -181,7 +185,10 @@ extension JSONText {
             raw(", \"dtype\": ")
             string(info.dtype.protoName)
             raw(", \"shape\": [")
-            raw(info.shape.map(String.init).joined(separator: ", "))
+            for (j, dim) in info.shape.enumerated() {
+                if j > 0 { raw(", ") }
+                int(Int64(dim))
+            }
             raw("], \"kind\": ")
             string(info.kind.rawValue)
             raw("}")

@@ -1,3 +1,4 @@
+import TextFormats
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -150,7 +151,7 @@ struct Job: ParsableCommand {
             let job = wait
                 ? try swerve.waitForJob(id, timeout: .milliseconds(Int64(client.timeoutSeconds * 1000)))
                 : try swerve.getJob(id)
-            print(JSONText.job(job))
+            print(JSONWriter.job(job))
             if job.state == .failed { throw ExitCode(1) }
         } catch let exit as ExitCode {
             throw exit
@@ -269,6 +270,7 @@ struct Worker: ParsableCommand {
         while sigwait(&stopSignals, &received) != 0 {}
         logger.info("signal \(received): finishing the jobs in hand (at most \(jobOptions.drainSeconds) s)")
         let report = queue.shutdown(drain: options.drain)
+        metrics?.shutdown()
         if report.leftRunning > 0 {
             // Threads still inside a model run cannot be stopped or joined;
             // exit without tearing down what they use.
@@ -303,23 +305,23 @@ enum JobInput {
     }
 }
 
-extension JSONText {
+extension JSONWriter {
     /// A job as JSON; states are the lowercase strings REST uses too.
     static func job(_ job: GetJobResponse) -> String {
-        var json = JSONText()
+        var json = JSONWriter()
         json.raw("{\"job_id\": ")
         json.string(job.jobId)
         json.raw(", \"state\": ")
         json.string(job.state.jsonName)
         json.raw(", \"attempts\": ")
-        json.integer(job.attempts)
+        json.int(Int64(job.attempts))
         json.raw(", \"submitted_at_us\": ")
-        json.integer(job.submittedAtMicros)
-        if job.startedAtMicros > 0 { json.raw(", \"started_at_us\": "); json.integer(job.startedAtMicros) }
-        if job.finishedAtMicros > 0 { json.raw(", \"finished_at_us\": "); json.integer(job.finishedAtMicros) }
+        json.int(Int64(job.submittedAtMicros))
+        if job.startedAtMicros > 0 { json.raw(", \"started_at_us\": "); json.int(Int64(job.startedAtMicros)) }
+        if job.finishedAtMicros > 0 { json.raw(", \"finished_at_us\": "); json.int(Int64(job.finishedAtMicros)) }
         if let result = job.result {
             json.raw(", \"result\": ")
-            json.raw(JSONText.predictResponse(result))
+            json.predictResponse(result)
         }
         if let error = job.error {
             json.raw(", \"error\": {\"code\": ")

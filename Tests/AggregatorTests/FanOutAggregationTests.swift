@@ -133,13 +133,4 @@ final class FanOutAggregationTests: XCTestCase {
         }
         XCTAssertEqual(winner, [1])
     }
-
-    func testResponseIDIsReadWithoutDecodingTheMessage() {
-        for id: UInt64 in [0, 1, 300, UInt64.max] {
-            var bytes: [UInt8] = []
-            ProtobufCodec.encode(Response(id: id, status: Status(.notFound, "x")), into: &bytes)
-            XCTAssertEqual(bytes.withUnsafeBytes { ResponseID.peek($0) }, id)
-        }
-        XCTAssertNil([UInt8]([0x08, 0xff]).withUnsafeBytes { ResponseID.peek($0) }, "truncated varint")
-    }
 }

@@ -1,6 +1,7 @@
 import Aggregator
 import Foundation
 import ModelServer
+import Transport
 import XCTest
 
 final class FanOutConfigTests: XCTestCase {

@@ -10,8 +10,8 @@ import Glibc
 /// A stand-in for `swerve serve`: answers Predict on "iris" with one label
 /// per row, GetModelMetadata with a float [-1, 4] input named "input",
 /// NOT_FOUND for other models, and Submit either with UNIMPLEMENTED (as
-/// swerve does before the jobs branch lands) or with jobs that complete on
-/// their second GetJob.
+/// swerve does without a job queue) or with jobs that complete on their
+/// second GetJob.
 final class FakeSwerveHandler: FrameHandler {
     let jobsEnabled: Bool
     private let jobs = Mutex<[String: Int]>([:]) // job id -> polls so far

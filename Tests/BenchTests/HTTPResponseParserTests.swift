@@ -1,4 +1,4 @@
-import Transport
+@testable import SwerveBenchCore
 import XCTest
 
 /// The load generator's HTTP/1.1 response framing, fed in every possible split.

@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import Foundation
 @testable import Jobs
 import Wire

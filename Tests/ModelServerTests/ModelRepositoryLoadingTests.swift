@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import Logging
 import ModelRuntime
 import ModelServer

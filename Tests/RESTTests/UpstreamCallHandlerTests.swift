@@ -1,3 +1,4 @@
+import Primitives
 import Foundation
 import REST
 import Transport
@@ -24,14 +25,6 @@ private final class EchoJobServer: FrameHandler, @unchecked Sendable {
 }
 
 final class UpstreamCallHandlerTests: XCTestCase {
-    func testResponseIDIsReadFromTheFirstField() {
-        var bytes: [UInt8] = []
-        ProtobufCodec.encode(Response.success(id: 300_000_000_001, .health(HealthResponse(serving: true, version: "x", modelsAvailable: 1, modelsTotal: 1))), into: &bytes)
-        XCTAssertEqual(bytes.withUnsafeBytes { UpstreamCallHandler.responseID($0) }, 300_000_000_001)
-        XCTAssertNil([UInt8]([0x12, 0x00]).withUnsafeBytes { UpstreamCallHandler.responseID($0) }, "no id field first")
-        XCTAssertNil([UInt8]([0x08, 0xFF]).withUnsafeBytes { UpstreamCallHandler.responseID($0) }, "truncated varint")
-    }
-
     func testPipelinedCallsAreMatchedByIDAndSlowOnesTimeOut() throws {
         let group = try EventLoopGroup(loopCount: 2, name: "upstream-test")
         defer { group.shutdown() }

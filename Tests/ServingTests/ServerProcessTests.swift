@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import Foundation
 import ModelRuntime
 import Transport
@@ -251,17 +252,6 @@ final class ServerProcessTests: XCTestCase {
 }
 
 /// Polls `condition` until it holds, failing after `timeout` seconds.
-func waitUntil(_ what: String, timeout: TimeInterval = 20, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return }
-        // Polling a live server: each check is a real round trip, so this
-        // loop paces itself; the short pause only avoids spinning the CPU.
-        usleep(20_000)
-    }
-    throw ProcessFailure("timed out after \(timeout) s waiting until \(what)")
-}
-
 /// A thread-safe list of failure messages.
 final class LockedList: @unchecked Sendable {
     private let lock = NSLock()

@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import Foundation
 import ModelRuntime
 import SwerveClient

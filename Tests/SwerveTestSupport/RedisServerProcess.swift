@@ -13,7 +13,8 @@ public final class RedisServerProcess: @unchecked Sendable {
     public let appendOnly: Bool
     private var process: Process?
 
-    /// Skips the test when redis-server is not installed (`make test-deps` installs it).
+    /// The redis-server binary; throws (failing the test) when it is not
+    /// installed (`make test-deps` installs it).
     public static func executable() throws -> URL {
         for path in ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"]
         where FileManager.default.isExecutableFile(atPath: path) {

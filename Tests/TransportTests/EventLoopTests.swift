@@ -1,3 +1,5 @@
+import SwerveTestSupport
+import Primitives
 import Synchronization
 import Transport
 import XCTest

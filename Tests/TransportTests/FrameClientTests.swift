@@ -1,6 +1,7 @@
+import SwerveTestSupport
+import Primitives
 import Synchronization
 import Transport
-import Wire
 import XCTest
 
 final class FrameClientTests: XCTestCase {
@@ -23,7 +24,7 @@ final class FrameClientTests: XCTestCase {
     /// Waits for an asynchronous result delivered on the loop thread.
     private final class Box<T>: @unchecked Sendable {
         private let lock = Locked<T?>(nil)
-        private let done = DispatchSemaphoreLite()
+        private let done = Semaphore()
         func set(_ value: T) { lock.withLock { $0 = value }; done.signal() }
         func wait(_ timeout: Duration = .seconds(10)) -> T? {
             guard done.wait(timeout: timeout) else { return nil }
@@ -43,7 +44,7 @@ final class FrameClientTests: XCTestCase {
         try connect(client)
         let count = 2000
         let results = Locked<[Int: [UInt8]]>([:])
-        let done = DispatchSemaphoreLite()
+        let done = Semaphore()
         for i in 0..<count {
             client.call(idPayload(UInt64(i))) { result in
                 let finished = results.withLock { r -> Bool in
@@ -72,7 +73,7 @@ final class FrameClientTests: XCTestCase {
         try connect(client)
         let mismatches = Atomic<Int>(0)
         let remaining = Atomic<Int>(300)
-        let done = DispatchSemaphoreLite()
+        let done = Semaphore()
         for i in 0..<300 {
             let payload = idPayload(UInt64(i), [UInt8(i % 256)])
             client.call(payload, id: UInt64(i)) { result in
@@ -175,19 +176,3 @@ final class FrameClientTests: XCTestCase {
     }
 }
 
-/// A semaphore with a timeout for tests (thin wrapper over POSIX semaphores).
-final class DispatchSemaphoreLite: @unchecked Sendable {
-    private let sem = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-    init() { sem_init(sem, 0, 0) }
-    deinit { sem_destroy(sem); sem.deallocate() }
-    func signal() { sem_post(sem) }
-    func wait(timeout: Duration) -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while sem_trywait(sem) != 0 {
-            if clock.now >= deadline { return false }
-            usleep(500)
-        }
-        return true
-    }
-}

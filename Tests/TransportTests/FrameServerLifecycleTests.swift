@@ -1,6 +1,7 @@
+import SwerveTestSupport
+import Primitives
 import Synchronization
 import Transport
-import Wire
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
+import SwerveTestSupport
 import Synchronization
 import Transport
-import Wire
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
+import Primitives
 import Synchronization
 import Transport
-import Wire
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -99,18 +99,6 @@ final class WorkerThreadHandler: FrameHandler, @unchecked Sendable {
 
 /// Polls `condition` until it holds or `timeout` passes (no fixed sleeps
 /// standing in for synchronisation: the wait ends as soon as it holds).
-func waitUntil(timeout: Duration = .seconds(10), _ message: @autoclosure () -> String = "condition", file: StaticString = #filePath, line: UInt = #line, _ condition: () -> Bool) {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while !condition() {
-        if clock.now >= deadline {
-            XCTFail("timed out waiting for \(message())", file: file, line: line)
-            return
-        }
-        usleep(1000)
-    }
-}
-
 /// Encodes a request id as 8 big-endian bytes followed by `body`.
 func idPayload(_ id: UInt64, _ body: [UInt8] = []) -> [UInt8] {
     withUnsafeBytes(of: id.bigEndian) { Array($0) } + body

@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import ModelRuntime
 import Wire
 import XCTest

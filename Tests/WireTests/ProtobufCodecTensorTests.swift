@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import ModelRuntime
 import Wire
 import XCTest
@@ -49,7 +50,7 @@ final class ProtobufCodecTensorTests: XCTestCase {
         let bytes = predictRequestBytes { t in
             t.int(Field.Tensor.dtype, 3)  // DT_INT32
             t.packedInts(Field.Tensor.shape, [2])
-            t.bytes(Field.Tensor.raw, [0x01, 0x00, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0xFF])
+            t.data(Field.Tensor.raw, [0x01, 0x00, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0xFF])
         }
         guard case .predict(let p) = try ProtobufCodec.decodeRequest(bytes).get().call else { return XCTFail("wrong call") }
         assertTensorsEqual(p.input(named: "x"), Tensor(shape: [2], int32s: [1, -2]))
@@ -61,7 +62,7 @@ final class ProtobufCodecTensorTests: XCTestCase {
         let bytes = predictRequestBytes { t in
             t.int(Field.Tensor.dtype, 1)
             t.packedInts(Field.Tensor.shape, [1, 3])
-            t.bytes(Field.Tensor.raw, raw)
+            t.data(Field.Tensor.raw, raw)
         }
         guard case .predict(let p) = try ProtobufCodec.decodeRequest(bytes).get().call else { return XCTFail("wrong call") }
         assertTensorsEqual(p.input(named: "x"), Tensor(shape: [1, 3], floats: [1.25, -2.5, 1e-3]))
@@ -98,7 +99,7 @@ final class ProtobufCodecTensorTests: XCTestCase {
         assertInvalid(predictRequestBytes(input: "float_input") { t in
             t.int(Field.Tensor.dtype, 1)
             t.packedInts(Field.Tensor.shape, [2, 4])
-            t.bytes(Field.Tensor.raw, [UInt8](repeating: 0, count: 12))
+            t.data(Field.Tensor.raw, [UInt8](repeating: 0, count: 12))
         }, contains: ["'float_input'", "raw holds 12 bytes", "[2, 4]", "32"])
     }
 
@@ -107,7 +108,7 @@ final class ProtobufCodecTensorTests: XCTestCase {
             t.int(Field.Tensor.dtype, 1)
             t.packedInts(Field.Tensor.shape, [1])
             t.packedFloats(Field.Tensor.floatVal, [1])
-            t.bytes(Field.Tensor.raw, [0, 0, 128, 63])
+            t.data(Field.Tensor.raw, [0, 0, 128, 63])
         }, contains: ["'x'", "both raw and float_val"])
     }
 
@@ -115,7 +116,7 @@ final class ProtobufCodecTensorTests: XCTestCase {
         assertInvalid(predictRequestBytes { t in
             t.int(Field.Tensor.dtype, 7)
             t.packedInts(Field.Tensor.shape, [1])
-            t.bytes(Field.Tensor.raw, [65])
+            t.data(Field.Tensor.raw, [65])
         }, contains: ["'x'", "DT_STRING", "string_val"])
     }
 
@@ -151,7 +152,7 @@ final class ProtobufCodecTensorTests: XCTestCase {
         assertInvalid(predictRequestBytes { t in
             t.int(Field.Tensor.dtype, 2)
             t.packedInts(Field.Tensor.shape, [Int64.max / 4])
-            t.bytes(Field.Tensor.raw, [1, 2, 3, 4, 5, 6, 7, 8])
+            t.data(Field.Tensor.raw, [1, 2, 3, 4, 5, 6, 7, 8])
         }, contains: ["'x'", "raw holds 8 bytes"])
     }
 
@@ -159,8 +160,8 @@ final class ProtobufCodecTensorTests: XCTestCase {
         assertInvalid(predictRequestBytes(input: "names") { t in
             t.int(Field.Tensor.dtype, 7)
             t.packedInts(Field.Tensor.shape, [2])
-            t.bytes(Field.Tensor.stringVal, Array("ok".utf8))
-            t.bytes(Field.Tensor.stringVal, [0x66, 0xC3, 0x28])
+            t.data(Field.Tensor.stringVal, Array("ok".utf8))
+            t.data(Field.Tensor.stringVal, [0x66, 0xC3, 0x28])
         }, contains: ["'names'", "string_val[1]", "UTF-8"])
     }
 

@@ -1,3 +1,4 @@
+import SwerveTestSupport
 import ModelRuntime
 import Wire
 import XCTest
@@ -63,55 +64,6 @@ func decodeError(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = 
         return nil
     case .failure(let e):
         return e
-    }
-}
-
-/// A minimal protobuf writer, independent of protobuf-c, for building
-/// messages the Swift values cannot express (inconsistent tensors, unknown
-/// fields). Wire types: 0 varint, 2 length-delimited, 5 fixed32.
-struct ProtoWriter {
-    var bytes: [UInt8] = []
-
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func tag(_ field: Int, _ wireType: Int) { varint(UInt64(field << 3 | wireType)) }
-
-    mutating func int(_ field: Int, _ value: Int64) {
-        tag(field, 0)
-        varint(UInt64(bitPattern: value))
-    }
-
-    mutating func bytes(_ field: Int, _ value: [UInt8]) {
-        tag(field, 2)
-        varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
-    }
-
-    mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }
-
-    mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void) {
-        var inner = ProtoWriter()
-        build(&inner)
-        bytes(field, inner.bytes)
-    }
-
-    mutating func packedInts(_ field: Int, _ values: [Int64]) {
-        var inner = ProtoWriter()
-        for v in values { inner.varint(UInt64(bitPattern: v)) }
-        bytes(field, inner.bytes)
-    }
-
-    mutating func packedFloats(_ field: Int, _ values: [Float]) {
-        var raw: [UInt8] = []
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-        bytes(field, raw)
     }
 }
 

@@ -78,15 +78,6 @@ enum ProtoNestingCheck {
     }
 
     private static func readVarint(_ buffer: UnsafeBufferPointer<UInt8>, _ position: inout Int, end: Int) -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while position < end, shift < 64 {
-            let byte = buffer[position]
-            position += 1
-            value |= UInt64(byte & 0x7f) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
-        return nil
+        ProtobufVarint.read(UnsafeRawBufferPointer(buffer), at: &position, end: end)
     }
 }

@@ -122,12 +122,3 @@ func floats(_ response: PredictResponse?, _ name: String = "X") -> [Float]? {
 
 /// Polls `condition` until it holds or `timeout` passes; the test's
 /// synchronisation (never a fixed sleep standing in for it).
-func waitUntil(_ what: String, timeout: TimeInterval = 30, file: StaticString = #filePath, line: UInt = #line,
-               _ condition: () throws -> Bool) rethrows {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return }
-        usleep(5_000)
-    }
-    XCTFail("timed out after \(timeout) s waiting until \(what)", file: file, line: line)
-}

@@ -1,45 +1,5 @@
+import SwerveTestSupport
 @testable import ModelRuntime
-
-/// Protobuf wire-format writer, enough to hand-build ONNX ModelProto bytes
-/// for tests (field numbers from proto/onnx/onnx.proto).
-struct ProtoWriter {
-    var bytes: [UInt8] = []
-
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 { bytes.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func tag(_ field: Int, _ wireType: Int) { varint(UInt64(field << 3 | wireType)) }
-
-    mutating func int(_ field: Int, _ value: Int64) { tag(field, 0); varint(UInt64(bitPattern: value)) }
-
-    mutating func float(_ field: Int, _ value: Float) {
-        tag(field, 5)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func data(_ field: Int, _ value: [UInt8]) { tag(field, 2); varint(UInt64(value.count)); bytes += value }
-    mutating func string(_ field: Int, _ value: String) { data(field, Array(value.utf8)) }
-    mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void) {
-        var inner = ProtoWriter()
-        build(&inner)
-        data(field, inner.bytes)
-    }
-
-    mutating func packedInts(_ field: Int, _ values: [Int64]) {
-        var inner = ProtoWriter()
-        for v in values { inner.varint(UInt64(bitPattern: v)) }
-        data(field, inner.bytes)
-    }
-
-    mutating func packedFloats(_ field: Int, _ values: [Float]) {
-        var inner: [UInt8] = []
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { inner.append(contentsOf: $0) } }
-        data(field, inner)
-    }
-}
 
 /// A hand-built ONNX model for tests.
 struct TestModel {

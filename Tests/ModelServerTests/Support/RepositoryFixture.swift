@@ -150,17 +150,6 @@ final class RepositoryFixture: @unchecked Sendable {
 
 /// Waits, up to `timeout`, until `condition` holds; fails the test otherwise.
 /// Re-checks every few milliseconds: the condition is the synchronisation.
-func waitUntil(timeout: TimeInterval = 10, _ what: String, file: StaticString = #filePath, line: UInt = #line,
-               _ condition: () throws -> Bool) rethrows {
-    let deadline = Date(timeIntervalSinceNow: timeout)
-    while Date() < deadline {
-        if try condition() { return }
-        usleep(5_000)
-    }
-    if try condition() { return }
-    XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
-}
-
 /// The states of every version of `model`, as `[version: state]`.
 func states(_ repository: ModelRepository, _ model: String) -> [Int64: ModelVersionState] {
     guard let statuses = try? repository.versions(name: model) else { return [:] }

@@ -133,19 +133,6 @@ struct MLAttributes {
         }
     }
 
-    /// Reads a list that may come as `floatsName` (FLOATS) or `tensorName`
-    /// (a float/double tensor); both present is an error, as in ORT.
-    func floatsOrTensor(_ floatsName: String, _ tensorName: String) throws -> [Double] {
-        let f = try floats(floatsName)
-        if let t = try realTensor(tensorName) {
-            guard f.isEmpty else {
-                throw invalid(tensorName, "cannot be given together with '\(floatsName)'")
-            }
-            return t
-        }
-        return f.map(Double.init)
-    }
-
     /// A post_transform attribute, rejecting unknown spellings at load time.
     func postTransform(_ name: String = "post_transform") throws -> MLPostTransform {
         let text = try string(name, default: "NONE")

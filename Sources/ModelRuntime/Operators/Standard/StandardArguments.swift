@@ -168,10 +168,3 @@ func strides(of shape: [Int]) -> [Int] {
     }
     return result
 }
-
-/// Checks that a kernel's input has one of the element types it handles.
-func requireType(_ tensor: Tensor, _ allowed: [ElementType], _ name: String) throws {
-    guard allowed.contains(tensor.elementType) else {
-        throw ModelError(.execution, "input '\(name)' has element type \(tensor.elementType); expected one of \(allowed.map(\.description).joined(separator: ", "))")
-    }
-}

@@ -7,7 +7,7 @@
 ///
 /// It does not validate header syntax beyond what framing needs, and it
 /// assumes every request was not a HEAD request.
-public struct HTTPResponseParser: Sendable {
+struct HTTPResponseParser: Sendable {
     /// Why a byte stream is not a sequence of HTTP/1.x responses.
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         case malformedStatusLine(String)

@@ -1,17 +1,15 @@
-import Logging
+import Primitives
 import Synchronization
-import Transport
-import Wire
 
-/// One persistent, pipelined connection of a `MemberConnectionPool`, on one
-/// event loop, that reconnects on its own with `ReconnectBackoff`.
+/// One persistent, pipelined connection of a ``FramePool``, on one event
+/// loop, that reconnects on its own with ``ReconnectBackoff``.
 ///
 /// Lifecycle: `start()` connects; a failed connect or a closed connection
 /// schedules the next attempt after the backoff delay (reset on success);
 /// `close()` ends it for good. Thread-safety: `call` and the read-only
 /// properties may be used from any thread; the reconnect state machine runs
 /// on `loop`.
-final class PooledConnection: @unchecked Sendable {
+final class PooledFrameConnection: @unchecked Sendable {
     enum Phase: UInt8 {
         case connecting = 0, connected = 1, waiting = 2, closed = 3
     }
@@ -23,22 +21,26 @@ final class PooledConnection: @unchecked Sendable {
     }
 
     let loop: EventLoop
-    let endpoint: Endpoint
+    let host: String
+    let port: Int
     private let backoff: ReconnectBackoff
-    private let logger: Logger
+    private let correlation: FrameClient.Correlation
+    private let onEvent: (@Sendable (FramePool.Event) -> Void)?
     // Set once in init (its close callback needs `self`), read-only after.
     private var client: FrameClient!
     private let phaseValue = Atomic<UInt8>(Phase.connecting.rawValue)
-    private let info = Mutex(Info())
+    private let info = Locked(Info())
 
-    init(endpoint: Endpoint, loop: EventLoop, backoff: ReconnectBackoff, connectTimeout: Duration, logger: Logger) {
+    init(host: String, port: Int, loop: EventLoop, backoff: ReconnectBackoff, connectTimeout: Duration,
+         correlation: FrameClient.Correlation, onEvent: (@Sendable (FramePool.Event) -> Void)?) {
         self.loop = loop
-        self.endpoint = endpoint
+        self.host = host
+        self.port = port
         self.backoff = backoff
-        self.logger = logger
-        let options = FrameClient.Options(connectTimeout: connectTimeout, requestTimeout: nil,
-                                          correlation: .byID(ResponseID.peek))
-        client = FrameClient(host: endpoint.host, port: endpoint.port, loop: loop, options: options,
+        self.correlation = correlation
+        self.onEvent = onEvent
+        let options = FrameClient.Options(connectTimeout: connectTimeout, requestTimeout: nil, correlation: correlation)
+        client = FrameClient(host: host, port: port, loop: loop, options: options,
                              onUnmatchedFrame: nil,
                              onClose: { [weak self] error in self?.didClose(error) })
     }
@@ -60,7 +62,7 @@ final class PooledConnection: @unchecked Sendable {
 
     /// Sends one request payload (its id is `id`) and reports the response
     /// payload or the transport error, on the loop thread.
-    func call(_ payload: [UInt8], id: UInt64, timeout: Duration,
+    func call(_ payload: [UInt8], id: UInt64, timeout: Duration?,
               _ completion: @escaping @Sendable (Result<[UInt8], Error>) -> Void) {
         client.call(payload, id: id, timeout: timeout, completion)
     }
@@ -86,9 +88,7 @@ final class PooledConnection: @unchecked Sendable {
                     defer { info.consecutiveFailures = 0; info.connects += 1 }
                     return info.consecutiveFailures
                 }
-                if hadFailures > 0 {
-                    self.logger.info("fan-out member \(self.endpoint) connected again after \(hadFailures) failed attempt(s)")
-                }
+                if hadFailures > 0 { self.onEvent?(.recovered(host: self.host, port: self.port, afterFailures: hadFailures)) }
             case .failure(let error):
                 self.failed("\(error)")
             }
@@ -107,47 +107,7 @@ final class PooledConnection: @unchecked Sendable {
             info.lastError = message
             return info.consecutiveFailures
         }
-        if failures == 1 {
-            logger.warning("fan-out member \(endpoint): \(message); reconnecting with backoff")
-        }
+        if failures == 1 { onEvent?(.failing(host: host, port: port, message)) }
         loop.schedule(after: backoff.delay(afterFailures: failures)) { [weak self] in self?.connectNow() }
-    }
-}
-
-/// Reads a Response's `id` (field 1, a varint) from its protobuf bytes
-/// without decoding the rest: the key that matches pipelined answers to calls.
-enum ResponseID {
-    @Sendable static func peek(_ payload: UnsafeRawBufferPointer) -> UInt64? {
-        var i = 0
-        let n = payload.count
-        func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n && shift < 64 {
-                let byte = payload[i]
-                i += 1
-                value |= UInt64(byte & 0x7f) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
-            return nil
-        }
-        while i < n {
-            guard let key = varint() else { return nil }
-            let field = key >> 3
-            switch key & 7 {
-            case 0:
-                guard let v = varint() else { return nil }
-                if field == 1 { return v }
-            case 1: i += 8
-            case 2:
-                guard let length = varint(), length <= UInt64(n - i) else { return nil }
-                i += Int(length)
-            case 5: i += 4
-            default: return nil
-            }
-        }
-        // proto3 omits a zero id.
-        return 0
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Wire
+@testable import Transport
 
 final class FrameTests: XCTestCase {
     // A stream of frames with varied sizes, including empty ones.

@@ -1,0 +1,17 @@
+import Foundation
+import XCTest
+
+/// Polls `condition` until it holds, failing the test (at the caller's line)
+/// if it still does not after `timeout` seconds. The short sleep only paces
+/// the poll; the deadline decides.
+public func waitUntil(_ what: @autoclosure () -> String, timeout: TimeInterval = 30,
+                      file: StaticString = #filePath, line: UInt = #line,
+                      _ condition: () throws -> Bool) rethrows {
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(2_000)
+    }
+    if try condition() { return }
+    XCTFail("timed out after \(timeout) s waiting until \(what())", file: file, line: line)
+}
