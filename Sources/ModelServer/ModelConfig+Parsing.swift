@@ -72,7 +72,24 @@ extension ModelConfig {
             }
             config.maxBatchSize = Int(n)
         }
+        config.featureNames = try parseFeatureNames(object["feature_names"], fail: fail)
         return config
+    }
+
+    private static func parseFeatureNames(_ value: JSONValue?, fail: (String) -> ModelConfigError) throws -> [String] {
+        guard let value else { return [] }
+        guard case .array(let items) = value, !items.isEmpty else {
+            throw fail("\"feature_names\" must be a non-empty array of strings (one per input column), got \(show(value))")
+        }
+        var names: [String] = []
+        for (index, item) in items.enumerated() {
+            guard case .string(let name) = item, !name.isEmpty else {
+                throw fail("\"feature_names\"[\(index)] must be a non-empty string, got \(show(item))")
+            }
+            guard !names.contains(name) else { throw fail("\"feature_names\" lists \"\(name.prefix(40))\" twice") }
+            names.append(name)
+        }
+        return names
     }
 
     private static func parsePolicy(_ value: JSONValue, fail: (String) -> ModelConfigError) throws -> VersionPolicy {

@@ -16,6 +16,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var versionLabels: [String: Int64]
     /// The largest batch (rows) one call may send (`"max_batch_size"`); nil = no limit.
     public var maxBatchSize: Int?
+    /// Names of the input columns (`"feature_names"`), one per column in
+    /// order; empty when not configured.
+    public var featureNames: [String] = []
     /// The whole parsed config.json object, known keys included; empty without a file.
     public var raw: [String: JSONValue]
 

@@ -46,7 +46,8 @@ extension Dispatcher {
                 versions: available,
                 versionLabels: config.versionLabels,
                 producer: servable.model.producer,
-                maxBatchSize: Int64(config.maxBatchSize ?? 0)))
+                maxBatchSize: Int64(config.maxBatchSize ?? 0),
+                featureNames: config.featureNames))
         } catch {
             return .failure(.from(error))
         }

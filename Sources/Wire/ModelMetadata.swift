@@ -48,10 +48,13 @@ public struct GetModelMetadataResponse: Sendable, Equatable {
     public var producer: String
     /// Largest batch (first input dimension) a call may send; 0 = no limit.
     public var maxBatchSize: Int64
+    /// Names of the input columns (config.json `feature_names`), in order; empty when not configured.
+    public var featureNames: [String]
 
     public init(modelSpec: ModelSpec, inputs: [TensorInfo], outputs: [TensorInfo], classLabels: [String] = [],
                 versions: [Int64] = [], versionLabels: [String: Int64] = [:], producer: String = "",
-                maxBatchSize: Int64 = 0) {
+                maxBatchSize: Int64 = 0, featureNames: [String] = []) {
+        self.featureNames = featureNames
         self.modelSpec = modelSpec
         self.inputs = inputs
         self.outputs = outputs

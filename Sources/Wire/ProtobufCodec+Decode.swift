@@ -203,6 +203,7 @@ extension ProtobufCodec {
             inputs: tensorInfos(m.inputs, m.n_inputs), outputs: tensorInfos(m.outputs, m.n_outputs),
             classLabels: strings(m.class_labels, m.n_class_labels),
             versions: m.n_versions > 0 ? Array(UnsafeBufferPointer(start: m.versions, count: m.n_versions)) : [],
-            versionLabels: labels, producer: string(m.producer), maxBatchSize: m.max_batch_size)
+            versionLabels: labels, producer: string(m.producer), maxBatchSize: m.max_batch_size,
+            featureNames: strings(m.feature_names, m.n_feature_names))
     }
 }

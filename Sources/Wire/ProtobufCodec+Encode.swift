@@ -224,6 +224,8 @@ extension ProtobufCodec {
         m.pointee.outputs = encodeTensorInfos(meta.outputs, arena: &arena)
         m.pointee.n_class_labels = meta.classLabels.count
         m.pointee.class_labels = encodeStrings(meta.classLabels, arena: &arena)
+        m.pointee.n_feature_names = meta.featureNames.count
+        m.pointee.feature_names = encodeStrings(meta.featureNames, arena: &arena)
         m.pointee.n_versions = meta.versions.count
         m.pointee.versions = arena.copy(meta.versions)
         // Sorted so the same metadata always packs to the same bytes.

@@ -2162,7 +2162,7 @@ const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__versio
   (ProtobufCMessageInit) swerve__v1__get_model_metadata_response__version_labels_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__get_model_metadata_response__field_descriptors[8] =
+static const ProtobufCFieldDescriptor swerve__v1__get_model_metadata_response__field_descriptors[9] =
 {
   {
     "model_spec",
@@ -2260,9 +2260,22 @@ static const ProtobufCFieldDescriptor swerve__v1__get_model_metadata_response__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "feature_names",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Swerve__V1__GetModelMetadataResponse, n_feature_names),
+    offsetof(Swerve__V1__GetModelMetadataResponse, feature_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__get_model_metadata_response__field_indices_by_name[] = {
   3,   /* field[3] = class_labels */
+  8,   /* field[8] = feature_names */
   1,   /* field[1] = inputs */
   7,   /* field[7] = max_batch_size */
   0,   /* field[0] = model_spec */
@@ -2274,7 +2287,7 @@ static const unsigned swerve__v1__get_model_metadata_response__field_indices_by_
 static const ProtobufCIntRange swerve__v1__get_model_metadata_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__descriptor =
 {
@@ -2284,7 +2297,7 @@ const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__descri
   "Swerve__V1__GetModelMetadataResponse",
   "swerve.v1",
   sizeof(Swerve__V1__GetModelMetadataResponse),
-  8,
+  9,
   swerve__v1__get_model_metadata_response__field_descriptors,
   swerve__v1__get_model_metadata_response__field_indices_by_name,
   1,  swerve__v1__get_model_metadata_response__number_ranges,

@@ -389,10 +389,16 @@ struct  Swerve__V1__GetModelMetadataResponse
   Swerve__V1__GetModelMetadataResponse__VersionLabelsEntry **version_labels;
   char *producer;
   int64_t max_batch_size;
+  /*
+   * Names of the input columns from config.json `feature_names`, in order
+   * (TF Serving's classify/regress examples name features).
+   */
+  size_t n_feature_names;
+  char **feature_names;
 };
 #define SWERVE__V1__GET_MODEL_METADATA_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__get_model_metadata_response__descriptor) \
-    , NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0 }
+    , NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL }
 
 
 struct  Swerve__V1__ListModelsRequest
