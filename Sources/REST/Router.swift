@@ -108,9 +108,14 @@ final class Router: Sendable {
 
     /// Parses the request body as JSON (the body buffer is only valid now).
     func parseBody(_ request: HTTPRequest) -> Result<JSON, HTTPResponse> {
-        if request.body.isEmpty { return .failure(.error(400, "the request body is empty; send a JSON object")) }
+        parseBody(request.body)
+    }
+
+    /// Parses `body` as JSON (only valid during the router's synchronous part).
+    func parseBody(_ body: UnsafeRawBufferPointer) -> Result<JSON, HTTPResponse> {
+        if body.isEmpty { return .failure(.error(400, "the request body is empty; send a JSON object")) }
         do {
-            return .success(try JSONParser.parse(request.body))
+            return .success(try JSONParser.parse(body))
         } catch {
             return .failure(.error(400, error.description))
         }
