@@ -14,6 +14,10 @@ extension Router {
             }
         case ["health", "ready"]:
             return only(.get, "GET", request, respond) { v2ServerReady(request, respond) }
+        case ["models", "stats"]:
+            return only(.get, "GET", request, respond) { v2Statistics(ModelSpec(name: ""), request, respond) }
+        case ["repository", "index"]:
+            return only(.post, "POST", request, respond) { v2RepositoryIndex(request, respond) }
         default:
             break
         }
@@ -31,6 +35,8 @@ extension Router {
         case []: only(.get, "GET", request, respond) { v2ModelMetadata(spec, request, respond) }
         case ["ready"]: only(.get, "GET", request, respond) { v2ModelReady(spec, request, respond) }
         case ["infer"]: only(.post, "POST", request, respond) { v2Infer(spec, request, respond) }
+        case ["stats"]: only(.get, "GET", request, respond) { v2Statistics(spec, request, respond) }
+        case ["config"] where spec.version == nil: only(.get, "GET", request, respond) { v2Config(spec, request, respond) }
         default: respond.notFound(request)
         }
     }
@@ -41,7 +47,7 @@ extension Router {
             var w = JSONWriter()
             w.raw("{\"name\":\"swerve\",\"version\":")
             w.string(h.version)
-            w.raw(",\"extensions\":[]}")
+            w.raw(",\"extensions\":[\"binary_tensor_data\",\"model_repository\",\"statistics\",\"model_configuration\"]}")
             respond(HTTPResponse(status: 200, body: w.bytes), route: "v2_metadata")
         }
     }

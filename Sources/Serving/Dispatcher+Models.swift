@@ -47,7 +47,8 @@ extension Dispatcher {
                 versionLabels: config.versionLabels,
                 producer: servable.model.producer,
                 maxBatchSize: Int64(config.maxBatchSize ?? 0),
-                featureNames: config.featureNames))
+                featureNames: config.featureNames,
+                versionPolicy: Self.wirePolicy(config.versionPolicy)))
         } catch {
             return .failure(.from(error))
         }
@@ -74,6 +75,14 @@ extension Dispatcher {
     }
 
     // MARK: Conversions
+
+    static func wirePolicy(_ policy: VersionPolicy) -> ServedVersionPolicy {
+        switch policy {
+        case .latest(let n): return .latest(n)
+        case .all: return .all
+        case .specific(let versions): return .specific(versions)
+        }
+    }
 
     static func wireStatus(_ s: ServerVersionStatus) -> Wire.ModelVersionStatus {
         let state: Wire.ModelVersionStatus.State

@@ -7,6 +7,7 @@ extension Dispatcher {
     /// model, runs it while holding the version in service, and converts the
     /// outputs (a ZipMap output `X` becomes `X` and `X:labels`).
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?) -> Result<PredictResponse, WireError> {
+        var timing = ModelStatisticsRecorder.Timing()
         let spec = request.modelSpec
         if let error = Self.checkSpec(spec) { return .failure(error) }
 
@@ -18,6 +19,7 @@ extension Dispatcher {
         }
         defer { lease.release() }
         let servable = lease.servable
+        defer { statistics.record(name: servable.name, version: servable.version, timing) }
         let model = servable.model
 
         // minimumCapacity: is specialised inline; reserveCapacity on an empty
@@ -40,6 +42,8 @@ extension Dispatcher {
         }
 
         var outputs: [NamedTensor] = []
+        timing.ran = .now
+        timing.rows = request.inputs.first?.tensor.shape.first ?? 1
         do {
             if let outputNames {
                 let values = try model.run(feeds, outputs: outputNames)
@@ -63,6 +67,8 @@ extension Dispatcher {
         } catch {
             return .failure(.from(error))
         }
+        timing.finished = .now
+        timing.succeeded = true
         return .success(PredictResponse(
             modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
             outputs: outputs, tensorEncoding: request.tensorEncoding))

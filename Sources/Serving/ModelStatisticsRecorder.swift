@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Transport
+import Wire
+
+/// Counts Predict calls per model version for Triton's statistics
+/// extension: successes and failures with their total time, the time
+/// before the model ran (queue) and running it (compute), rows and
+/// executions, and the wall-clock time of the last call.
+///
+/// Thread-safety: `record` and `snapshot` may be called from any thread; one
+/// short lock per call (no allocation once a version has its entry).
+public final class ModelStatisticsRecorder: Sendable {
+    private struct Key: Hashable {
+        var name: String
+        var version: Int64
+    }
+
+    private let counters = Locked([Key: ModelVersionStatistics]())
+
+    public init() {}
+
+    /// One Predict on a resolved version, measured from its arrival at the
+    /// dispatcher. `ran`/`finished` are nil when it failed before or while running.
+    public struct Timing {
+        public let arrived: ContinuousClock.Instant
+        public var ran: ContinuousClock.Instant?
+        public var finished: ContinuousClock.Instant?
+        public var rows = 0
+        public var succeeded = false
+
+        public init(arrived: ContinuousClock.Instant = .now) { self.arrived = arrived }
+    }
+
+    /// Adds one call's outcome to the version's counters.
+    public func record(name: String, version: Int64, _ timing: Timing) {
+        let end = timing.finished ?? .now
+        let total = Self.nanoseconds(timing.arrived, end)
+        let wallMs = Self.unixMillis()
+        counters.withLock { all in
+            let key = Key(name: name, version: version)
+            var s = all[key] ?? ModelVersionStatistics(name: name, version: version)
+            s.lastInferenceMs = wallMs
+            if timing.succeeded, let ran = timing.ran {
+                s.success.count += 1
+                s.success.ns += total
+                s.queue.count += 1
+                s.queue.ns += Self.nanoseconds(timing.arrived, ran)
+                s.computeInfer.count += 1
+                s.computeInfer.ns += Self.nanoseconds(ran, end)
+                s.executionCount += 1
+                s.inferenceCount += UInt64(max(timing.rows, 0))
+            } else {
+                s.fail.count += 1
+                s.fail.ns += total
+            }
+            all[key] = s
+        }
+    }
+
+    /// The counters of `version` of model `name`; zeros before its first call.
+    public func snapshot(name: String, version: Int64) -> ModelVersionStatistics {
+        counters.withLock { $0[Key(name: name, version: version)] } ?? ModelVersionStatistics(name: name, version: version)
+    }
+
+    private static func nanoseconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> UInt64 {
+        let (s, atto) = from.duration(to: to).components
+        return UInt64(max(0, s * 1_000_000_000 + atto / 1_000_000_000))
+    }
+
+    private static func unixMillis() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+    }
+}
