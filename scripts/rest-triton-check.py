@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 import tritonclient.http as httpclient
+from tritonclient.utils import InferenceServerException
 
 
 def fail(message):
@@ -99,6 +100,15 @@ def main() -> int:
     index = client.get_model_repository_index()
     if {"name": "iris", "version": "1", "state": "READY", "reason": ""} not in index:
         fail(f"iris not READY in the repository index: {index}")
+    # The repository is polled: explicit unload is refused naming the mode.
+    try:
+        client.unload_model("iris")
+        fail("unload_model was not refused in poll mode")
+    except InferenceServerException as error:
+        if "model control mode is poll" not in str(error):
+            fail(f"unexpected unload_model error: {error}")
+    if not client.is_model_ready("iris"):
+        fail("iris is no longer ready after a refused unload")
     print(f"tritonclient: {len(rows)} iris rows, probabilities and labels equal onnxruntime's; "
           f"binary and JSON tensors agree (iris, diabetes{', BYTES' if strings_model else ''}); config, statistics, index")
     return 0

@@ -18,6 +18,8 @@ extension Router {
             return only(.get, "GET", request, respond) { v2Statistics(ModelSpec(name: ""), request, respond) }
         case ["repository", "index"]:
             return only(.post, "POST", request, respond) { v2RepositoryIndex(request, respond) }
+        case _ where s.count == 4 && s[0] == "repository" && s[1] == "models" && (s[3] == "load" || s[3] == "unload"):
+            return only(.post, "POST", request, respond) { v2RepositoryControl(s[2], action: s[3], respond) }
         default:
             break
         }

@@ -170,6 +170,14 @@ extension Router {
         }
     }
 
+    /// `POST /v2/repository/models/{m}/load|unload`. The repository is
+    /// polled (Triton's model control mode `poll`): what it holds is what
+    /// serves, so an explicit load or unload is refused, as Triton does.
+    func v2RepositoryControl(_ model: String, action: String, _ respond: TimedRespond) {
+        respond(.error(400, "explicit model \(action) of '\(model.prefix(100))' is not allowed: the model control mode is poll (the server serves what its repository holds)"),
+                route: "v2_repository_control", model: model)
+    }
+
     /// Triton's names for a version's state.
     static func tritonState(_ state: ModelVersionStatus.State) -> String {
         switch state {

@@ -114,4 +114,13 @@ final class RESTExtensionRoutesTests: XCTestCase {
         XCTAssertTrue(bad.text.contains("'ready' must be true or false"), bad.text)
         XCTAssertEqual(try client.call("GET", "/v2/repository/index").status, 405)
     }
+
+    func testLoadAndUnloadNameThePollMode() throws {
+        for action in ["load", "unload"] {
+            let r = try client.call("POST", "/v2/repository/models/iris/\(action)", body: "{}")
+            XCTAssertEqual(r.status, 400)
+            XCTAssertTrue(r.text.contains("explicit model \(action) of 'iris' is not allowed: the model control mode is poll"), r.text)
+        }
+        XCTAssertEqual(try client.call("POST", "/v2/repository/models/iris/reload", body: "{}").status, 404)
+    }
 }
