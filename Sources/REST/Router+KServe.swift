@@ -103,12 +103,24 @@ extension Router {
         }
     }
 
-    /// A ZipMap output `X` is listed as its two tensors: `X` (FP32 [-1, classes])
-    /// and `X:labels` (the label type, [classes]).
+    /// The tensors infer answers for `infos`, in order: a ZipMap output `X`
+    /// is its two tensors, `X` (FP32 [-1, classes]) and `X:labels` (the label
+    /// type, [classes]).
+    static func forEachV2Tensor(_ infos: [TensorInfo], _ body: (_ name: String, _ type: DataType, _ shape: [Int64]) -> Void) {
+        for info in infos {
+            if info.kind == .zipMap {
+                body(info.name, info.dtype, info.shape.count == 2 ? info.shape : [-1, -1])
+                body(info.name + NamedTensor.labelsSuffix, info.labelDtype, [info.shape.count == 2 ? info.shape[1] : -1])
+            } else {
+                body(info.name, info.dtype, info.shape)
+            }
+        }
+    }
+
     private static func writeV2Infos(_ infos: [TensorInfo], to w: inout JSONWriter) {
         w.byte(UInt8(ascii: "["))
         var first = true
-        func one(_ name: String, _ type: DataType, _ shape: [Int64]) {
+        forEachV2Tensor(infos) { name, type, shape in
             if !first { w.byte(UInt8(ascii: ",")) }
             first = false
             w.raw("{\"name\":")
@@ -121,14 +133,6 @@ extension Router {
                 w.int(d)
             }
             w.raw("]}")
-        }
-        for info in infos {
-            if info.kind == .zipMap {
-                one(info.name, info.dtype, info.shape.count == 2 ? info.shape : [-1, -1])
-                one(info.name + NamedTensor.labelsSuffix, info.labelDtype, [info.shape.count == 2 ? info.shape[1] : -1])
-            } else {
-                one(info.name, info.dtype, info.shape)
-            }
         }
         w.byte(UInt8(ascii: "]"))
     }

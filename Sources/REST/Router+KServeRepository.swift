@@ -94,7 +94,7 @@ extension Router {
     private static func writeConfigTensors(_ infos: [TensorInfo], batched: Bool, to w: inout JSONWriter) {
         w.byte(UInt8(ascii: "["))
         var first = true
-        func one(_ name: String, _ type: DataType, _ shape: [Int64]) {
+        forEachV2Tensor(infos) { name, type, shape in
             if !first { w.byte(UInt8(ascii: ",")) }
             first = false
             w.raw("{\"name\":")
@@ -107,15 +107,6 @@ extension Router {
                 w.int(d)
             }
             w.raw("]}")
-        }
-        // A ZipMap output `X` is the two tensors infer answers: X and X:labels.
-        for info in infos {
-            if info.kind == .zipMap {
-                one(info.name, info.dtype, info.shape.count == 2 ? info.shape : [-1, -1])
-                one(info.name + NamedTensor.labelsSuffix, info.labelDtype, [info.shape.count == 2 ? info.shape[1] : -1])
-            } else {
-                one(info.name, info.dtype, info.shape)
-            }
         }
         w.byte(UInt8(ascii: "]"))
     }

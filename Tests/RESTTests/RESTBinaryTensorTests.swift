@@ -5,20 +5,7 @@ import XCTest
 
 /// Triton's binary tensor data extension on `/v2/models/{m}/infer`, and
 /// bodies that abuse it: each must be a 400 naming the problem.
-final class RESTBinaryTensorTests: XCTestCase {
-    var server: FakeRESTServer!
-    var client: RawHTTPClient!
-
-    override func setUpWithError() throws {
-        server = try FakeRESTServer()
-        client = try server.client()
-    }
-
-    override func tearDown() {
-        client = nil
-        server.shutdown()
-    }
-
+final class RESTBinaryTensorTests: FakeRESTServerTestCase {
     static func floats(_ values: [Float]) -> [UInt8] {
         values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
     }

@@ -5,20 +5,7 @@ import XCTest
 
 /// Content negotiation, TF Serving's classify/regress, and Triton's
 /// statistics, configuration and repository index, against the fake handler.
-final class RESTExtensionRoutesTests: XCTestCase {
-    var server: FakeRESTServer!
-    var client: RawHTTPClient!
-
-    override func setUpWithError() throws {
-        server = try FakeRESTServer()
-        client = try server.client()
-    }
-
-    override func tearDown() {
-        client = nil
-        server.shutdown()
-    }
-
+final class RESTExtensionRoutesTests: FakeRESTServerTestCase {
     static let predictBody = Array(#"{"instances": [[5.1, 3.5, 1.4, 0.2]]}"#.utf8)
 
     func testJSONWithoutContentTypeOrAsCurlsFormDefaultIsRead() throws {

@@ -4,6 +4,7 @@ import ModelRuntime
 import REST
 import Transport
 import Wire
+import XCTest
 
 /// A ``CallHandler`` standing in for the dispatcher: an iris-shaped model
 /// named "iris" (input `input` float [-1, 4]; outputs `label` and ZipMap
@@ -154,6 +155,22 @@ final class FakeRESTServer {
     }
 
     func client() throws -> RawHTTPClient { try RawHTTPClient(port: port) }
+}
+
+/// A test case with a fresh ``FakeRESTServer`` and a client for each test.
+class FakeRESTServerTestCase: XCTestCase {
+    var server: FakeRESTServer!
+    var client: RawHTTPClient!
+
+    override func setUpWithError() throws {
+        server = try FakeRESTServer()
+        client = try server.client()
+    }
+
+    override func tearDown() {
+        client = nil
+        server.shutdown()
+    }
 }
 
 /// Fan-out members with fixed health, answered from another thread.
