@@ -38,25 +38,34 @@ public final class ModelStatisticsRecorder: Sendable {
         let end = timing.finished ?? .now
         let total = Self.nanoseconds(timing.arrived, end)
         let wallMs = Self.unixMillis()
-        counters.withLock { all in
-            let key = Key(name: name, version: version)
-            var s = all[key] ?? ModelVersionStatistics(name: name, version: version)
-            s.lastInferenceMs = wallMs
-            if timing.succeeded, let ran = timing.ran {
-                s.success.count += 1
-                s.success.ns += total
-                s.queue.count += 1
-                s.queue.ns += Self.nanoseconds(timing.arrived, ran)
-                s.computeInfer.count += 1
-                s.computeInfer.ns += Self.nanoseconds(ran, end)
-                s.executionCount += 1
-                s.inferenceCount += UInt64(max(timing.rows, 0))
-            } else {
-                s.fail.count += 1
-                s.fail.ns += total
-            }
-            all[key] = s
+        var ran: (queue: UInt64, compute: UInt64)?
+        if timing.succeeded, let started = timing.ran {
+            ran = (Self.nanoseconds(timing.arrived, started), Self.nanoseconds(started, end))
         }
+        let rows = UInt64(max(timing.rows, 0))
+        counters.withLock { all in
+            // Updated in place: one hash, no copy of the entry.
+            Self.add(&all[Key(name: name, version: version), default: ModelVersionStatistics(name: name, version: version)],
+                     total: total, ran: ran, rows: rows, wallMs: wallMs)
+        }
+    }
+
+    private static func add(_ s: inout ModelVersionStatistics, total: UInt64, ran: (queue: UInt64, compute: UInt64)?,
+                            rows: UInt64, wallMs: UInt64) {
+        s.lastInferenceMs = wallMs
+        guard let ran else {
+            s.fail.count += 1
+            s.fail.ns += total
+            return
+        }
+        s.success.count += 1
+        s.success.ns += total
+        s.queue.count += 1
+        s.queue.ns += ran.queue
+        s.computeInfer.count += 1
+        s.computeInfer.ns += ran.compute
+        s.executionCount += 1
+        s.inferenceCount += rows
     }
 
     /// The counters of `version` of model `name`; zeros before its first call.
