@@ -8,12 +8,15 @@ APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-
 TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl docker-compose
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
+# Manifest checks (pinned): kubernetes-validate bundles the Kubernetes schemas;
+# jsonschema + PyYAML check deploy/kserve/ against the vendored KServe CRDs.
+MANIFEST_PIP_PACKAGES := 'kubernetes-validate==1.37.0' 'jsonschema==4.26.0' 'PyYAML==6.0.3'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: rest-test-deps rest-schemathesis help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: rest-test-deps rest-schemathesis manifest-deps manifests-check help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -47,6 +50,18 @@ rest-test-deps:
 rest-schemathesis: rest-test-deps
 	scripts/rest-schemathesis.sh .build/debug/swerve
 
+# Kubernetes and KServe manifests, validated offline.
+manifest-deps:
+	@if ! python3 -c "import kubernetes_validate, jsonschema, yaml" >/dev/null 2>&1; then \
+		echo "installing: $(MANIFEST_PIP_PACKAGES)"; \
+		pip install -q $(MANIFEST_PIP_PACKAGES); \
+	fi
+
+# The module entry point, since a freshly pip-installed script may not be on PATH yet.
+manifests-check: manifest-deps
+	python3 -m kubernetes_validate --strict deploy/kubernetes/*.yaml
+	python3 scripts/validate-kserve.py
+
 build: deps
 	swift build
 
@@ -62,7 +77,7 @@ proto:
 proto-check: deps
 	scripts/gen-proto.sh --check
 
-test: test-deps rest-test-deps proto-check compose-check
+test: test-deps rest-test-deps proto-check compose-check manifests-check
 	swift build --build-tests
 	$(MAKE) rest-schemathesis
 	swift test --skip-build --disable-swift-testing

@@ -134,6 +134,9 @@ OPSET_VARIANTS = {
 }
 
 IRIS_LABELS = ["setosa", "versicolor", "virginica"]
+# scikit-learn's feature names: config.json `feature_names` (TF Serving classify/regress).
+IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+DIABETES_FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -605,12 +608,13 @@ def build_served(d):
     served = []
 
     iris = svc_pipeline().fit(d["ix"], d["iy"])
-    served.append(("iris", iris, 4, {"labels": IRIS_LABELS}, d["iris_rows"]))
+    served.append(("iris", iris, 4, {"labels": IRIS_LABELS, "feature_names": IRIS_FEATURES}, d["iris_rows"]))
 
     for k, species in enumerate(IRIS_LABELS):
         m = svc_pipeline().fit(d["ix"], (d["iy"] == k).astype(np.int64))
         served.append(
-            (f"iris-{species}", m, 4, {"labels": [f"not-{species}", species]}, d["iris_rows"])
+            (f"iris-{species}", m, 4, {"labels": [f"not-{species}", species], "feature_names": IRIS_FEATURES},
+             d["iris_rows"])
         )
 
     diabetes = Pipeline([("scaler", StandardScaler()), ("ridge", Ridge(alpha=1.0))])
@@ -625,7 +629,8 @@ def build_served(d):
                 "scikit-learn diabetes data set. Input: 10 float features "
                 "(age, sex, bmi, bp, s1..s6), mean-centred and scaled as in "
                 "sklearn.datasets.load_diabetes. Output `variable` [N, 1]: "
-                "disease progression one year after baseline."
+                "disease progression one year after baseline.",
+                "feature_names": DIABETES_FEATURES,
             },
             d["diabetes_rows"],
         )

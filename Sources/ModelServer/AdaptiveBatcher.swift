@@ -24,7 +24,9 @@ import Synchronization
 public final class AdaptiveBatcher: @unchecked Sendable {
     /// A call's outputs in model order, holding only its own rows.
     public typealias Outputs = [(name: String, value: Value)]
-    public typealias Completion = @Sendable (Result<Outputs, any Error>) -> Void
+    /// A call's answer and when the model run that answered it started (for a
+    /// call that never ran, when it failed).
+    public typealias Completion = @Sendable (Result<Outputs, any Error>, _ ran: ContinuousClock.Instant) -> Void
 
     /// What must match for calls to share a batch.
     struct Signature: Equatable {
@@ -191,10 +193,10 @@ public final class AdaptiveBatcher: @unchecked Sendable {
             }
             condition.unlock()
             for call in expired {
-                let waited = call.enqueued.duration(to: .now)
-                call.completion(.failure(ModelServerError(.deadlineExceeded,
-                    "deadline exceeded after \(waited) waiting for a batch of model '\(call.lease.servable.name)'")))
-                call.lease.release()
+                let now = ContinuousClock.now
+                finish(call, .failure(ModelServerError(.deadlineExceeded,
+                    "deadline exceeded after \(call.enqueued.duration(to: now)) waiting for a batch of model '\(call.lease.servable.name)'")),
+                       ran: now)
             }
             for (queue, calls) in batches {
                 run(calls, on: queue.servable)
@@ -252,7 +254,7 @@ public final class AdaptiveBatcher: @unchecked Sendable {
         statistics.record(model: servable.name, rows: rows, delays: calls.map { $0.enqueued.duration(to: start) })
         if calls.count == 1 {
             let call = calls[0]
-            finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) })
+            finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: start)
             return
         }
         var feeds: [String: Tensor] = [:]
@@ -265,20 +267,26 @@ public final class AdaptiveBatcher: @unchecked Sendable {
         } catch {
             // One call's values may have failed the whole batch: run each
             // alone, so every caller gets its own answer or its own error.
-            for call in calls { finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }) }
+            for call in calls {
+                let ran = ContinuousClock.now
+                finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: ran)
+            }
             return
         }
         guard let split = Self.split(batched, rows: calls.map(\.rows)) else {
             // An output without one row per input row cannot be split: this
             // model does not batch, so answer each call from its own run.
-            for call in calls { finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }) }
+            for call in calls {
+                let ran = ContinuousClock.now
+                finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: ran)
+            }
             return
         }
-        for (call, outputs) in zip(calls, split) { finish(call, .success(outputs)) }
+        for (call, outputs) in zip(calls, split) { finish(call, .success(outputs), ran: start) }
     }
 
-    private func finish(_ call: PendingCall, _ result: Result<Outputs, any Error>) {
-        call.completion(result)
+    private func finish(_ call: PendingCall, _ result: Result<Outputs, any Error>, ran: ContinuousClock.Instant) {
+        call.completion(result, ran)
         call.lease.release()
     }
 

@@ -80,7 +80,24 @@ extension ModelConfig {
         if let batching = object["batching"] {
             config.batching = try BatchingSettings.parse(batching, fail: fail)
         }
+        config.featureNames = try parseFeatureNames(object["feature_names"], fail: fail)
         return config
+    }
+
+    private static func parseFeatureNames(_ value: JSON?, fail: (String) -> ModelConfigError) throws -> [String] {
+        guard let value else { return [] }
+        guard let items = value.arrayValue, !items.isEmpty else {
+            throw fail("\"feature_names\" must be a non-empty array of strings (one per input column), got \(value.shortDescription)")
+        }
+        var names: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let name = item.stringValue, !name.isEmpty else {
+                throw fail("\"feature_names\"[\(index)] must be a non-empty string, got \(item.shortDescription)")
+            }
+            guard !names.contains(name) else { throw fail("\"feature_names\" lists \"\(name.prefix(40))\" twice") }
+            names.append(name)
+        }
+        return names
     }
 
     private static func parsePolicy(_ value: JSON, fail: (String) -> ModelConfigError) throws -> VersionPolicy {

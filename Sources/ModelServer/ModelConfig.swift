@@ -22,6 +22,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var cache: CacheSettings?
     /// Adaptive batching (`"batching"`); nil = off.
     public var batching: BatchingSettings?
+    /// Names of the input columns (`"feature_names"`), one per column in
+    /// order; empty when not configured.
+    public var featureNames: [String] = []
     /// The whole parsed config.json object, known keys included; an empty object without a file.
     public var raw: JSON
 

@@ -25,7 +25,7 @@ public struct HTTPRequest {
     public var query: Substring
     public var contentType: String?
     public var idempotencyKey: String?
-    /// Triton's binary-tensor extension header (refused with 400).
+    /// Triton's binary-tensor extension header: the JSON's length in `body`.
     public var inferenceHeaderLength: String?
     /// From `Request-Timeout-Ms`: the call's deadline; 0 = none.
     public var timeoutMs: UInt32

@@ -10,6 +10,8 @@ public struct HTTPResponse: Sendable, Error {
     public var contentType: StaticString
     /// For 405: the methods the path accepts.
     public var allow: StaticString?
+    /// Triton's binary extension: the length of the JSON that leads the body.
+    public var inferenceHeaderLength: Int?
 
     public init(status: Int, body: [UInt8], contentType: StaticString = "application/json", allow: StaticString? = nil) {
         self.status = status
@@ -43,6 +45,10 @@ public struct HTTPResponse: Sendable, Error {
         if let allow {
             head.raw("\r\nAllow: ")
             head.raw(allow)
+        }
+        if let inferenceHeaderLength {
+            head.raw("\r\nInference-Header-Content-Length: ")
+            head.int(inferenceHeaderLength)
         }
         if close { head.raw("\r\nConnection: close") }
         head.raw("\r\n\r\n")

@@ -86,17 +86,22 @@ extension Router {
             if r > 0 { w.byte(UInt8(ascii: ",")) }
             var best = 0
             for c in 1..<classes where p[r * classes + c] > p[r * classes + best] { best = c }
-            var name = TensorJSON.keyText(labels.storage, best)
-            if case .int64(let ids) = labels.storage, ids[best] >= 0, Int(ids[best]) < meta.classLabels.count {
-                name = meta.classLabels[Int(ids[best])]
-            }
             w.raw("{\"label\":")
-            w.string(name)
+            w.string(className(labels, best, meta: meta))
             w.raw(",\"proba\":")
             w.float(p[r * classes + best])
             w.byte(UInt8(ascii: "}"))
         }
         if rows != 1 { w.byte(UInt8(ascii: "]")) }
+    }
+
+    /// The name of class `index` of a ZipMap output: config.json's label
+    /// for that class id when it has one, else the ZipMap label itself.
+    static func className(_ labels: Tensor, _ index: Int, meta: GetModelMetadataResponse) -> String {
+        if case .int64(let ids) = labels.storage, ids[index] >= 0, Int(ids[index]) < meta.classLabels.count {
+            return meta.classLabels[Int(ids[index])]
+        }
+        return TensorJSON.keyText(labels.storage, index)
     }
 
     private static func writeLabelRows(_ label: Tensor, _ probability: Tensor, to w: inout JSONWriter) {

@@ -14,6 +14,12 @@ extension Router {
             }
         case ["health", "ready"]:
             return only(.get, "GET", request, respond) { v2ServerReady(request, respond) }
+        case ["models", "stats"]:
+            return only(.get, "GET", request, respond) { v2Statistics(ModelSpec(name: ""), request, respond) }
+        case ["repository", "index"]:
+            return only(.post, "POST", request, respond) { v2RepositoryIndex(request, respond) }
+        case _ where s.count == 4 && s[0] == "repository" && s[1] == "models" && (s[3] == "load" || s[3] == "unload"):
+            return only(.post, "POST", request, respond) { v2RepositoryControl(s[2], action: s[3], respond) }
         default:
             break
         }
@@ -31,6 +37,8 @@ extension Router {
         case []: only(.get, "GET", request, respond) { v2ModelMetadata(spec, request, respond) }
         case ["ready"]: only(.get, "GET", request, respond) { v2ModelReady(spec, request, respond) }
         case ["infer"]: only(.post, "POST", request, respond) { v2Infer(spec, request, respond) }
+        case ["stats"]: only(.get, "GET", request, respond) { v2Statistics(spec, request, respond) }
+        case ["config"] where spec.version == nil: only(.get, "GET", request, respond) { v2Config(spec, request, respond) }
         default: respond.notFound(request)
         }
     }
@@ -41,7 +49,7 @@ extension Router {
             var w = JSONWriter()
             w.raw("{\"name\":\"swerve\",\"version\":")
             w.string(h.version)
-            w.raw(",\"extensions\":[]}")
+            w.raw(",\"extensions\":[\"binary_tensor_data\",\"model_repository\",\"statistics\",\"model_configuration\"]}")
             respond(HTTPResponse(status: 200, body: w.bytes), route: "v2_metadata")
         }
     }
@@ -95,12 +103,24 @@ extension Router {
         }
     }
 
-    /// A ZipMap output `X` is listed as its two tensors: `X` (FP32 [-1, classes])
-    /// and `X:labels` (the label type, [classes]).
+    /// The tensors infer answers for `infos`, in order: a ZipMap output `X`
+    /// is its two tensors, `X` (FP32 [-1, classes]) and `X:labels` (the label
+    /// type, [classes]).
+    static func forEachV2Tensor(_ infos: [TensorInfo], _ body: (_ name: String, _ type: DataType, _ shape: [Int64]) -> Void) {
+        for info in infos {
+            if info.kind == .zipMap {
+                body(info.name, info.dtype, info.shape.count == 2 ? info.shape : [-1, -1])
+                body(info.name + NamedTensor.labelsSuffix, info.labelDtype, [info.shape.count == 2 ? info.shape[1] : -1])
+            } else {
+                body(info.name, info.dtype, info.shape)
+            }
+        }
+    }
+
     private static func writeV2Infos(_ infos: [TensorInfo], to w: inout JSONWriter) {
         w.byte(UInt8(ascii: "["))
         var first = true
-        func one(_ name: String, _ type: DataType, _ shape: [Int64]) {
+        forEachV2Tensor(infos) { name, type, shape in
             if !first { w.byte(UInt8(ascii: ",")) }
             first = false
             w.raw("{\"name\":")
@@ -113,14 +133,6 @@ extension Router {
                 w.int(d)
             }
             w.raw("]}")
-        }
-        for info in infos {
-            if info.kind == .zipMap {
-                one(info.name, info.dtype, info.shape.count == 2 ? info.shape : [-1, -1])
-                one(info.name + NamedTensor.labelsSuffix, info.labelDtype, [info.shape.count == 2 ? info.shape[1] : -1])
-            } else {
-                one(info.name, info.dtype, info.shape)
-            }
         }
         w.byte(UInt8(ascii: "]"))
     }
@@ -147,128 +159,5 @@ extension Router {
         default:
             throw TranslationError("input '\(input)': datatype '\(name.prefix(20))' is not supported; use FP32, FP64, INT64, INT32, BOOL or BYTES")
         }
-    }
-
-    static let binaryDataMessage = "binary tensor data (Triton's binary-data extension) is not supported yet; send JSON tensors (binary_data=False)"
-
-    private static func binaryRequested(_ parameters: JSON?) -> Bool {
-        guard let parameters else { return false }
-        if case .bool(true)? = parameters["binary_data"] { return true }
-        if case .bool(true)? = parameters["binary_data_output"] { return true }
-        if parameters["binary_data_size"] != nil { return true }
-        return false
-    }
-
-    private func v2Infer(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        let route = "v2_infer"
-        if request.inferenceHeaderLength != nil {
-            return respond(.error(400, Self.binaryDataMessage), route: route, model: spec.name, version: Self.label(spec))
-        }
-        let body: JSON
-        switch parseBody(request) {
-        case .success(let b): body = b
-        case .failure(let r): return respond(r, route: route, model: spec.name)
-        }
-        let translated: (PredictRequest, [String]?, JSON?)
-        do {
-            translated = try Self.v2Request(body, spec: spec)
-        } catch {
-            return respond(.error(400, error.message), route: route, model: spec.name, version: Self.label(spec))
-        }
-        let (predict, requested, id) = translated
-        call(.predict(predict), timeoutMs: request.timeoutMs, noCache: request.noCache) { response in
-            guard response.status.isOK else {
-                return respond(Self.failure(response.status), route: route, model: spec.name, version: Self.label(spec))
-            }
-            guard case .predict(let p)? = response.result else { return respond(Self.unexpected("predict"), route: route) }
-            var w = JSONWriter(capacity: 512)
-            w.raw("{\"model_name\":")
-            w.string(p.modelSpec.name)
-            w.raw(",\"model_version\":")
-            w.string(p.modelSpec.version.map(String.init) ?? "")
-            if let id {
-                w.raw(",\"id\":")
-                w.value(id)
-            }
-            w.raw(",\"outputs\":[")
-            var first = true
-            for o in p.outputs where requested?.contains(o.name) ?? true {
-                if !first { w.byte(UInt8(ascii: ",")) }
-                first = false
-                w.raw("{\"name\":")
-                w.string(o.name)
-                w.raw(",\"datatype\":")
-                w.string(Self.v2Name(o.tensor.elementType))
-                w.raw(",\"shape\":[")
-                for (j, d) in o.tensor.shape.enumerated() {
-                    if j > 0 { w.byte(UInt8(ascii: ",")) }
-                    w.int(d)
-                }
-                w.raw("],\"data\":")
-                TensorJSON.writeFlat(o.tensor, to: &w)
-                w.byte(UInt8(ascii: "}"))
-            }
-            w.raw("]}")
-            respond(HTTPResponse(status: 200, body: w.bytes), route: route, model: spec.name,
-                    version: p.modelSpec.version.map(String.init) ?? "")
-        }
-    }
-
-    /// The Predict for a V2 infer body, the output names asked for (nil =
-    /// all), and the request `id` to echo.
-    static func v2Request(_ body: JSON, spec: ModelSpec) throws(TranslationError) -> (PredictRequest, [String]?, JSON?) {
-        guard body.isObject else { throw TranslationError("the body must be an object with 'inputs', got \(body.kindName)") }
-        if binaryRequested(body["parameters"]) { throw TranslationError(binaryDataMessage) }
-        guard case .array(let inputList)? = body["inputs"] else {
-            throw TranslationError("'inputs' must be an array of {name, shape, datatype, data} tensors")
-        }
-        var inputs: [NamedTensor] = []
-        for (i, input) in inputList.enumerated() {
-            guard input.isObject, let name = input["name"]?.stringValue else {
-                throw TranslationError("inputs[\(i)] must be an object with a string 'name'")
-            }
-            if binaryRequested(input["parameters"]) { throw TranslationError(binaryDataMessage) }
-            guard let typeName = input["datatype"]?.stringValue else {
-                throw TranslationError("input '\(name)': 'datatype' (a string such as \"FP32\") is required")
-            }
-            let type = try v2Type(typeName, input: name)
-            guard case .array(let dims)? = input["shape"] else {
-                throw TranslationError("input '\(name)': 'shape' (an array of integers) is required")
-            }
-            var shape: [Int] = []
-            for d in dims {
-                guard case .number(let n) = d, let v = n.int64, v >= 0, v <= Int64(Int32.max) else {
-                    throw TranslationError("input '\(name)': 'shape' must hold non-negative integers")
-                }
-                shape.append(Int(v))
-            }
-            guard let data = input["data"] else {
-                throw TranslationError("input '\(name)': 'data' is required (binary data is not supported)")
-            }
-            inputs.append(NamedTensor(name, try TensorJSON.tensor(flat: data, shape: shape, type: type, name: name)))
-        }
-        var requested: [String]?
-        var filter: [String] = []
-        if let outputs = body["outputs"] {
-            guard case .array(let list) = outputs else { throw TranslationError("'outputs' must be an array of {name} objects") }
-            var names: [String] = []
-            for (i, o) in list.enumerated() {
-                guard o.isObject, let name = o["name"]?.stringValue else {
-                    throw TranslationError("outputs[\(i)] must be an object with a string 'name'")
-                }
-                if binaryRequested(o["parameters"]) { throw TranslationError(binaryDataMessage) }
-                names.append(name)
-                // `X:labels` travels with its ZipMap output `X`.
-                let base = name.hasSuffix(NamedTensor.labelsSuffix) ? String(name.dropLast(NamedTensor.labelsSuffix.count)) : name
-                if !filter.contains(base) { filter.append(base) }
-            }
-            if !names.isEmpty { requested = names }
-        }
-        var id: JSON?
-        if let value = body["id"] {
-            guard case .string = value else { throw TranslationError("'id' must be a string") }
-            id = value
-        }
-        return (PredictRequest(modelSpec: spec, inputs: inputs, outputFilter: filter), requested, id)
     }
 }

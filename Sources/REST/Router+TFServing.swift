@@ -37,6 +37,10 @@ extension Router {
         switch (verb, Array(rest)) {
         case ("predict"?, []):
             only(.post, "POST", request, respond) { tfPredict(spec, request, respond) }
+        case ("classify"?, []):
+            only(.post, "POST", request, respond) { tfExamples(spec, request, respond, api: .classify) }
+        case ("regress"?, []):
+            only(.post, "POST", request, respond) { tfExamples(spec, request, respond, api: .regress) }
         case ("submit"?, []):
             only(.post, "POST", request, respond) { submit(spec, request, respond, format: .tfServing) }
         case (nil, []) where spec.versionLabel == nil:
@@ -44,7 +48,7 @@ extension Router {
         case (nil, ["metadata"]) where spec.versionLabel == nil:
             only(.get, "GET", request, respond) { tfMetadata(spec, request, respond) }
         case (let v?, _):
-            respond(.error(404, "unknown method ':\(v.prefix(50))'; use :predict or :submit"), route: "not_found", model: name, version: versionLabel)
+            respond(.error(404, "unknown method ':\(v.prefix(50))'; use :predict, :classify, :regress or :submit"), route: "not_found", model: name, version: versionLabel)
         default:
             respond.notFound(request)
         }

@@ -80,7 +80,9 @@ final class Router: Sendable {
             r.allow = allow
             return respond(r, route: "method_not_allowed")
         }
-        if method == .post, let type = request.contentType, !Self.isJSON(type) {
+        // A body announced by Inference-Header-Content-Length is Triton's
+        // binary extension whatever its type; the infer route reads it.
+        if method == .post, request.inferenceHeaderLength == nil, let type = request.contentType, !Self.isReadAsJSON(type) {
             return respond(.error(415, "Content-Type '\(type.prefix(100))' is not supported; send application/json"),
                            route: "unsupported_media_type")
         }
@@ -90,15 +92,31 @@ final class Router: Sendable {
     static func isJSON(_ contentType: String) -> Bool {
         // The common case without splitting, trimming or lowercasing.
         if contentType == "application/json" { return true }
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingSpaces.lowercased() } ?? ""
+        let media = mediaType(contentType)
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+    }
+
+    /// JSON types, and `application/x-www-form-urlencoded`: what `curl -d`
+    /// sends by default, which TF Serving and Triton read as JSON too (the
+    /// body parser still answers 400 for a body that is not JSON).
+    static func isReadAsJSON(_ contentType: String) -> Bool {
+        isJSON(contentType) || mediaType(contentType) == "application/x-www-form-urlencoded"
+    }
+
+    private static func mediaType(_ contentType: String) -> String {
+        contentType.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingSpaces.lowercased() } ?? ""
     }
 
     /// Parses the request body as JSON (the body buffer is only valid now).
     func parseBody(_ request: HTTPRequest) -> Result<JSON, HTTPResponse> {
-        if request.body.isEmpty { return .failure(.error(400, "the request body is empty; send a JSON object")) }
+        parseBody(request.body)
+    }
+
+    /// Parses `body` as JSON (only valid during the router's synchronous part).
+    func parseBody(_ body: UnsafeRawBufferPointer) -> Result<JSON, HTTPResponse> {
+        if body.isEmpty { return .failure(.error(400, "the request body is empty; send a JSON object")) }
         do {
-            return .success(try JSONParser.parse(request.body))
+            return .success(try JSONParser.parse(body))
         } catch {
             return .failure(.error(400, error.description))
         }

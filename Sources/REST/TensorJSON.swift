@@ -63,13 +63,7 @@ enum TensorJSON {
     /// Builds a tensor of `type` and `shape` from KServe's `data`: a flat or
     /// nested array read in row-major order.
     static func tensor(flat data: JSON, shape: [Int], type: ElementType, name: String) throws(TranslationError) -> Tensor {
-        var count = 1
-        for d in shape {
-            guard d >= 0 else { throw TranslationError("input '\(name)': shape \(shape) has a negative dimension") }
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= 1 << 28 else { throw TranslationError("input '\(name)': shape \(shape) is too large") }
-            count = p
-        }
+        let count = try elementCount(shape, name: name)
         var builder = ElementBuilder(type: type, name: name, capacity: count)
         var index: [Int] = []
         func walk(_ v: JSON) throws(TranslationError) {
@@ -91,6 +85,19 @@ enum TensorJSON {
             throw TranslationError("input '\(name)': 'data' has \(builder.count) values but shape \(shape) needs \(count)")
         }
         return Tensor(shape: shape, storage: builder.storage)
+    }
+
+    /// The number of elements of `shape`, refused when a dimension is
+    /// negative or the product is absurd (a hostile request's shape).
+    static func elementCount(_ shape: [Int], name: String) throws(TranslationError) -> Int {
+        var count = 1
+        for d in shape {
+            guard d >= 0 else { throw TranslationError("input '\(name)': shape \(shape) has a negative dimension") }
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= 1 << 28 else { throw TranslationError("input '\(name)': shape \(shape) is too large") }
+            count = p
+        }
+        return count
     }
 
     // MARK: Writing

@@ -11,7 +11,7 @@ extension Dispatcher {
     func predictBatched(_ request: PredictRequest, deadline: ContinuousClock.Instant?, noCache: Bool,
                         completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void) {
         let call: PreparedPredict
-        switch preparePredict(request, noCache: noCache) {
+        switch preparePredict(request, noCache: noCache, arrived: .now) {
         case .failure(let error): return completion(.failure(error))
         case .success(.answered(let answer)): return completion(.success(answer))
         case .success(.ready(let prepared)): call = prepared
@@ -23,20 +23,19 @@ extension Dispatcher {
             return completion(runPrepared(call, deadline: deadline))
         }
         if let deadline, ContinuousClock.now >= deadline {
+            statistics.record(name: servable.name, version: servable.version, call.timing)
             call.lease.release()
             return completion(.failure(WireError(.deadlineExceeded,
                 "deadline exceeded before model '\(servable.name)' version \(servable.version) ran")))
         }
         do {
             let queued = try batcher.submit(call.lease, settings: settings, feeds: call.feeds, outputNames: call.outputNames,
-                                            deadline: deadline) { [self] result in
-                switch result {
-                case .success(let values): completion(answer(call, values))
-                case .failure(let error): completion(.failure(.from(error)))
-                }
+                                            deadline: deadline) { [self] result, ran in
+                completion(answer(call, result, ran: ran))
             }
             if queued { return }
         } catch {
+            statistics.record(name: servable.name, version: servable.version, call.timing)
             call.lease.release()
             return completion(.failure(.from(error)))
         }

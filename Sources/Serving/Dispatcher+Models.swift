@@ -46,7 +46,9 @@ extension Dispatcher {
                 versions: available,
                 versionLabels: config.versionLabels,
                 producer: servable.model.producer,
-                maxBatchSize: Int64(config.maxBatchSize ?? 0)))
+                maxBatchSize: Int64(config.maxBatchSize ?? 0),
+                featureNames: config.featureNames,
+                versionPolicy: Self.wirePolicy(config.versionPolicy)))
         } catch {
             return .failure(.from(error))
         }
@@ -73,6 +75,14 @@ extension Dispatcher {
     }
 
     // MARK: Conversions
+
+    static func wirePolicy(_ policy: VersionPolicy) -> ServedVersionPolicy {
+        switch policy {
+        case .latest(let n): return .latest(n)
+        case .all: return .all
+        case .specific(let versions): return .specific(versions)
+        }
+    }
 
     static func wireStatus(_ s: ServerVersionStatus) -> Wire.ModelVersionStatus {
         let state: Wire.ModelVersionStatus.State

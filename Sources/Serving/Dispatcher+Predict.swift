@@ -12,6 +12,8 @@ extension Dispatcher {
         var cacheSlot: CacheSlot?
         var versionLabel: String?
         var tensorEncoding: TensorEncoding
+        /// For the version's statistics: arrival, rows, and later the run.
+        var timing: ModelStatisticsRecorder.Timing
         var servable: ServableVersion { lease.servable }
     }
 
@@ -22,7 +24,7 @@ extension Dispatcher {
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
                  noCache: Bool = false) -> Result<PredictResponse, WireError> {
         let call: PreparedPredict
-        switch preparePredict(request, noCache: noCache) {
+        switch preparePredict(request, noCache: noCache, arrived: .now) {
         case .failure(let error): return .failure(error)
         case .success(.answered(let answer)): return .success(answer)
         case .success(.ready(let prepared)): call = prepared
@@ -42,7 +44,10 @@ extension Dispatcher {
     }
 
     /// Everything before the model runs: the lease, the checks, and the cache.
-    func preparePredict(_ request: PredictRequest, noCache: Bool) -> Result<PredictStage, WireError> {
+    /// Calls that fail after their version is resolved, and cache hits,
+    /// count in the version's statistics here.
+    func preparePredict(_ request: PredictRequest, noCache: Bool,
+                        arrived: ContinuousClock.Instant) -> Result<PredictStage, WireError> {
         let spec = request.modelSpec
         if let error = Self.checkSpec(spec) { return .failure(error) }
 
@@ -60,7 +65,10 @@ extension Dispatcher {
         for input in request.inputs {
             feeds[input.name] = input.tensor  // a repeated name: the last wins, as in a protobuf map
         }
+        var timing = ModelStatisticsRecorder.Timing(arrived: arrived)
+        timing.rows = request.inputs.first?.tensor.shape.first ?? 1
         if let error = checkInputs(feeds, of: servable) {
+            statistics.record(name: servable.name, version: servable.version, timing)
             lease.release()
             return .failure(error)
         }
@@ -69,38 +77,55 @@ extension Dispatcher {
         switch selectOutputs(request.outputFilter, of: servable) {
         case .success(let names): outputNames = names
         case .failure(let error):
+            statistics.record(name: servable.name, version: servable.version, timing)
             lease.release()
             return .failure(error)
         }
 
         let (hit, cacheSlot) = cacheLookup(servable, feeds: feeds, outputNames: outputNames, noCache: noCache)
         if let hit {
+            // A hit ran no model: its whole time is queue time.
+            let now = ContinuousClock.now
+            timing.ran = now
+            timing.finished = now
+            timing.succeeded = true
+            statistics.record(name: servable.name, version: servable.version, timing)
             lease.release()
             return .success(.answered(PredictResponse(
                 modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: spec.versionLabel),
                 outputs: zip(hit.names, hit.tensors).map { NamedTensor($0, $1) }, tensorEncoding: request.tensorEncoding)))
         }
         return .success(.ready(PreparedPredict(lease: lease, feeds: feeds, outputNames: outputNames, cacheSlot: cacheSlot,
-                                               versionLabel: spec.versionLabel, tensorEncoding: request.tensorEncoding)))
+                                               versionLabel: spec.versionLabel, tensorEncoding: request.tensorEncoding,
+                                               timing: timing)))
     }
 
     /// Runs a prepared call on the calling thread (the caller releases its lease).
     func runPrepared(_ call: PreparedPredict, deadline: ContinuousClock.Instant?) -> Result<PredictResponse, WireError> {
         let servable = call.servable
         if let deadline, ContinuousClock.now >= deadline {
+            statistics.record(name: servable.name, version: servable.version, call.timing)
             return .failure(WireError(.deadlineExceeded,
                 "deadline exceeded before model '\(servable.name)' version \(servable.version) ran"))
         }
-        do {
-            return answer(call, try AdaptiveBatcher.runModel(servable.model, call.feeds, call.outputNames))
-        } catch {
-            return .failure(.from(error))
-        }
+        let ran = ContinuousClock.now
+        return answer(call, Result { try AdaptiveBatcher.runModel(servable.model, call.feeds, call.outputNames) }, ran: ran)
     }
 
     /// The response for a call's outputs (model order); stores it in the cache.
-    func answer(_ call: PreparedPredict, _ values: AdaptiveBatcher.Outputs) -> Result<PredictResponse, WireError> {
+    /// Records the call in the version's statistics either way.
+    func answer(_ call: PreparedPredict, _ result: Result<AdaptiveBatcher.Outputs, any Error>,
+                ran: ContinuousClock.Instant) -> Result<PredictResponse, WireError> {
         let servable = call.servable
+        var timing = call.timing
+        timing.ran = ran
+        timing.finished = .now
+        defer { statistics.record(name: servable.name, version: servable.version, timing) }
+        let values: AdaptiveBatcher.Outputs
+        switch result {
+        case .success(let v): values = v
+        case .failure(let error): return .failure(.from(error))
+        }
         var outputs: [NamedTensor] = []
         outputs.reserveCapacity(values.count + 1)
         for (name, value) in values {
@@ -112,6 +137,7 @@ extension Dispatcher {
                 "model '\(servable.name)' version \(servable.version) returned no value for output '\(missing)'"))
         }
         if let slot = call.cacheSlot { cacheStore(slot, outputs, servable: servable) }
+        timing.succeeded = true
         return .success(PredictResponse(
             modelSpec: ModelSpec(name: servable.name, version: servable.version, versionLabel: call.versionLabel),
             outputs: outputs, tensorEncoding: call.tensorEncoding))

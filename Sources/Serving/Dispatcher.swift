@@ -25,6 +25,8 @@ public final class Dispatcher: Sendable {
     /// Reported by Health.
     public let serverVersion: String
     let logger: Logger
+    /// Per-version Predict counters (GetModelStatistics).
+    public let statistics = ModelStatisticsRecorder()
 
     /// - Parameters:
     ///   - repository: a started repository.
@@ -182,6 +184,8 @@ public final class Dispatcher: Sendable {
             result = .success(.listModels(listModels()))
         case .health:
             result = .success(.health(health()))
+        case .getModelStatistics(let g):
+            result = modelStatistics(g).map { .getModelStatistics($0) }
         }
         switch result {
         case .success(let r): return .success(id: id, r)
@@ -196,6 +200,7 @@ public final class Dispatcher: Sendable {
         case .submit(let s): model = " model=\(s.request.modelSpec.name)"
         case .getModelStatus(let g): model = " model=\(g.modelSpec.name)"
         case .getModelMetadata(let g): model = " model=\(g.modelSpec.name)"
+        case .getModelStatistics(let g): model = " model=\(g.modelSpec.name)"
         case .getJob, .listModels, .health: break
         }
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000

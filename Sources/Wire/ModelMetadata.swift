@@ -48,10 +48,16 @@ public struct GetModelMetadataResponse: Sendable, Equatable {
     public var producer: String
     /// Largest batch (first input dimension) a call may send; 0 = no limit.
     public var maxBatchSize: Int64
+    /// Names of the input columns (config.json `feature_names`), in order; empty when not configured.
+    public var featureNames: [String]
+    /// Which versions of the model are served.
+    public var versionPolicy: ServedVersionPolicy
 
     public init(modelSpec: ModelSpec, inputs: [TensorInfo], outputs: [TensorInfo], classLabels: [String] = [],
                 versions: [Int64] = [], versionLabels: [String: Int64] = [:], producer: String = "",
-                maxBatchSize: Int64 = 0) {
+                maxBatchSize: Int64 = 0, featureNames: [String] = [], versionPolicy: ServedVersionPolicy = .latest(1)) {
+        self.featureNames = featureNames
+        self.versionPolicy = versionPolicy
         self.modelSpec = modelSpec
         self.inputs = inputs
         self.outputs = outputs
@@ -61,4 +67,11 @@ public struct GetModelMetadataResponse: Sendable, Equatable {
         self.producer = producer
         self.maxBatchSize = maxBatchSize
     }
+}
+
+/// Which versions on disk a model serves: the N highest, all, or a list.
+public enum ServedVersionPolicy: Sendable, Equatable {
+    case latest(Int)
+    case all
+    case specific([Int64])
 }

@@ -29,6 +29,8 @@ extension ProtobufCodec {
             call = .listModels(ListModelsRequest())
         case SWERVE__V1__REQUEST__CALL_HEALTH:
             call = .health(HealthRequest())
+        case SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS:
+            call = .getModelStatistics(GetModelStatisticsRequest(modelSpec: modelSpec(r.get_model_statistics.pointee.model_spec)))
         default:
             // protobuf-c keeps a oneof field it does not know as an unknown
             // field; a length-delimited one is a newer client's call.
@@ -36,7 +38,7 @@ extension ProtobufCodec {
                 throw WireError(.unimplemented, "unknown call field \(tag): this server does not implement it")
             }
             throw .invalidArgument("Request sets no call: set one of predict, submit, get_job, "
-                + "get_model_status, get_model_metadata, list_models, health")
+                + "get_model_status, get_model_metadata, list_models, health, get_model_statistics")
         }
         return Request(id: r.id, call: call, timeoutMs: r.timeout_ms, noCache: r.no_cache != 0)
     }
@@ -70,6 +72,8 @@ extension ProtobufCodec {
             let h = r.health.pointee
             result = .health(HealthResponse(serving: h.serving != 0, version: string(h.version),
                                             modelsAvailable: h.models_available, modelsTotal: h.models_total))
+        case SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATISTICS:
+            result = .getModelStatistics(modelStatistics(r.get_model_statistics))
         default:
             // No result (a failed call), or one from a newer server: the
             // status still tells the client what happened.
@@ -203,6 +207,34 @@ extension ProtobufCodec {
             inputs: tensorInfos(m.inputs, m.n_inputs), outputs: tensorInfos(m.outputs, m.n_outputs),
             classLabels: strings(m.class_labels, m.n_class_labels),
             versions: m.n_versions > 0 ? Array(UnsafeBufferPointer(start: m.versions, count: m.n_versions)) : [],
-            versionLabels: labels, producer: string(m.producer), maxBatchSize: m.max_batch_size)
+            versionLabels: labels, producer: string(m.producer), maxBatchSize: m.max_batch_size,
+            featureNames: strings(m.feature_names, m.n_feature_names),
+            versionPolicy: versionPolicy(m.version_policy))
+    }
+
+    static func versionPolicy(_ p: UnsafeMutablePointer<Swerve__V1__VersionPolicy>?) -> ServedVersionPolicy {
+        guard let m = p?.pointee else { return .latest(1) }
+        if m.all != 0 { return .all }
+        if m.n_specific > 0 { return .specific(Array(UnsafeBufferPointer(start: m.specific, count: m.n_specific))) }
+        return .latest(max(1, Int(m.latest)))
+    }
+
+    static func modelStatistics(_ p: UnsafeMutablePointer<Swerve__V1__GetModelStatisticsResponse>) -> GetModelStatisticsResponse {
+        let m = p.pointee
+        func duration(_ d: UnsafeMutablePointer<Swerve__V1__StatisticDuration>?) -> StatisticDuration {
+            guard let d else { return StatisticDuration() }
+            return StatisticDuration(count: d.pointee.count, ns: d.pointee.ns)
+        }
+        var stats: [ModelVersionStatistics] = []
+        stats.reserveCapacity(m.n_model_stats)
+        for i in 0..<m.n_model_stats {
+            let s = m.model_stats[i]!.pointee
+            stats.append(ModelVersionStatistics(
+                name: string(s.name), version: s.version, lastInferenceMs: s.last_inference_ms,
+                inferenceCount: s.inference_count, executionCount: s.execution_count,
+                success: duration(s.success), fail: duration(s.fail), queue: duration(s.queue),
+                computeInfer: duration(s.compute_infer)))
+        }
+        return GetModelStatisticsResponse(modelStats: stats)
     }
 }

@@ -41,6 +41,11 @@ extension ProtobufCodec {
         case .health:
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_HEALTH
             m.pointee.health = arena.message(Swerve__V1__HealthRequest.self, swerve__v1__health_request__init)
+        case .getModelStatistics(let g):
+            let c = arena.message(Swerve__V1__GetModelStatisticsRequest.self, swerve__v1__get_model_statistics_request__init)
+            c.pointee.model_spec = encodeModelSpec(g.modelSpec, arena: &arena)
+            m.pointee.call_case = SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS
+            m.pointee.get_model_statistics = c
         }
         return m
     }
@@ -95,11 +100,42 @@ extension ProtobufCodec {
             c.pointee.models_total = h.modelsTotal
             m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_HEALTH
             m.pointee.health = c
+        case .getModelStatistics(let g)?:
+            m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATISTICS
+            m.pointee.get_model_statistics = encodeModelStatistics(g, arena: &arena)
         }
         return m
     }
 
     // MARK: Messages
+
+    static func encodeModelStatistics(_ g: GetModelStatisticsResponse,
+                                      arena: inout EncodeArena) -> UnsafeMutablePointer<Swerve__V1__GetModelStatisticsResponse> {
+        func duration(_ d: StatisticDuration) -> UnsafeMutablePointer<Swerve__V1__StatisticDuration> {
+            let c = arena.message(Swerve__V1__StatisticDuration.self, swerve__v1__statistic_duration__init)
+            c.pointee.count = d.count
+            c.pointee.ns = d.ns
+            return c
+        }
+        let c = arena.message(Swerve__V1__GetModelStatisticsResponse.self, swerve__v1__get_model_statistics_response__init)
+        let entries = arena.allocate(UnsafeMutablePointer<Swerve__V1__ModelVersionStatistics>?.self, count: g.modelStats.count)
+        for (i, s) in g.modelStats.enumerated() {
+            let e = arena.message(Swerve__V1__ModelVersionStatistics.self, swerve__v1__model_version_statistics__init)
+            e.pointee.name = arena.cString(s.name)
+            e.pointee.version = s.version
+            e.pointee.last_inference_ms = s.lastInferenceMs
+            e.pointee.inference_count = s.inferenceCount
+            e.pointee.execution_count = s.executionCount
+            e.pointee.success = duration(s.success)
+            e.pointee.fail = duration(s.fail)
+            e.pointee.queue = duration(s.queue)
+            e.pointee.compute_infer = duration(s.computeInfer)
+            (entries + i).initialize(to: e)
+        }
+        c.pointee.n_model_stats = g.modelStats.count
+        c.pointee.model_stats = entries
+        return c
+    }
 
     static func encodeModelSpec(_ spec: ModelSpec, arena: inout EncodeArena) -> UnsafeMutablePointer<Swerve__V1__ModelSpec> {
         let m = arena.message(Swerve__V1__ModelSpec.self, swerve__v1__model_spec__init)
@@ -225,6 +261,17 @@ extension ProtobufCodec {
         m.pointee.outputs = encodeTensorInfos(meta.outputs, arena: &arena)
         m.pointee.n_class_labels = meta.classLabels.count
         m.pointee.class_labels = encodeStrings(meta.classLabels, arena: &arena)
+        m.pointee.n_feature_names = meta.featureNames.count
+        m.pointee.feature_names = encodeStrings(meta.featureNames, arena: &arena)
+        let policy = arena.message(Swerve__V1__VersionPolicy.self, swerve__v1__version_policy__init)
+        switch meta.versionPolicy {
+        case .latest(let n): policy.pointee.latest = UInt32(clamping: n)
+        case .all: policy.pointee.all = 1
+        case .specific(let versions):
+            policy.pointee.n_specific = versions.count
+            policy.pointee.specific = arena.copy(versions)
+        }
+        m.pointee.version_policy = policy
         m.pointee.n_versions = meta.versions.count
         m.pointee.versions = arena.copy(meta.versions)
         // Sorted so the same metadata always packs to the same bytes.

@@ -10,6 +10,7 @@ public struct Request: Sendable {
         case getModelMetadata(GetModelMetadataRequest)
         case listModels(ListModelsRequest)
         case health(HealthRequest)
+        case getModelStatistics(GetModelStatisticsRequest)
 
         /// The call's name for logs and messages, e.g. "predict".
         public var name: String {
@@ -21,6 +22,7 @@ public struct Request: Sendable {
             case .getModelMetadata: return "get_model_metadata"
             case .listModels: return "list_models"
             case .health: return "health"
+            case .getModelStatistics: return "get_model_statistics"
             }
         }
     }

@@ -8,6 +8,7 @@ public struct Response: Sendable {
         case getModelStatus(GetModelStatusResponse)
         case getModelMetadata(GetModelMetadataResponse)
         case listModels(ListModelsResponse)
+        case getModelStatistics(GetModelStatisticsResponse)
         case health(HealthResponse)
     }
 

@@ -5,20 +5,7 @@ import XCTest
 
 /// Each route against a fake call handler: the JSON in, the Wire request
 /// the handler sees, the JSON out.
-final class RESTRoutesTests: XCTestCase {
-    var server: FakeRESTServer!
-    var client: RawHTTPClient!
-
-    override func setUpWithError() throws {
-        server = try FakeRESTServer()
-        client = try server.client()
-    }
-
-    override func tearDown() {
-        client = nil
-        server.shutdown()
-    }
-
+final class RESTRoutesTests: FakeRESTServerTestCase {
     func testRowFormatPredictGivesOneObjectPerRowWithZipMapProbabilities() throws {
         let r = try client.call("POST", "/v1/models/iris:predict", body: #"{"instances": [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]]}"#)
         XCTAssertEqual(r.status, 200, r.text)
@@ -129,9 +116,9 @@ final class RESTRoutesTests: XCTestCase {
         XCTAssertEqual(r.status, 405)
         XCTAssertEqual(r.headers["allow"], "POST")
         XCTAssertEqual(try client.call("DELETE", "/v2/health/live").status, 405)
-        let form = try client.call("POST", "/predict", body: "data=1", headers: ["Content-Type": "application/x-www-form-urlencoded"])
-        XCTAssertEqual(form.status, 415)
-        XCTAssertTrue(form.text.contains("application/json"), form.text)
+        let csv = try client.call("POST", "/predict", body: "5.1,3.5,1.4,0.2", headers: ["Content-Type": "text/csv"])
+        XCTAssertEqual(csv.status, 415)
+        XCTAssertTrue(csv.text.contains("application/json"), csv.text)
         let withCharset = try client.call("POST", "/predict", body: #"{"data": [[5.1, 3.5, 1.4, 0.2]]}"#,
                                           headers: ["Content-Type": "application/json; charset=utf-8"])
         XCTAssertEqual(withCharset.status, 200)
@@ -151,7 +138,7 @@ final class RESTRoutesTests: XCTestCase {
     func testKServeRoutes() throws {
         XCTAssertEqual(try client.call("GET", "/v2/health/live").text, #"{"live":true}"#)
         XCTAssertEqual(try client.call("GET", "/v2/health/ready").status, 200)
-        XCTAssertEqual(try client.call("GET", "/v2").text, #"{"name":"swerve","version":"test","extensions":[]}"#)
+        XCTAssertEqual(try client.call("GET", "/v2").text, #"{"name":"swerve","version":"test","extensions":["binary_tensor_data","model_repository","statistics","model_configuration"]}"#)
         XCTAssertEqual(try client.call("GET", "/v2/models/iris/versions/1/ready").text, #"{"name":"iris","ready":true}"#)
         let meta = try client.call("GET", "/v2/models/iris")
         XCTAssertTrue(meta.text.contains(#"{"name":"probabilities:labels","datatype":"INT64","shape":[3]}"#), meta.text)
@@ -194,12 +181,12 @@ final class RESTRoutesTests: XCTestCase {
     }
 
     func testKServeErrors() throws {
-        let binary = try client.call("POST", "/v2/models/iris/infer", body: #"{"inputs": [], "outputs": [{"name": "label", "parameters": {"binary_data": true}}]}"#)
+        let binary = try client.call("POST", "/v2/models/iris/infer", body: #"{"inputs": [], "outputs": [{"name": "label", "parameters": {"binary_data": "yes"}}]}"#)
         XCTAssertEqual(binary.status, 400)
-        XCTAssertTrue(binary.text.contains("binary"), binary.text)
-        let header = try client.call("POST", "/v2/models/iris/infer", body: "{}", headers: ["Inference-Header-Content-Length": "2"])
+        XCTAssertTrue(binary.text.contains("parameter 'binary_data' must be true or false, got a string"), binary.text)
+        let header = try client.call("POST", "/v2/models/iris/infer", body: "{}", headers: ["Inference-Header-Content-Length": "1"])
         XCTAssertEqual(header.status, 400)
-        XCTAssertTrue(header.text.contains("binary"), header.text)
+        XCTAssertTrue(header.text.contains("malformed JSON"), header.text)
         let count = try client.call("POST", "/v2/models/iris/infer", body: #"{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3]}]}"#)
         XCTAssertEqual(count.status, 400)
         XCTAssertTrue(count.text.contains("has 3 values but shape [1, 4] needs 4"), count.text)

@@ -7,7 +7,8 @@ import XCTest
 /// `swerve rest --upstream` in front of a `swerve serve`
 /// (``RESTUpstreamTests``). Both must give the same answers, byte for byte.
 ///
-/// The repository holds `iris` and `diabetes`; a copy of iris sits *next to*
+/// The repository holds `iris`, `diabetes` and `strings` (a model taking
+/// BYTES: OneHotEncoder + LogisticRegression); a copy of iris sits *next to*
 /// the repository directory as `secret`, so path tricks that escaped the
 /// repository would find it.
 final class RESTTarget {
@@ -23,6 +24,10 @@ final class RESTTarget {
         for name in ["iris", "diabetes"] {
             try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent(name), to: repository.appendingPathComponent(name))
         }
+        let strings = repository.appendingPathComponent("strings/1")
+        try FileManager.default.createDirectory(at: strings, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent("fixtures/onehot_logreg_string.onnx"),
+                                         to: strings.appendingPathComponent("model.onnx"))
         try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent("iris"), to: root.appendingPathComponent("secret"))
         let restArguments = ["--max-body-bytes", "4096"]
         if upstream {
@@ -139,14 +144,78 @@ enum RESTSuite {
         XCTAssertTrue(page.contains("# TYPE swerve_rest_request_duration_seconds histogram"), page)
     }
 
+    /// TF Serving's Classify and Regress on the shipped models, by their
+    /// scikit-learn feature names, sent as `curl -d` would (form Content-Type).
+    static func classifyAndRegress(_ port: Int) throws {
+        let c = try RawHTTPClient(port: port)
+        let form = ["Content-Type": "application/x-www-form-urlencoded"]
+        let classify = try c.call("POST", "/v1/models/iris:classify", body: """
+            {"examples": [{"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2},
+                          {"input": [6.3, 3.3, 6.0, 2.5]}]}
+            """, headers: form)
+        XCTAssertEqual(classify.text, #"{"result":[[["setosa",0.9796692],["versicolor",0.011212017],["virginica",0.009118753]],[["setosa",0.010140319],["versicolor",0.0023575996],["virginica",0.98750216]]]}"#)
+        let regress = try c.call("POST", "/v1/models/diabetes/versions/1:regress", body: """
+            {"context": {"sex": 0.05},
+             "examples": [{"age": 0.038, "bmi": 0.061, "bp": 0.021, "s1": -0.044, "s2": -0.034, "s3": -0.043, "s4": -0.002, "s5": 0.019, "s6": -0.017}]}
+            """, headers: form)
+        XCTAssertEqual(regress.status, 200, regress.text)
+        let predict = try c.call("POST", "/v1/models/diabetes:predict",
+                                 body: #"{"instances": [[0.038, 0.05, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]]}"#)
+        // The same row through :predict gives the same number.
+        XCTAssertEqual(regress.text.dropFirst(#"{"result":["#.count).prefix(while: { $0 != "]" }),
+                       predict.text.dropFirst(#"{"predictions":[["#.count).prefix(while: { $0 != "]" }), "\(regress.text) vs \(predict.text)")
+        let missing = try c.call("POST", "/v1/models/diabetes:regress", body: #"{"examples": [{"age": 0.038}]}"#)
+        XCTAssertEqual(missing.status, 400)
+        XCTAssertTrue(missing.text.contains("has no feature 'sex'"), missing.text)
+        let classifier = try c.call("POST", "/v1/models/diabetes:classify", body: #"{"examples": [{"input": [0,0,0,0,0,0,0,0,0,0]}]}"#)
+        XCTAssertEqual(classifier.status, 400)
+        XCTAssertTrue(classifier.text.contains("no class-probability output"), classifier.text)
+    }
+
+    /// Statistics move with calls; configuration and index in Triton's shape;
+    /// abused binary bodies are 400 and the server goes on.
+    static func tritonExtensions(_ port: Int) throws {
+        let c = try RawHTTPClient(port: port)
+        func successes() throws -> Int {
+            let text = try c.call("GET", "/v2/models/diabetes/versions/1/stats").text
+            guard let r = text.range(of: #""success":{"count":"#) else { XCTFail(text); return -1 }
+            return Int(text[r.upperBound...].prefix(while: \.isNumber)) ?? -1
+        }
+        let before = try successes()
+        let row = #"{"instances": [[0.038, 0.05, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]]}"#
+        XCTAssertEqual(try c.call("POST", "/v1/models/diabetes:predict", body: row).status, 200)
+        XCTAssertEqual(try c.call("POST", "/v1/models/diabetes:predict", body: row).status, 200)
+        XCTAssertEqual(try successes(), before + 2)
+        XCTAssertTrue(try c.call("GET", "/v2/models/stats").text.contains(#"{"name":"strings","version":"1","#))
+        XCTAssertEqual(try c.call("GET", "/v2/models/nope/stats").status, 404)
+        XCTAssertEqual(try c.call("GET", "/v2/models/diabetes/config").text,
+                       #"{"name":"diabetes","platform":"onnxruntime_onnx","backend":"onnxruntime","version_policy":{"latest":{"num_versions":1}},"max_batch_size":0,"input":[{"name":"input","data_type":"TYPE_FP32","dims":[-1,10]}],"output":[{"name":"variable","data_type":"TYPE_FP32","dims":[-1,1]}]}"#)
+        XCTAssertEqual(try c.call("POST", "/v2/repository/index", body: "{}").text,
+                       #"[{"name":"diabetes","version":"1","state":"READY","reason":""},{"name":"iris","version":"1","state":"READY","reason":""},{"name":"strings","version":"1","state":"READY","reason":""}]"#)
+        let header = Array(#"{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","parameters":{"binary_data_size":16}}]}"#.utf8)
+        for (headerLength, tail, problem) in [("900", [UInt8](repeating: 0, count: 16), "but the body has only"),
+                                              (String(header.count), [UInt8](repeating: 0, count: 12), "exceeds the 12 bytes"),
+                                              (String(header.count), [UInt8](repeating: 0, count: 20), "add up to 16"),
+                                              ("-3", [], "not a non-negative integer")] {
+            let r = try c.call("POST", "/v2/models/iris/infer", bytes: header + tail, headers: ["Inference-Header-Content-Length": headerLength])
+            XCTAssertEqual(r.status, 400, r.text)
+            XCTAssertTrue(r.text.contains(problem), r.text)
+        }
+        var row4 = header
+        for v: Float in [5.1, 3.5, 1.4, 0.2] { withUnsafeBytes(of: v.bitPattern.littleEndian) { row4 += $0 } }
+        let ok = try c.call("POST", "/v2/models/iris/infer", bytes: row4, headers: ["Inference-Header-Content-Length": String(header.count)])
+        XCTAssertEqual(ok.text, #"{"model_name":"iris","model_version":"1","outputs":[{"name":"label","datatype":"INT64","shape":[1],"data":[0]},{"name":"probabilities","datatype":"FP32","shape":[1,3],"data":[0.9796692,0.011212017,0.009118753]},{"name":"probabilities:labels","datatype":"INT64","shape":[3],"data":[0,1,2]}]}"#)
+    }
+
     static func tritonClient(_ port: Int) throws {
         let python = URL(fileURLWithPath: "/usr/bin/env")
         let probe = try runCommand(python, ["python3", "-c", "import tritonclient.http"])
         try XCTSkipIf(probe.status != 0, "tritonclient[http] is not installed (make rest-test-deps)")
         let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/rest-triton-check.py").path
-        let run = try runCommand(python, ["python3", script, "127.0.0.1:\(port)"], timeout: 120)
+        let run = try runCommand(python, ["python3", script, "127.0.0.1:\(port)", "--strings", "strings"], timeout: 120)
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("equal onnxruntime's"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("binary and JSON tensors agree (iris, diabetes, BYTES)"), run.stdout)
     }
 
     /// Every `curl` line of the README's REST section, as written but for the port.
@@ -188,6 +257,8 @@ final class RESTInProcessTests: XCTestCase {
     func testMetrics() throws { try RESTSuite.metrics(port) }
     func testTritonClientGetsTheIrisProbabilities() throws { try RESTSuite.tritonClient(port) }
     func testReadmeCurlExamples() throws { try RESTSuite.readmeCurlExamples(port) }
+    func testClassifyAndRegress() throws { try RESTSuite.classifyAndRegress(port) }
+    func testTritonExtensions() throws { try RESTSuite.tritonExtensions(port) }
 }
 
 /// The same suite against `swerve rest --upstream` in front of `swerve serve`.
@@ -209,6 +280,8 @@ final class RESTUpstreamTests: XCTestCase {
     func testMetrics() throws { try RESTSuite.metrics(port) }
     func testTritonClientGetsTheIrisProbabilities() throws { try RESTSuite.tritonClient(port) }
     func testReadmeCurlExamples() throws { try RESTSuite.readmeCurlExamples(port) }
+    func testClassifyAndRegress() throws { try RESTSuite.classifyAndRegress(port) }
+    func testTritonExtensions() throws { try RESTSuite.tritonExtensions(port) }
 
     func testUnreachableUpstreamIs503() throws {
         // Port 1 (tcpmux) has no listener on a test machine: connecting is refused.

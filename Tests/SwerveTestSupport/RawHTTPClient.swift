@@ -51,6 +51,15 @@ public final class RawHTTPClient {
         return text + "\r\n" + (body ?? "")
     }
 
+    /// Sends one request with a binary body (Content-Length set; other
+    /// headers, Content-Type included, only as given) and reads its response.
+    public func call(_ method: String, _ path: String, bytes: [UInt8], headers: [String: String] = [:]) throws -> Response {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(bytes.count)\r\n"
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { text += "\(k): \(v)\r\n" }
+        try send(Array((text + "\r\n").utf8) + bytes)
+        return try readResponse()
+    }
+
     /// Sends one request and reads its response.
     public func call(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) throws -> Response {
         try send(Self.request(method, path, body: body, headers: headers))

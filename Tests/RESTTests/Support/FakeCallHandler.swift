@@ -4,6 +4,7 @@ import ModelRuntime
 import REST
 import Transport
 import Wire
+import XCTest
 
 /// A ``CallHandler`` standing in for the dispatcher: an iris-shaped model
 /// named "iris" (input `input` float [-1, 4]; outputs `label` and ZipMap
@@ -30,7 +31,8 @@ final class FakeCallHandler: CallHandler, @unchecked Sendable {
         inputs: [TensorInfo(name: "input", dtype: .float, shape: [-1, 4])],
         outputs: [TensorInfo(name: "label", dtype: .int64, shape: [-1]),
                   TensorInfo(name: "probabilities", dtype: .float, shape: [-1, 3], kind: .zipMap, labelDtype: .int64)],
-        classLabels: ["setosa", "versicolor", "virginica"], versions: [1], producer: "fake")
+        classLabels: ["setosa", "versicolor", "virginica"], versions: [1], producer: "fake",
+        featureNames: ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"])
 
     /// The probabilities row for an input row: the first value decides the class.
     static func probabilities(_ row: ArraySlice<Float>) -> [Float] {
@@ -69,6 +71,12 @@ final class FakeCallHandler: CallHandler, @unchecked Sendable {
         case .health:
             let serving = self.serving
             completion(.success(id: id, .health(HealthResponse(serving: serving, version: "test", modelsAvailable: serving ? 1 : 0, modelsTotal: 1))))
+        case .getModelStatistics(let g):
+            if !g.modelSpec.name.isEmpty, let error = Self.error(for: g.modelSpec) { return completion(.failure(id: id, error)) }
+            completion(.success(id: id, .getModelStatistics(GetModelStatisticsResponse(modelStats: [
+                ModelVersionStatistics(name: "iris", version: 1, lastInferenceMs: 1_700_000_000_000, inferenceCount: 5, executionCount: 3,
+                                       success: StatisticDuration(count: 3, ns: 3000), fail: StatisticDuration(count: 1, ns: 100),
+                                       queue: StatisticDuration(count: 3, ns: 300), computeInfer: StatisticDuration(count: 3, ns: 2000))]))))
         case .submit(let s):
             if let error = Self.error(for: s.request.modelSpec) { return completion(.failure(id: id, error)) }
             DispatchQueue.global().async { completion(.success(id: id, .submit(SubmitResponse(jobId: "job-1")))) }
@@ -147,6 +155,22 @@ final class FakeRESTServer {
     }
 
     func client() throws -> RawHTTPClient { try RawHTTPClient(port: port) }
+}
+
+/// A test case with a fresh ``FakeRESTServer`` and a client for each test.
+class FakeRESTServerTestCase: XCTestCase {
+    var server: FakeRESTServer!
+    var client: RawHTTPClient!
+
+    override func setUpWithError() throws {
+        server = try FakeRESTServer()
+        client = try server.client()
+    }
+
+    override func tearDown() {
+        client = nil
+        server.shutdown()
+    }
 }
 
 /// Fan-out members with fixed health, answered from another thread.

@@ -700,6 +700,51 @@ void   swerve__v1__get_model_metadata_response__free_unpacked
   assert(message->base.descriptor == &swerve__v1__get_model_metadata_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   swerve__v1__version_policy__init
+                     (Swerve__V1__VersionPolicy         *message)
+{
+  static const Swerve__V1__VersionPolicy init_value = SWERVE__V1__VERSION_POLICY__INIT;
+  *message = init_value;
+}
+size_t swerve__v1__version_policy__get_packed_size
+                     (const Swerve__V1__VersionPolicy *message)
+{
+  assert(message->base.descriptor == &swerve__v1__version_policy__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t swerve__v1__version_policy__pack
+                     (const Swerve__V1__VersionPolicy *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &swerve__v1__version_policy__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t swerve__v1__version_policy__pack_to_buffer
+                     (const Swerve__V1__VersionPolicy *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &swerve__v1__version_policy__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Swerve__V1__VersionPolicy *
+       swerve__v1__version_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Swerve__V1__VersionPolicy *)
+     protobuf_c_message_unpack (&swerve__v1__version_policy__descriptor,
+                                allocator, len, data);
+}
+void   swerve__v1__version_policy__free_unpacked
+                     (Swerve__V1__VersionPolicy *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &swerve__v1__version_policy__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   swerve__v1__list_models_request__init
                      (Swerve__V1__ListModelsRequest         *message)
 {
@@ -833,6 +878,186 @@ void   swerve__v1__list_models_response__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &swerve__v1__list_models_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   swerve__v1__get_model_statistics_request__init
+                     (Swerve__V1__GetModelStatisticsRequest         *message)
+{
+  static const Swerve__V1__GetModelStatisticsRequest init_value = SWERVE__V1__GET_MODEL_STATISTICS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t swerve__v1__get_model_statistics_request__get_packed_size
+                     (const Swerve__V1__GetModelStatisticsRequest *message)
+{
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t swerve__v1__get_model_statistics_request__pack
+                     (const Swerve__V1__GetModelStatisticsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t swerve__v1__get_model_statistics_request__pack_to_buffer
+                     (const Swerve__V1__GetModelStatisticsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Swerve__V1__GetModelStatisticsRequest *
+       swerve__v1__get_model_statistics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Swerve__V1__GetModelStatisticsRequest *)
+     protobuf_c_message_unpack (&swerve__v1__get_model_statistics_request__descriptor,
+                                allocator, len, data);
+}
+void   swerve__v1__get_model_statistics_request__free_unpacked
+                     (Swerve__V1__GetModelStatisticsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   swerve__v1__statistic_duration__init
+                     (Swerve__V1__StatisticDuration         *message)
+{
+  static const Swerve__V1__StatisticDuration init_value = SWERVE__V1__STATISTIC_DURATION__INIT;
+  *message = init_value;
+}
+size_t swerve__v1__statistic_duration__get_packed_size
+                     (const Swerve__V1__StatisticDuration *message)
+{
+  assert(message->base.descriptor == &swerve__v1__statistic_duration__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t swerve__v1__statistic_duration__pack
+                     (const Swerve__V1__StatisticDuration *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &swerve__v1__statistic_duration__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t swerve__v1__statistic_duration__pack_to_buffer
+                     (const Swerve__V1__StatisticDuration *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &swerve__v1__statistic_duration__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Swerve__V1__StatisticDuration *
+       swerve__v1__statistic_duration__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Swerve__V1__StatisticDuration *)
+     protobuf_c_message_unpack (&swerve__v1__statistic_duration__descriptor,
+                                allocator, len, data);
+}
+void   swerve__v1__statistic_duration__free_unpacked
+                     (Swerve__V1__StatisticDuration *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &swerve__v1__statistic_duration__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   swerve__v1__model_version_statistics__init
+                     (Swerve__V1__ModelVersionStatistics         *message)
+{
+  static const Swerve__V1__ModelVersionStatistics init_value = SWERVE__V1__MODEL_VERSION_STATISTICS__INIT;
+  *message = init_value;
+}
+size_t swerve__v1__model_version_statistics__get_packed_size
+                     (const Swerve__V1__ModelVersionStatistics *message)
+{
+  assert(message->base.descriptor == &swerve__v1__model_version_statistics__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t swerve__v1__model_version_statistics__pack
+                     (const Swerve__V1__ModelVersionStatistics *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &swerve__v1__model_version_statistics__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t swerve__v1__model_version_statistics__pack_to_buffer
+                     (const Swerve__V1__ModelVersionStatistics *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &swerve__v1__model_version_statistics__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Swerve__V1__ModelVersionStatistics *
+       swerve__v1__model_version_statistics__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Swerve__V1__ModelVersionStatistics *)
+     protobuf_c_message_unpack (&swerve__v1__model_version_statistics__descriptor,
+                                allocator, len, data);
+}
+void   swerve__v1__model_version_statistics__free_unpacked
+                     (Swerve__V1__ModelVersionStatistics *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &swerve__v1__model_version_statistics__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   swerve__v1__get_model_statistics_response__init
+                     (Swerve__V1__GetModelStatisticsResponse         *message)
+{
+  static const Swerve__V1__GetModelStatisticsResponse init_value = SWERVE__V1__GET_MODEL_STATISTICS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t swerve__v1__get_model_statistics_response__get_packed_size
+                     (const Swerve__V1__GetModelStatisticsResponse *message)
+{
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t swerve__v1__get_model_statistics_response__pack
+                     (const Swerve__V1__GetModelStatisticsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t swerve__v1__get_model_statistics_response__pack_to_buffer
+                     (const Swerve__V1__GetModelStatisticsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Swerve__V1__GetModelStatisticsResponse *
+       swerve__v1__get_model_statistics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Swerve__V1__GetModelStatisticsResponse *)
+     protobuf_c_message_unpack (&swerve__v1__get_model_statistics_response__descriptor,
+                                allocator, len, data);
+}
+void   swerve__v1__get_model_statistics_response__free_unpacked
+                     (Swerve__V1__GetModelStatisticsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &swerve__v1__get_model_statistics_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   swerve__v1__health_request__init
@@ -2162,7 +2387,7 @@ const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__versio
   (ProtobufCMessageInit) swerve__v1__get_model_metadata_response__version_labels_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__get_model_metadata_response__field_descriptors[8] =
+static const ProtobufCFieldDescriptor swerve__v1__get_model_metadata_response__field_descriptors[10] =
 {
   {
     "model_spec",
@@ -2260,21 +2485,47 @@ static const ProtobufCFieldDescriptor swerve__v1__get_model_metadata_response__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "feature_names",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Swerve__V1__GetModelMetadataResponse, n_feature_names),
+    offsetof(Swerve__V1__GetModelMetadataResponse, feature_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version_policy",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__GetModelMetadataResponse, version_policy),
+    &swerve__v1__version_policy__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__get_model_metadata_response__field_indices_by_name[] = {
   3,   /* field[3] = class_labels */
+  8,   /* field[8] = feature_names */
   1,   /* field[1] = inputs */
   7,   /* field[7] = max_batch_size */
   0,   /* field[0] = model_spec */
   2,   /* field[2] = outputs */
   6,   /* field[6] = producer */
   5,   /* field[5] = version_labels */
+  9,   /* field[9] = version_policy */
   4,   /* field[4] = versions */
 };
 static const ProtobufCIntRange swerve__v1__get_model_metadata_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__descriptor =
 {
@@ -2284,11 +2535,75 @@ const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__descri
   "Swerve__V1__GetModelMetadataResponse",
   "swerve.v1",
   sizeof(Swerve__V1__GetModelMetadataResponse),
-  8,
+  10,
   swerve__v1__get_model_metadata_response__field_descriptors,
   swerve__v1__get_model_metadata_response__field_indices_by_name,
   1,  swerve__v1__get_model_metadata_response__number_ranges,
   (ProtobufCMessageInit) swerve__v1__get_model_metadata_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor swerve__v1__version_policy__field_descriptors[3] =
+{
+  {
+    "latest",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__VersionPolicy, latest),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "all",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__VersionPolicy, all),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "specific",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Swerve__V1__VersionPolicy, n_specific),
+    offsetof(Swerve__V1__VersionPolicy, specific),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned swerve__v1__version_policy__field_indices_by_name[] = {
+  1,   /* field[1] = all */
+  0,   /* field[0] = latest */
+  2,   /* field[2] = specific */
+};
+static const ProtobufCIntRange swerve__v1__version_policy__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor swerve__v1__version_policy__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "swerve.v1.VersionPolicy",
+  "VersionPolicy",
+  "Swerve__V1__VersionPolicy",
+  "swerve.v1",
+  sizeof(Swerve__V1__VersionPolicy),
+  3,
+  swerve__v1__version_policy__field_descriptors,
+  swerve__v1__version_policy__field_indices_by_name,
+  1,  swerve__v1__version_policy__number_ranges,
+  (ProtobufCMessageInit) swerve__v1__version_policy__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 #define swerve__v1__list_models_request__field_descriptors NULL
@@ -2398,6 +2713,275 @@ const ProtobufCMessageDescriptor swerve__v1__list_models_response__descriptor =
   (ProtobufCMessageInit) swerve__v1__list_models_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor swerve__v1__get_model_statistics_request__field_descriptors[1] =
+{
+  {
+    "model_spec",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__GetModelStatisticsRequest, model_spec),
+    &swerve__v1__model_spec__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned swerve__v1__get_model_statistics_request__field_indices_by_name[] = {
+  0,   /* field[0] = model_spec */
+};
+static const ProtobufCIntRange swerve__v1__get_model_statistics_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "swerve.v1.GetModelStatisticsRequest",
+  "GetModelStatisticsRequest",
+  "Swerve__V1__GetModelStatisticsRequest",
+  "swerve.v1",
+  sizeof(Swerve__V1__GetModelStatisticsRequest),
+  1,
+  swerve__v1__get_model_statistics_request__field_descriptors,
+  swerve__v1__get_model_statistics_request__field_indices_by_name,
+  1,  swerve__v1__get_model_statistics_request__number_ranges,
+  (ProtobufCMessageInit) swerve__v1__get_model_statistics_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor swerve__v1__statistic_duration__field_descriptors[2] =
+{
+  {
+    "count",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__StatisticDuration, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ns",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__StatisticDuration, ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned swerve__v1__statistic_duration__field_indices_by_name[] = {
+  0,   /* field[0] = count */
+  1,   /* field[1] = ns */
+};
+static const ProtobufCIntRange swerve__v1__statistic_duration__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor swerve__v1__statistic_duration__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "swerve.v1.StatisticDuration",
+  "StatisticDuration",
+  "Swerve__V1__StatisticDuration",
+  "swerve.v1",
+  sizeof(Swerve__V1__StatisticDuration),
+  2,
+  swerve__v1__statistic_duration__field_descriptors,
+  swerve__v1__statistic_duration__field_indices_by_name,
+  1,  swerve__v1__statistic_duration__number_ranges,
+  (ProtobufCMessageInit) swerve__v1__statistic_duration__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__field_descriptors[9] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_inference_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, last_inference_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inference_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, inference_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, execution_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "success",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, success),
+    &swerve__v1__statistic_duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fail",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, fail),
+    &swerve__v1__statistic_duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queue",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, queue),
+    &swerve__v1__statistic_duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "compute_infer",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, compute_infer),
+    &swerve__v1__statistic_duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned swerve__v1__model_version_statistics__field_indices_by_name[] = {
+  8,   /* field[8] = compute_infer */
+  4,   /* field[4] = execution_count */
+  6,   /* field[6] = fail */
+  3,   /* field[3] = inference_count */
+  2,   /* field[2] = last_inference_ms */
+  0,   /* field[0] = name */
+  7,   /* field[7] = queue */
+  5,   /* field[5] = success */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange swerve__v1__model_version_statistics__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "swerve.v1.ModelVersionStatistics",
+  "ModelVersionStatistics",
+  "Swerve__V1__ModelVersionStatistics",
+  "swerve.v1",
+  sizeof(Swerve__V1__ModelVersionStatistics),
+  9,
+  swerve__v1__model_version_statistics__field_descriptors,
+  swerve__v1__model_version_statistics__field_indices_by_name,
+  1,  swerve__v1__model_version_statistics__number_ranges,
+  (ProtobufCMessageInit) swerve__v1__model_version_statistics__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor swerve__v1__get_model_statistics_response__field_descriptors[1] =
+{
+  {
+    "model_stats",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__GetModelStatisticsResponse, n_model_stats),
+    offsetof(Swerve__V1__GetModelStatisticsResponse, model_stats),
+    &swerve__v1__model_version_statistics__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned swerve__v1__get_model_statistics_response__field_indices_by_name[] = {
+  0,   /* field[0] = model_stats */
+};
+static const ProtobufCIntRange swerve__v1__get_model_statistics_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "swerve.v1.GetModelStatisticsResponse",
+  "GetModelStatisticsResponse",
+  "Swerve__V1__GetModelStatisticsResponse",
+  "swerve.v1",
+  sizeof(Swerve__V1__GetModelStatisticsResponse),
+  1,
+  swerve__v1__get_model_statistics_response__field_descriptors,
+  swerve__v1__get_model_statistics_response__field_indices_by_name,
+  1,  swerve__v1__get_model_statistics_response__number_ranges,
+  (ProtobufCMessageInit) swerve__v1__get_model_statistics_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define swerve__v1__health_request__field_descriptors NULL
 #define swerve__v1__health_request__field_indices_by_name NULL
 #define swerve__v1__health_request__number_ranges NULL
@@ -2493,7 +3077,7 @@ const ProtobufCMessageDescriptor swerve__v1__health_response__descriptor =
   (ProtobufCMessageInit) swerve__v1__health_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[11] =
 {
   {
     "id",
@@ -2592,6 +3176,18 @@ static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[10]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "get_model_statistics",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__Request, call_case),
+    offsetof(Swerve__V1__Request, get_model_statistics),
+    &swerve__v1__get_model_statistics_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "timeout_ms",
     20,
     PROTOBUF_C_LABEL_NONE,
@@ -2619,20 +3215,21 @@ static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[10]
 static const unsigned swerve__v1__request__field_indices_by_name[] = {
   3,   /* field[3] = get_job */
   5,   /* field[5] = get_model_metadata */
+  8,   /* field[8] = get_model_statistics */
   4,   /* field[4] = get_model_status */
   7,   /* field[7] = health */
   0,   /* field[0] = id */
   6,   /* field[6] = list_models */
-  9,   /* field[9] = no_cache */
+  10,   /* field[10] = no_cache */
   1,   /* field[1] = predict */
   2,   /* field[2] = submit */
-  8,   /* field[8] = timeout_ms */
+  9,   /* field[9] = timeout_ms */
 };
 static const ProtobufCIntRange swerve__v1__request__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 20, 8 },
-  { 0, 10 }
+  { 20, 9 },
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
 {
@@ -2642,14 +3239,14 @@ const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
   "Swerve__V1__Request",
   "swerve.v1",
   sizeof(Swerve__V1__Request),
-  10,
+  11,
   swerve__v1__request__field_descriptors,
   swerve__v1__request__field_indices_by_name,
   2,  swerve__v1__request__number_ranges,
   (ProtobufCMessageInit) swerve__v1__request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__response__field_descriptors[9] =
+static const ProtobufCFieldDescriptor swerve__v1__response__field_descriptors[10] =
 {
   {
     "id",
@@ -2759,10 +3356,23 @@ static const ProtobufCFieldDescriptor swerve__v1__response__field_descriptors[9]
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "get_model_statistics",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__Response, result_case),
+    offsetof(Swerve__V1__Response, get_model_statistics),
+    &swerve__v1__get_model_statistics_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__response__field_indices_by_name[] = {
   4,   /* field[4] = get_job */
   6,   /* field[6] = get_model_metadata */
+  9,   /* field[9] = get_model_statistics */
   5,   /* field[5] = get_model_status */
   8,   /* field[8] = health */
   0,   /* field[0] = id */
@@ -2774,7 +3384,7 @@ static const unsigned swerve__v1__response__field_indices_by_name[] = {
 static const ProtobufCIntRange swerve__v1__response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor swerve__v1__response__descriptor =
 {
@@ -2784,7 +3394,7 @@ const ProtobufCMessageDescriptor swerve__v1__response__descriptor =
   "Swerve__V1__Response",
   "swerve.v1",
   sizeof(Swerve__V1__Response),
-  9,
+  10,
   swerve__v1__response__field_descriptors,
   swerve__v1__response__field_indices_by_name,
   1,  swerve__v1__response__number_ranges,

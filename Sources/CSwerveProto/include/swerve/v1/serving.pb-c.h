@@ -33,9 +33,14 @@ typedef struct Swerve__V1__TensorInfo Swerve__V1__TensorInfo;
 typedef struct Swerve__V1__GetModelMetadataRequest Swerve__V1__GetModelMetadataRequest;
 typedef struct Swerve__V1__GetModelMetadataResponse Swerve__V1__GetModelMetadataResponse;
 typedef struct Swerve__V1__GetModelMetadataResponse__VersionLabelsEntry Swerve__V1__GetModelMetadataResponse__VersionLabelsEntry;
+typedef struct Swerve__V1__VersionPolicy Swerve__V1__VersionPolicy;
 typedef struct Swerve__V1__ListModelsRequest Swerve__V1__ListModelsRequest;
 typedef struct Swerve__V1__ModelSummary Swerve__V1__ModelSummary;
 typedef struct Swerve__V1__ListModelsResponse Swerve__V1__ListModelsResponse;
+typedef struct Swerve__V1__GetModelStatisticsRequest Swerve__V1__GetModelStatisticsRequest;
+typedef struct Swerve__V1__StatisticDuration Swerve__V1__StatisticDuration;
+typedef struct Swerve__V1__ModelVersionStatistics Swerve__V1__ModelVersionStatistics;
+typedef struct Swerve__V1__GetModelStatisticsResponse Swerve__V1__GetModelStatisticsResponse;
 typedef struct Swerve__V1__HealthRequest Swerve__V1__HealthRequest;
 typedef struct Swerve__V1__HealthResponse Swerve__V1__HealthResponse;
 typedef struct Swerve__V1__Request Swerve__V1__Request;
@@ -389,10 +394,36 @@ struct  Swerve__V1__GetModelMetadataResponse
   Swerve__V1__GetModelMetadataResponse__VersionLabelsEntry **version_labels;
   char *producer;
   int64_t max_batch_size;
+  /*
+   * Names of the input columns from config.json `feature_names`, in order
+   * (TF Serving's classify/regress examples name features).
+   */
+  size_t n_feature_names;
+  char **feature_names;
+  /*
+   * Which versions the server loads (config.json `version_policy`).
+   */
+  Swerve__V1__VersionPolicy *version_policy;
 };
 #define SWERVE__V1__GET_MODEL_METADATA_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__get_model_metadata_response__descriptor) \
-    , NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0 }
+    , NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL }
+
+
+/*
+ * Exactly one of the three is set; none set means the default, latest 1.
+ */
+struct  Swerve__V1__VersionPolicy
+{
+  ProtobufCMessage base;
+  uint32_t latest;
+  protobuf_c_boolean all;
+  size_t n_specific;
+  int64_t *specific;
+};
+#define SWERVE__V1__VERSION_POLICY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__version_policy__descriptor) \
+    , 0, 0, 0,NULL }
 
 
 struct  Swerve__V1__ListModelsRequest
@@ -424,6 +455,72 @@ struct  Swerve__V1__ListModelsResponse
 };
 #define SWERVE__V1__LIST_MODELS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__list_models_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * Per model version counters since the version was loaded (Triton's
+ * statistics extension). An empty model_spec.name asks for every model.
+ */
+struct  Swerve__V1__GetModelStatisticsRequest
+{
+  ProtobufCMessage base;
+  Swerve__V1__ModelSpec *model_spec;
+};
+#define SWERVE__V1__GET_MODEL_STATISTICS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__get_model_statistics_request__descriptor) \
+    , NULL }
+
+
+/*
+ * A count of calls and the nanoseconds they took in total.
+ */
+struct  Swerve__V1__StatisticDuration
+{
+  ProtobufCMessage base;
+  uint64_t count;
+  uint64_t ns;
+};
+#define SWERVE__V1__STATISTIC_DURATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__statistic_duration__descriptor) \
+    , 0, 0 }
+
+
+struct  Swerve__V1__ModelVersionStatistics
+{
+  ProtobufCMessage base;
+  char *name;
+  int64_t version;
+  /*
+   * Milliseconds since the Unix epoch of the last call; 0 = none yet.
+   */
+  uint64_t last_inference_ms;
+  /*
+   * Rows (first dimension) predicted, and model executions.
+   */
+  uint64_t inference_count;
+  uint64_t execution_count;
+  Swerve__V1__StatisticDuration *success;
+  Swerve__V1__StatisticDuration *fail;
+  /*
+   * Waiting before the model ran (checks, queue), and running it.
+   */
+  Swerve__V1__StatisticDuration *queue;
+  Swerve__V1__StatisticDuration *compute_infer;
+};
+#define SWERVE__V1__MODEL_VERSION_STATISTICS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__model_version_statistics__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
+
+
+struct  Swerve__V1__GetModelStatisticsResponse
+{
+  ProtobufCMessage base;
+  size_t n_model_stats;
+  Swerve__V1__ModelVersionStatistics **model_stats;
+};
+#define SWERVE__V1__GET_MODEL_STATISTICS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__get_model_statistics_response__descriptor) \
     , 0,NULL }
 
 
@@ -460,7 +557,8 @@ typedef enum {
   SWERVE__V1__REQUEST__CALL_GET_MODEL_STATUS = 5,
   SWERVE__V1__REQUEST__CALL_GET_MODEL_METADATA = 6,
   SWERVE__V1__REQUEST__CALL_LIST_MODELS = 7,
-  SWERVE__V1__REQUEST__CALL_HEALTH = 8
+  SWERVE__V1__REQUEST__CALL_HEALTH = 8,
+  SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS = 9
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SWERVE__V1__REQUEST__CALL__CASE)
 } Swerve__V1__Request__CallCase;
 
@@ -489,6 +587,7 @@ struct  Swerve__V1__Request
     Swerve__V1__GetModelMetadataRequest *get_model_metadata;
     Swerve__V1__ListModelsRequest *list_models;
     Swerve__V1__HealthRequest *health;
+    Swerve__V1__GetModelStatisticsRequest *get_model_statistics;
   };
 };
 #define SWERVE__V1__REQUEST__INIT \
@@ -504,7 +603,8 @@ typedef enum {
   SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATUS = 6,
   SWERVE__V1__RESPONSE__RESULT_GET_MODEL_METADATA = 7,
   SWERVE__V1__RESPONSE__RESULT_LIST_MODELS = 8,
-  SWERVE__V1__RESPONSE__RESULT_HEALTH = 9
+  SWERVE__V1__RESPONSE__RESULT_HEALTH = 9,
+  SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATISTICS = 10
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SWERVE__V1__RESPONSE__RESULT__CASE)
 } Swerve__V1__Response__ResultCase;
 
@@ -522,6 +622,7 @@ struct  Swerve__V1__Response
     Swerve__V1__GetModelMetadataResponse *get_model_metadata;
     Swerve__V1__ListModelsResponse *list_models;
     Swerve__V1__HealthResponse *health;
+    Swerve__V1__GetModelStatisticsResponse *get_model_statistics;
   };
 };
 #define SWERVE__V1__RESPONSE__INIT \
@@ -823,6 +924,25 @@ Swerve__V1__GetModelMetadataResponse *
 void   swerve__v1__get_model_metadata_response__free_unpacked
                      (Swerve__V1__GetModelMetadataResponse *message,
                       ProtobufCAllocator *allocator);
+/* Swerve__V1__VersionPolicy methods */
+void   swerve__v1__version_policy__init
+                     (Swerve__V1__VersionPolicy         *message);
+size_t swerve__v1__version_policy__get_packed_size
+                     (const Swerve__V1__VersionPolicy   *message);
+size_t swerve__v1__version_policy__pack
+                     (const Swerve__V1__VersionPolicy   *message,
+                      uint8_t             *out);
+size_t swerve__v1__version_policy__pack_to_buffer
+                     (const Swerve__V1__VersionPolicy   *message,
+                      ProtobufCBuffer     *buffer);
+Swerve__V1__VersionPolicy *
+       swerve__v1__version_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   swerve__v1__version_policy__free_unpacked
+                     (Swerve__V1__VersionPolicy *message,
+                      ProtobufCAllocator *allocator);
 /* Swerve__V1__ListModelsRequest methods */
 void   swerve__v1__list_models_request__init
                      (Swerve__V1__ListModelsRequest         *message);
@@ -879,6 +999,82 @@ Swerve__V1__ListModelsResponse *
                       const uint8_t       *data);
 void   swerve__v1__list_models_response__free_unpacked
                      (Swerve__V1__ListModelsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Swerve__V1__GetModelStatisticsRequest methods */
+void   swerve__v1__get_model_statistics_request__init
+                     (Swerve__V1__GetModelStatisticsRequest         *message);
+size_t swerve__v1__get_model_statistics_request__get_packed_size
+                     (const Swerve__V1__GetModelStatisticsRequest   *message);
+size_t swerve__v1__get_model_statistics_request__pack
+                     (const Swerve__V1__GetModelStatisticsRequest   *message,
+                      uint8_t             *out);
+size_t swerve__v1__get_model_statistics_request__pack_to_buffer
+                     (const Swerve__V1__GetModelStatisticsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Swerve__V1__GetModelStatisticsRequest *
+       swerve__v1__get_model_statistics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   swerve__v1__get_model_statistics_request__free_unpacked
+                     (Swerve__V1__GetModelStatisticsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Swerve__V1__StatisticDuration methods */
+void   swerve__v1__statistic_duration__init
+                     (Swerve__V1__StatisticDuration         *message);
+size_t swerve__v1__statistic_duration__get_packed_size
+                     (const Swerve__V1__StatisticDuration   *message);
+size_t swerve__v1__statistic_duration__pack
+                     (const Swerve__V1__StatisticDuration   *message,
+                      uint8_t             *out);
+size_t swerve__v1__statistic_duration__pack_to_buffer
+                     (const Swerve__V1__StatisticDuration   *message,
+                      ProtobufCBuffer     *buffer);
+Swerve__V1__StatisticDuration *
+       swerve__v1__statistic_duration__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   swerve__v1__statistic_duration__free_unpacked
+                     (Swerve__V1__StatisticDuration *message,
+                      ProtobufCAllocator *allocator);
+/* Swerve__V1__ModelVersionStatistics methods */
+void   swerve__v1__model_version_statistics__init
+                     (Swerve__V1__ModelVersionStatistics         *message);
+size_t swerve__v1__model_version_statistics__get_packed_size
+                     (const Swerve__V1__ModelVersionStatistics   *message);
+size_t swerve__v1__model_version_statistics__pack
+                     (const Swerve__V1__ModelVersionStatistics   *message,
+                      uint8_t             *out);
+size_t swerve__v1__model_version_statistics__pack_to_buffer
+                     (const Swerve__V1__ModelVersionStatistics   *message,
+                      ProtobufCBuffer     *buffer);
+Swerve__V1__ModelVersionStatistics *
+       swerve__v1__model_version_statistics__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   swerve__v1__model_version_statistics__free_unpacked
+                     (Swerve__V1__ModelVersionStatistics *message,
+                      ProtobufCAllocator *allocator);
+/* Swerve__V1__GetModelStatisticsResponse methods */
+void   swerve__v1__get_model_statistics_response__init
+                     (Swerve__V1__GetModelStatisticsResponse         *message);
+size_t swerve__v1__get_model_statistics_response__get_packed_size
+                     (const Swerve__V1__GetModelStatisticsResponse   *message);
+size_t swerve__v1__get_model_statistics_response__pack
+                     (const Swerve__V1__GetModelStatisticsResponse   *message,
+                      uint8_t             *out);
+size_t swerve__v1__get_model_statistics_response__pack_to_buffer
+                     (const Swerve__V1__GetModelStatisticsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Swerve__V1__GetModelStatisticsResponse *
+       swerve__v1__get_model_statistics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   swerve__v1__get_model_statistics_response__free_unpacked
+                     (Swerve__V1__GetModelStatisticsResponse *message,
                       ProtobufCAllocator *allocator);
 /* Swerve__V1__HealthRequest methods */
 void   swerve__v1__health_request__init
@@ -1012,6 +1208,9 @@ typedef void (*Swerve__V1__GetModelMetadataResponse__VersionLabelsEntry_Closure)
 typedef void (*Swerve__V1__GetModelMetadataResponse_Closure)
                  (const Swerve__V1__GetModelMetadataResponse *message,
                   void *closure_data);
+typedef void (*Swerve__V1__VersionPolicy_Closure)
+                 (const Swerve__V1__VersionPolicy *message,
+                  void *closure_data);
 typedef void (*Swerve__V1__ListModelsRequest_Closure)
                  (const Swerve__V1__ListModelsRequest *message,
                   void *closure_data);
@@ -1020,6 +1219,18 @@ typedef void (*Swerve__V1__ModelSummary_Closure)
                   void *closure_data);
 typedef void (*Swerve__V1__ListModelsResponse_Closure)
                  (const Swerve__V1__ListModelsResponse *message,
+                  void *closure_data);
+typedef void (*Swerve__V1__GetModelStatisticsRequest_Closure)
+                 (const Swerve__V1__GetModelStatisticsRequest *message,
+                  void *closure_data);
+typedef void (*Swerve__V1__StatisticDuration_Closure)
+                 (const Swerve__V1__StatisticDuration *message,
+                  void *closure_data);
+typedef void (*Swerve__V1__ModelVersionStatistics_Closure)
+                 (const Swerve__V1__ModelVersionStatistics *message,
+                  void *closure_data);
+typedef void (*Swerve__V1__GetModelStatisticsResponse_Closure)
+                 (const Swerve__V1__GetModelStatisticsResponse *message,
                   void *closure_data);
 typedef void (*Swerve__V1__HealthRequest_Closure)
                  (const Swerve__V1__HealthRequest *message,
@@ -1061,9 +1272,14 @@ extern const ProtobufCMessageDescriptor swerve__v1__tensor_info__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_request__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__get_model_metadata_response__version_labels_entry__descriptor;
+extern const ProtobufCMessageDescriptor swerve__v1__version_policy__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__list_models_request__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__model_summary__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__list_models_response__descriptor;
+extern const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_request__descriptor;
+extern const ProtobufCMessageDescriptor swerve__v1__statistic_duration__descriptor;
+extern const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descriptor;
+extern const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_response__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__health_request__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__health_response__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__request__descriptor;

@@ -1,0 +1,181 @@
+import TextFormats
+import ModelRuntime
+import Wire
+
+/// Triton's extensions of KServe V2 for tools that manage models:
+/// statistics, model configuration and the repository index.
+extension Router {
+    /// `GET /v2/models[/{m}[/versions/{v}]]/stats`, in Triton's shape.
+    func v2Statistics(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
+        call(.getModelStatistics(GetModelStatisticsRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+            guard response.status.isOK, case .getModelStatistics(let g)? = response.result else {
+                return respond(Self.failure(response.status), route: "v2_stats", model: spec.name, version: Self.label(spec))
+            }
+            var w = JSONWriter(capacity: 512)
+            w.raw("{\"model_stats\":[")
+            for (i, s) in g.modelStats.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.raw("{\"name\":")
+                w.string(s.name)
+                w.raw(",\"version\":")
+                w.string(String(s.version))
+                w.raw(",\"last_inference\":")
+                w.int(Int64(clamping: s.lastInferenceMs))
+                w.raw(",\"inference_count\":")
+                w.int(Int64(clamping: s.inferenceCount))
+                w.raw(",\"execution_count\":")
+                w.int(Int64(clamping: s.executionCount))
+                w.raw(",\"inference_stats\":{")
+                // Tensor conversion happens in the fronts and no cache is
+                // consulted here, so those durations are zero, not guessed.
+                let none = StatisticDuration()
+                for (j, (key, d)) in [("success", s.success), ("fail", s.fail), ("queue", s.queue),
+                                      ("compute_input", none), ("compute_infer", s.computeInfer),
+                                      ("compute_output", none), ("cache_hit", none), ("cache_miss", none)].enumerated() {
+                    if j > 0 { w.byte(UInt8(ascii: ",")) }
+                    w.key(key)
+                    w.raw("{\"count\":")
+                    w.int(Int64(clamping: d.count))
+                    w.raw(",\"ns\":")
+                    w.int(Int64(clamping: d.ns))
+                    w.byte(UInt8(ascii: "}"))
+                }
+                w.raw("},\"batch_stats\":[]}")
+            }
+            w.raw("]}")
+            respond(HTTPResponse(status: 200, body: w.bytes), route: "v2_stats", model: spec.name, version: Self.label(spec))
+        }
+    }
+
+    /// `GET /v2/models/{m}/config`: Triton's model configuration, built
+    /// from the model's metadata.
+    func v2Config(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
+        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+            guard response.status.isOK, case .getModelMetadata(let m)? = response.result else {
+                return respond(Self.failure(response.status), route: "v2_config", model: spec.name)
+            }
+            var w = JSONWriter(capacity: 512)
+            w.raw("{\"name\":")
+            w.string(m.modelSpec.name)
+            w.raw(",\"platform\":\"onnxruntime_onnx\",\"backend\":\"onnxruntime\",\"version_policy\":")
+            switch m.versionPolicy {
+            case .latest(let n):
+                w.raw("{\"latest\":{\"num_versions\":")
+                w.int(n)
+                w.raw("}}")
+            case .all:
+                w.raw("{\"all\":{}}")
+            case .specific(let versions):
+                w.raw("{\"specific\":{\"versions\":[")
+                for (i, v) in versions.enumerated() {
+                    if i > 0 { w.byte(UInt8(ascii: ",")) }
+                    w.int(v)
+                }
+                w.raw("]}}")
+            }
+            // With a batch limit, Triton's dims leave out the batch dimension.
+            let batched = m.maxBatchSize > 0
+            w.raw(",\"max_batch_size\":")
+            w.int(m.maxBatchSize)
+            w.raw(",\"input\":")
+            Self.writeConfigTensors(m.inputs, batched: batched, to: &w)
+            w.raw(",\"output\":")
+            Self.writeConfigTensors(m.outputs, batched: batched, to: &w)
+            if !m.classLabels.isEmpty {
+                w.raw(",\"parameters\":{\"labels\":{\"string_value\":")
+                w.string(m.classLabels.joined(separator: ","))
+                w.raw("}}")
+            }
+            w.byte(UInt8(ascii: "}"))
+            respond(HTTPResponse(status: 200, body: w.bytes), route: "v2_config", model: spec.name)
+        }
+    }
+
+    private static func writeConfigTensors(_ infos: [TensorInfo], batched: Bool, to w: inout JSONWriter) {
+        w.byte(UInt8(ascii: "["))
+        var first = true
+        forEachV2Tensor(infos) { name, type, shape in
+            if !first { w.byte(UInt8(ascii: ",")) }
+            first = false
+            w.raw("{\"name\":")
+            w.string(name)
+            w.raw(",\"data_type\":")
+            w.string("TYPE_" + (type.elementType.map(configTypeName) ?? "STRING"))
+            w.raw(",\"dims\":[")
+            for (j, d) in (batched ? shape.dropFirst() : shape[...]).enumerated() {
+                if j > 0 { w.byte(UInt8(ascii: ",")) }
+                w.int(d)
+            }
+            w.raw("]}")
+        }
+        w.byte(UInt8(ascii: "]"))
+    }
+
+    private static func configTypeName(_ type: ElementType) -> String {
+        type == .string ? "STRING" : v2Name(type)
+    }
+
+    /// `POST /v2/repository/index` (body optional: `{"ready": true}` lists
+    /// only versions that serve): every model version and its state.
+    func v2RepositoryIndex(_ request: HTTPRequest, _ respond: TimedRespond) {
+        var readyOnly = false
+        if !request.body.isEmpty {
+            switch parseBody(request) {
+            case .failure(let r): return respond(r, route: "v2_repository_index")
+            case .success(let body):
+                guard body.isObject else {
+                    return respond(.error(400, "the body must be an object such as {\"ready\": true}, got \(body.kindName)"), route: "v2_repository_index")
+                }
+                if let ready = body["ready"] {
+                    guard case .bool(let b) = ready else {
+                        return respond(.error(400, "'ready' must be true or false, got \(ready.kindName)"), route: "v2_repository_index")
+                    }
+                    readyOnly = b
+                }
+            }
+        }
+        call(.listModels(ListModelsRequest()), timeoutMs: request.timeoutMs) { [readyOnly] response in
+            guard case .listModels(let list)? = response.result else {
+                return respond(Self.failure(response.status), route: "v2_repository_index")
+            }
+            var w = JSONWriter(capacity: 256)
+            w.byte(UInt8(ascii: "["))
+            var first = true
+            for model in list.models {
+                for v in model.versions where !readyOnly || v.state == .available {
+                    if !first { w.byte(UInt8(ascii: ",")) }
+                    first = false
+                    w.raw("{\"name\":")
+                    w.string(model.name)
+                    w.raw(",\"version\":")
+                    w.string(String(v.version))
+                    w.raw(",\"state\":")
+                    w.string(Self.tritonState(v.state))
+                    w.raw(",\"reason\":")
+                    w.string(v.status.message)
+                    w.byte(UInt8(ascii: "}"))
+                }
+            }
+            w.byte(UInt8(ascii: "]"))
+            respond(HTTPResponse(status: 200, body: w.bytes), route: "v2_repository_index")
+        }
+    }
+
+    /// `POST /v2/repository/models/{m}/load|unload`. The repository is
+    /// polled (Triton's model control mode `poll`): what it holds is what
+    /// serves, so an explicit load or unload is refused, as Triton does.
+    func v2RepositoryControl(_ model: String, action: String, _ respond: TimedRespond) {
+        respond(.error(400, "explicit model \(action) of '\(model.prefix(100))' is not allowed: the model control mode is poll (the server serves what its repository holds)"),
+                route: "v2_repository_control", model: model)
+    }
+
+    /// Triton's names for a version's state.
+    static func tritonState(_ state: ModelVersionStatus.State) -> String {
+        switch state {
+        case .available: return "READY"
+        case .start, .loading: return "LOADING"
+        case .unloading: return "UNLOADING"
+        case .unknown, .end, .failed: return "UNAVAILABLE"
+        }
+    }
+}

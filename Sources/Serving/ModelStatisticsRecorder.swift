@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Primitives
+import Wire
+
+/// Counts Predict calls per model version for Triton's statistics
+/// extension: successes and failures with their total time, the time
+/// before the model ran (queue) and running it (compute), rows and
+/// executions, and the wall-clock time of the last call.
+///
+/// Thread-safety: `record` and `snapshot` may be called from any thread; one
+/// short lock per call (no allocation once a version has its entry).
+public final class ModelStatisticsRecorder: Sendable {
+    private struct Key: Hashable {
+        var name: String
+        var version: Int64
+    }
+
+    private let counters = Locked([Key: ModelVersionStatistics]())
+
+    public init() {}
+
+    /// One Predict on a resolved version, measured from its arrival at the
+    /// dispatcher. `ran`/`finished` are nil when it failed before or while running.
+    public struct Timing {
+        public let arrived: ContinuousClock.Instant
+        public var ran: ContinuousClock.Instant?
+        public var finished: ContinuousClock.Instant?
+        public var rows = 0
+        public var succeeded = false
+
+        public init(arrived: ContinuousClock.Instant = .now) { self.arrived = arrived }
+    }
+
+    /// Adds one call's outcome to the version's counters.
+    public func record(name: String, version: Int64, _ timing: Timing) {
+        let end = timing.finished ?? .now
+        let total = Self.nanoseconds(timing.arrived, end)
+        let wallMs = Self.unixMillis()
+        var ran: (queue: UInt64, compute: UInt64)?
+        if timing.succeeded, let started = timing.ran {
+            ran = (Self.nanoseconds(timing.arrived, started), Self.nanoseconds(started, end))
+        }
+        let rows = UInt64(max(timing.rows, 0))
+        counters.withLock { all in
+            // Updated in place: one hash, no copy of the entry.
+            Self.add(&all[Key(name: name, version: version), default: ModelVersionStatistics(name: name, version: version)],
+                     total: total, ran: ran, rows: rows, wallMs: wallMs)
+        }
+    }
+
+    private static func add(_ s: inout ModelVersionStatistics, total: UInt64, ran: (queue: UInt64, compute: UInt64)?,
+                            rows: UInt64, wallMs: UInt64) {
+        s.lastInferenceMs = wallMs
+        guard let ran else {
+            s.fail.count += 1
+            s.fail.ns += total
+            return
+        }
+        s.success.count += 1
+        s.success.ns += total
+        s.queue.count += 1
+        s.queue.ns += ran.queue
+        s.computeInfer.count += 1
+        s.computeInfer.ns += ran.compute
+        s.executionCount += 1
+        s.inferenceCount += rows
+    }
+
+    /// The counters of `version` of model `name`; zeros before its first call.
+    public func snapshot(name: String, version: Int64) -> ModelVersionStatistics {
+        counters.withLock { $0[Key(name: name, version: version)] } ?? ModelVersionStatistics(name: name, version: version)
+    }
+
+    private static func nanoseconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> UInt64 {
+        let (s, atto) = from.duration(to: to).components
+        return UInt64(max(0, s * 1_000_000_000 + atto / 1_000_000_000))
+    }
+
+    private static func unixMillis() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+    }
+}
