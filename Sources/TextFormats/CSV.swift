@@ -63,13 +63,7 @@ public struct CSVFields {
         let start = start(of: index), end = ends[index]
         if start == end { return nil }
         return storage.withUnsafeBytes { raw -> Double? in
-            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self) + start
-            var stop: UnsafeMutablePointer<CChar>?
-            let value = strtod(base, &stop)
-            guard var rest = stop, rest != UnsafeMutablePointer(mutating: base) else { return nil }
-            // strtod skips leading blanks itself; allow trailing ones too.
-            while rest.pointee == 0x20 || rest.pointee == 0x09 { rest += 1 }
-            return rest.pointee == 0 ? value : nil
+            NumberText.double(raw.baseAddress!.assumingMemoryBound(to: CChar.self) + start)
         }
     }
 }

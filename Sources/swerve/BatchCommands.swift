@@ -10,7 +10,7 @@ struct BatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Score files (CSV, JSON Lines, .npy) or SQL tables (SQLite, MySQL/MariaDB) offline.",
-        subcommands: [BatchPredict.self])
+        subcommands: [BatchPredict.self, BatchRun.self])
 }
 
 /// The model options both batch modes share.
@@ -124,6 +124,108 @@ struct BatchPredict: ParsableCommand {
             printError("swerve batch predict: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+struct BatchRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Score the rows of a SQL table that have no result yet, and write the results back.",
+        discussion: """
+        Results go to --results-table (created when missing): id, model, version, outputs (JSON), predicted_at \
+        (UTC), primary key (id, model). Each chunk is claimed, scored and written in one transaction, so a \
+        killed run loses nothing committed and a rerun continues; concurrent runners never score a row twice. \
+        With --every-seconds it runs forever; SIGTERM finishes the chunk in hand and exits 0.
+        """)
+
+    @OptionGroup var modelOptions: BatchModelOptions
+
+    @Option(help: "sqlite:///relative.db, sqlite:////absolute.db or mysql://user:pass@host:port/db (or SWERVE_DB).")
+    var db: String = EnvironmentDefaults.value("DB", "")
+
+    @Option(help: "The table whose rows are scored.")
+    var table: String = EnvironmentDefaults.value("TABLE", "")
+
+    @Option(help: "The table's id column.")
+    var idColumn: String = EnvironmentDefaults.value("ID_COLUMN", "id")
+
+    @Option(help: "Where results are written.")
+    var resultsTable: String = EnvironmentDefaults.value("RESULTS_TABLE", "predictions")
+
+    @Option(help: "Rows per transaction.")
+    var batchSize: Int = EnvironmentDefaults.value("BATCH_SIZE", 1000)
+
+    @Option(name: .customLong("every-seconds"), help: "Run again this many seconds after each pass, forever (default: one pass).")
+    var everySecondsFlag: Double?
+
+    /// `--every-seconds`, else SWERVE_EVERY_SECONDS, else one pass.
+    var everySeconds: Double? { everySecondsFlag ?? EnvironmentDefaults.optional("EVERY_SECONDS") }
+
+    @Flag(help: "Also re-score rows whose result came from an older model version, updating them in place.")
+    var repredict = false
+
+    @Flag(inversion: .prefixedNo, help: "Progress on standard error (default: when it is a terminal).")
+    var progress: Bool?
+
+    func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("--db (or SWERVE_DB) is required") }
+        guard !table.isEmpty else { throw ValidationError("--table is required") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let everySeconds, everySeconds <= 0 { throw ValidationError("--every-seconds must be positive") }
+    }
+
+    func run() throws {
+        StopSignals.block()
+        do {
+            var options = TableRunOptions(database: try DatabaseURL(db), table: table, model: modelOptions.model)
+            options.idColumn = idColumn
+            options.columns = modelOptions.columnList
+            options.resultsTable = resultsTable
+            options.batchSize = batchSize
+            options.repredict = repredict
+            options.progress = progress
+            // Periodic runs pick up new versions between passes; a single pass needs no polling.
+            let models = try modelOptions.loadModels(pollSeconds: everySeconds.map { min($0, 2) } ?? 3600)
+            defer { models.stop() }
+            let runner = TableRunner(options: options, models: models, logger: Logger(label: "swerve-batch"))
+            try passes(runner)
+        } catch let error as BatchError {
+            printError("swerve batch run: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension BatchRun {
+    /// One pass, or (with --every-seconds) passes until SIGTERM/SIGINT. A
+    /// failed pass of the periodic service is reported and retried at the
+    /// next period (the database may be back); a single pass fails the run.
+    private func passes(_ runner: TableRunner) throws(BatchError) {
+        let stop = StopFlag()
+        while true {
+            do {
+                let summary = try runner.pass { stop.check() }
+                let versions = summary.versions.map(String.init).joined(separator: ",")
+                printError("swerve batch run: \(summary.rows) rows of \(table) scored with \(modelOptions.model)"
+                    + (versions.isEmpty ? "" : " version \(versions)")
+                    + " into \(resultsTable) in \(rounded(summary.seconds)) s (\(runner.options.database))")
+            } catch {
+                guard everySeconds != nil else { throw error }
+                printError("swerve batch run: \(error)")
+            }
+            guard let everySeconds, !stop.stopped else { return }
+            if StopSignals.received(waiting: everySeconds) { return }
+        }
+    }
+}
+
+/// Remembers a stop signal once seen (the signal is consumed by the check).
+private final class StopFlag {
+    private(set) var stopped = false
+
+    func check() -> Bool {
+        if !stopped { stopped = StopSignals.received() }
+        return stopped
     }
 }
 
