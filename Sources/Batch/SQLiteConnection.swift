@@ -7,11 +7,15 @@ final class SQLiteConnection: SQLConnection {
     let dialect = SQLDialect.sqlite
     private let database: OpaquePointer
 
-    /// - Parameter busyTimeout: how long a statement waits for another
-    ///   writer's lock (a second runner's chunk) before failing as busy.
-    init(path: String, busyTimeout: Duration = .seconds(60)) throws(BatchError) {
+    /// - Parameters:
+    ///   - busyTimeout: how long a statement waits for another writer's
+    ///     lock (a second runner's chunk) before failing as busy.
+    ///   - create: create the file when missing (tests and tools; a run
+    ///     never does, so a mistyped path is an error, not an empty database).
+    init(path: String, busyTimeout: Duration = .seconds(60), create: Bool = false) throws(BatchError) {
         var handle: OpaquePointer?
-        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0)
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(status))
             sqlite3_close(handle)
