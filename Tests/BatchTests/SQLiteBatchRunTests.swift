@@ -52,3 +52,25 @@ final class SQLiteBatchRunTests: XCTestCase {
         XCTAssertTrue(scheme.standardError.contains("scheme 'postgres' is not supported"), scheme.standardError)
     }
 }
+
+extension SQLiteBatchRunTests {
+    func testPeriodicRunPicksUpNewRowsAndSIGTERMExitsZero() throws {
+        let scenarios = try scenarios()
+        try scenarios.backend.reset(IrisRows(count: 500))
+        let models = try irisRepository(self)
+        let service = try ChildProcess(TestPaths.swerveBinary, scenarios.batchArguments(models) + ["--every-seconds", "0.2"])
+        func waitForResults(_ n: Int) throws {
+            let deadline = Date().addingTimeInterval(60)
+            while ((try? scenarios.backend.count("SELECT COUNT(*) FROM predictions")) ?? 0) < n {
+                if Date() > deadline { throw ChildProcessFailure("only \(try scenarios.backend.count("SELECT COUNT(*) FROM predictions")) of \(n) results: \(service.standardError)") }
+                usleep(20_000)  // pace of a poll with a deadline
+            }
+        }
+        try waitForResults(500)
+        try scenarios.backend.insert(IrisRows(count: 300, seed: 9), firstID: 501)
+        try waitForResults(800)
+        service.send(SIGTERM)
+        XCTAssertEqual(try service.wait(timeout: 30), 0, service.standardError)
+        XCTAssertEqual(try scenarios.backend.count("SELECT COUNT(*) FROM predictions"), 800)
+    }
+}
