@@ -117,7 +117,7 @@ struct BatchPredict: ParsableCommand {
             defer { lease.release() }
             let summary = try FilePredictor.run(options, servable: lease.servable) { StopSignals.received() }
             var line = "swerve batch: \(summary.rows) rows scored with \(modelOptions.model) version \(summary.modelVersion) "
-                + "into \(output) in \(rounded(summary.seconds)) s (\(Int(summary.rowsPerSecond)) rows/s)"
+                + "into \(output) in \(rounded(summary.seconds)) s (\(Int(summary.rowsPerSecond)) rows/s\(PeakMemory.summary))"
             if let rejects { line += ", \(summary.rejected) rejected into \(rejects)" }
             printError(line)
         } catch let error as BatchError {
@@ -208,7 +208,7 @@ extension BatchRun {
                 let versions = summary.versions.map(String.init).joined(separator: ",")
                 printError("swerve batch run: \(summary.rows) rows of \(table) scored with \(modelOptions.model)"
                     + (versions.isEmpty ? "" : " version \(versions)")
-                    + " into \(resultsTable) in \(rounded(summary.seconds)) s (\(runner.options.database))")
+                    + " into \(resultsTable) in \(rounded(summary.seconds)) s (\(runner.options.database)\(PeakMemory.summary))")
             } catch {
                 guard everySeconds != nil else { throw error }
                 printError("swerve batch run: \(error)")

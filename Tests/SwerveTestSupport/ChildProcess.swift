@@ -3,16 +3,14 @@ import Foundation
 import Glibc
 #endif
 
-/// A command run with posix_spawn, its output going to files, reaped with
-/// wait4 so its peak memory (max RSS) is known — Foundation's Process does
-/// not report resource usage.
+/// A command run with posix_spawn, its output going to files (read after
+/// exit, so a chatty child never blocks on a full pipe), its exit status or
+/// signal reported as a shell does (128 + signal).
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private let outputPath: String
     private let errorPath: String
     public private(set) var status: Int32?
-    /// Peak resident memory in KiB, known once the process was reaped.
-    public private(set) var maxResidentKiB: Int?
 
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-child-\(UUID().uuidString)").path
@@ -53,9 +51,8 @@ public final class ChildProcess: @unchecked Sendable {
         if let status { return status }
         let deadline = Date().addingTimeInterval(timeout)
         var raw: Int32 = 0
-        var usage = rusage()
-        while true {
-            let reaped = wait4(pid, &raw, WNOHANG, &usage)
+                while true {
+            let reaped = waitpid(pid, &raw, WNOHANG)
             if reaped == pid { break }
             if reaped < 0 && errno != EINTR { throw ChildProcessFailure("wait4(\(pid)) failed: \(String(cString: strerror(errno)))") }
             if Date() > deadline { throw ChildProcessFailure("process \(pid) still running after \(timeout) s; stderr:\n\(standardError)") }
@@ -64,7 +61,6 @@ public final class ChildProcess: @unchecked Sendable {
         let signal = raw & 0x7F
         let code = signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
         status = code
-        maxResidentKiB = Int(usage.ru_maxrss)
         return code
     }
 
