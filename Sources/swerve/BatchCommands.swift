@@ -28,7 +28,7 @@ struct BatchModelOptions: ParsableArguments {
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "warning")
 
     var columnList: [String]? {
-        columns.map { $0.split(separator: ",").map { String($0).trimmingCharacters() } }
+        columns.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } }
     }
 
     func validate() throws {
@@ -232,12 +232,3 @@ private final class StopFlag {
 extension FileFormat: ExpressibleByArgument {}
 
 func rounded(_ seconds: Double) -> String { String((seconds * 100).rounded() / 100) }
-
-extension String {
-    fileprivate func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
-}
