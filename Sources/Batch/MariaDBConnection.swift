@@ -9,10 +9,16 @@ final class MariaDBConnection: SQLConnection {
     private let mysql: UnsafeMutablePointer<MYSQL>
 
     init(user: String, password: String?, host: String, port: Int, database: String,
-         shownAs url: DatabaseURL, connectTimeoutSeconds: UInt32 = 10) throws(BatchError) {
+         shownAs url: DatabaseURL, connectTimeoutSeconds: UInt32 = 10, ioTimeoutSeconds: UInt32 = 300) throws(BatchError) {
         guard let handle = mysql_init(nil) else { throw BatchError("cannot connect to \(url): out of memory") }
         var timeout = connectTimeoutSeconds
         mysql_options(handle, MYSQL_OPT_CONNECT_TIMEOUT, &timeout)
+        // A server that vanishes without closing the connection (a network
+        // cut) would otherwise leave a run waiting forever; generous, since
+        // one claim on a large unindexed table may take a while.
+        var ioTimeout = ioTimeoutSeconds
+        mysql_options(handle, MYSQL_OPT_READ_TIMEOUT, &ioTimeout)
+        mysql_options(handle, MYSQL_OPT_WRITE_TIMEOUT, &ioTimeout)
         guard mysql_real_connect(handle, host, user, password, database, UInt32(port), nil, 0) != nil else {
             let reason = String(cString: mysql_error(handle))
             mysql_close(handle)
