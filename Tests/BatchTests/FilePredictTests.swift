@@ -16,8 +16,8 @@ final class FilePredictTests: XCTestCase {
         expected = try? IrisPredictions.direct(rows)
     }
 
-    private func predict(_ arguments: [String], models: URL) throws -> ChildProcess {
-        try swerve(["batch", "predict", "--models", models.path, "--model", "iris", "--no-progress"] + arguments)
+    private func predict(_ arguments: [String], models: URL, progress: Bool = false) throws -> ChildProcess {
+        try swerve(["batch", "predict", "--models", models.path, "--model", "iris", progress ? "--progress" : "--no-progress"] + arguments)
     }
 
     private func assertRow(_ index: Int, label: String, probabilities: [String], file: StaticString = #filePath, line: UInt = #line) {
@@ -81,8 +81,11 @@ final class FilePredictTests: XCTestCase {
         let dir = try temporaryDirectory(self, "batch-npy")
         let input = dir.appendingPathComponent("in.npy"), output = dir.appendingPathComponent("out.csv")
         try BatchFiles.npy(Self.rows, to: input)
-        let run = try predict(["--input", input.path, "--output", output.path], models: models)
+        let run = try predict(["--input", input.path, "--output", output.path, "--batch-size", "1000"], models: models, progress: true)
         XCTAssertEqual(run.status, 0, run.standardError)
+        // --progress draws rows, rows/s, percent and ETA on one line, then the summary.
+        XCTAssertTrue(run.standardError.contains(" rows/s  ") && run.standardError.contains("%  ETA "), run.standardError)
+        XCTAssertTrue(run.standardError.contains("swerve batch: \(Self.rowCount) rows scored with iris version 1"), run.standardError)
         let records = try BatchFiles.csvRecords(output)
         XCTAssertEqual(records.first?.first, "row")
         XCTAssertEqual(records.count, Self.rowCount + 1)
