@@ -6,6 +6,9 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config
 TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl docker-compose
+# swerve batch: SQLite embedded, MySQL/MariaDB through Connector/C; the tests start a real mariadbd.
+APT_PACKAGES += libsqlite3-dev libmariadb-dev
+TEST_APT_PACKAGES += libsqlite3-dev libmariadb-dev mariadb-server mariadb-client
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 # Manifest checks (pinned): kubernetes-validate bundles the Kubernetes schemas;
@@ -103,6 +106,11 @@ bench: release
 bench-cache-batching: release
 	pip install -q -r models/requirements.txt
 	scripts/bench-cache-batching.sh
+
+# swerve batch predict (CSV -> CSV, 1M rows) beside pandas + onnxruntime, and
+# batch run rows/s on SQLite and MariaDB (BENCHMARKS.md).
+bench-batch: release
+	scripts/bench-batch.sh
 
 clean:
 	rm -rf .build

@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "CSwerveProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // Batch scoring's databases: SQLite embedded, MySQL/MariaDB through Connector/C.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -53,8 +56,13 @@ let package = Package(
             "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Offline scoring: files (CSV, JSON Lines, .npy) and SQL tables (SQLite, MySQL/MariaDB).
+        .target(name: "Batch", dependencies: [
+            "CSQLite", "CMariaDB", "ModelServer", "ModelRuntime", "TextFormats",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
+            "Batch", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,6 +88,7 @@ let package = Package(
         .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "Primitives", "ModelServer", "TextFormats"]),
         .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport", "Primitives"]),
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "Primitives", "ModelRuntime"]),
+        .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
     ]
 )

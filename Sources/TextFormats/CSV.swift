@@ -63,13 +63,7 @@ public struct CSVFields {
         let start = start(of: index), end = ends[index]
         if start == end { return nil }
         return storage.withUnsafeBytes { raw -> Double? in
-            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self) + start
-            var stop: UnsafeMutablePointer<CChar>?
-            let value = strtod(base, &stop)
-            guard var rest = stop, rest != UnsafeMutablePointer(mutating: base) else { return nil }
-            // strtod skips leading blanks itself; allow trailing ones too.
-            while rest.pointee == 0x20 || rest.pointee == 0x09 { rest += 1 }
-            return rest.pointee == 0 ? value : nil
+            NumberText.double(raw.baseAddress!.assumingMemoryBound(to: CChar.self) + start)
         }
     }
 }
@@ -160,47 +154,31 @@ public enum CSVParser {
 /// Reads the records of a CSV file one by one in chunks, so memory stays the
 /// size of the longest record whatever the file's size.
 public final class CSVFileReader {
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
-    private var buffer: [UInt8]
-    private var start = 0
-    private var end = 0
-    private var atEOF = false
+    private let chunks: FileChunkBuffer
     /// 1-based line on which the next record starts.
     public private(set) var line = 1
     /// The path it reads, for messages.
-    public let path: String
+    public var path: String { chunks.path }
+    /// Bytes of the file read into records so far (progress reports).
+    public var bytesConsumed: Int { chunks.consumed }
 
     /// Opens `path` for reading; `"-"` reads standard input.
     public init(path: String, chunkSize: Int = 1 << 16) throws(CSVError) {
-        self.path = path
-        if path == "-" {
-            descriptor = 0
-            ownsDescriptor = false
-        } else {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw CSVError(message: "cannot open \(path): \(String(cString: strerror(errno)))", line: 0)
-            }
-            descriptor = fd
-            ownsDescriptor = true
+        guard let chunks = FileChunkBuffer(path: path, chunkSize: chunkSize) else {
+            throw CSVError(message: "cannot open \(path): \(String(cString: strerror(errno)))", line: 0)
         }
-        buffer = [UInt8](repeating: 0, count: max(chunkSize, 16))
-    }
-
-    deinit {
-        if ownsDescriptor { close(descriptor) }
+        self.chunks = chunks
     }
 
     /// Reads the next record into `fields`; false at the end of the file.
     /// Blank lines are records too (one empty field): callers decide.
     public func next(into fields: inout CSVFields) throws(CSVError) -> Bool {
         while true {
-            if start == end && atEOF { return false }
-            let parsed: Result<Int?, CSVError> = buffer.withUnsafeBytes { raw in
+            if chunks.isExhausted { return false }
+            let atEOF = chunks.atEOF
+            let parsed: Result<Int?, CSVError> = chunks.withUnread { raw in
                 do {
-                    return .success(try CSVParser.parseRecord(
-                        UnsafeRawBufferPointer(rebasing: raw[start..<end]), from: 0, isFinal: atEOF, line: line, into: &fields))
+                    return .success(try CSVParser.parseRecord(raw, from: 0, isFinal: atEOF, line: line, into: &fields))
                 } catch let error as CSVError {
                     return .failure(error)
                 } catch {
@@ -208,36 +186,14 @@ public final class CSVFileReader {
                 }
             }
             if let consumed = try parsed.get() {
-                buffer.withUnsafeBytes { raw in
-                    for b in raw[start..<(start + consumed)] where b == 0x0A { line += 1 }
+                chunks.withUnread { raw in
+                    for b in raw[0..<consumed] where b == 0x0A { line += 1 }
                 }
-                start += consumed
+                chunks.consume(consumed)
                 return true
             }
-            try fill()
+            if let failure = chunks.fill() { throw CSVError(message: "reading \(path): \(failure)", line: line) }
         }
-    }
-
-    /// Moves the unread bytes to the front, grows the buffer when one record
-    /// fills it, and reads more.
-    private func fill() throws(CSVError) {
-        if start > 0 {
-            let pending = end - start
-            buffer.withUnsafeMutableBytes { raw in
-                raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: pending)
-            }
-            start = 0
-            end = pending
-        }
-        if end == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-        let capacity = buffer.count - end
-        var got: Int
-        repeat {
-            got = buffer.withUnsafeMutableBytes { raw in read(descriptor, raw.baseAddress! + end, capacity) }
-        } while got < 0 && errno == EINTR
-        if got < 0 { throw CSVError(message: "reading \(path): \(String(cString: strerror(errno)))", line: line) }
-        if got == 0 { atEOF = true }
-        end += got
     }
 }
 

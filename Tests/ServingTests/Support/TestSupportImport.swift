@@ -1,0 +1,2 @@
+// Every test file here uses the shared helpers (TestPaths, RedisServerProcess).
+@_exported import SwerveTestSupport
