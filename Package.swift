@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "CSwerveProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -49,8 +51,14 @@ let package = Package(
             "ModelServer", "Wire", "Transport", "ModelRuntime", "Jobs", "Aggregator", "REST",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Streaming pipeline on RabbitMQ (swerve stream …); Plotting draws its histogram.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
+        .target(name: "Streaming", dependencies: [
+            "CRabbitMQ", "TextFormats", "ModelServer", "ModelRuntime", "Plotting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime",
+            "Streaming", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,6 +84,7 @@ let package = Package(
         .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "ModelServer"]),
         .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport"]),
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "ModelRuntime"]),
+        .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Jobs", "Aggregator", "REST"]),
     ]
 )
