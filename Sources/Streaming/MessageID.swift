@@ -3,6 +3,11 @@ import TextFormats
 /// An observation's id as the publisher wrote it: a JSON string or integer.
 /// The join key is its text, and it is written back exactly as given.
 public struct MessageID: Hashable, Sendable, CustomStringConvertible {
+    // Equal by text alone: the CSV keeps only the text, so `5` and `"5"` are
+    // one observation for the join and the dedupe.
+    public static func == (a: MessageID, b: MessageID) -> Bool { a.text == b.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
+
     /// The string's content, or the integer's digits.
     public let text: String
     public let isInteger: Bool
