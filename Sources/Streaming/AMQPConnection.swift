@@ -14,6 +14,11 @@ public struct Delivery: Sendable {
     public let contentType: String?
     /// The broker delivered it before without an ack (a consumer died or reconnected).
     public let redelivered: Bool
+    /// String-valued headers (dead letters carry `x-swerve-reason` here).
+    public var headers: [(String, String)] = []
+
+    /// The value of header `name`, if it is a string.
+    public func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
 }
 
 /// A blocking AMQP 0-9-1 connection with one channel, through rabbitmq-c.
@@ -202,8 +207,14 @@ public final class AMQPConnection {
             if message.properties._flags & amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG) != 0 {
                 contentType = Self.string(message.properties.content_type)
             }
-            return Delivery(tag: envelope.delivery_tag, queue: Self.string(envelope.routing_key), body: body,
-                            contentType: contentType, redelivered: envelope.redelivered != 0)
+            var delivery = Delivery(tag: envelope.delivery_tag, queue: Self.string(envelope.routing_key), body: body,
+                                    contentType: contentType, redelivered: envelope.redelivered != 0)
+            if message.properties._flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0, let entries = message.properties.headers.entries {
+                for i in 0..<Int(message.properties.headers.num_entries) where entries[i].value.kind == UInt8(ascii: "S") {
+                    delivery.headers.append((Self.string(entries[i].key), Self.string(entries[i].value.value.bytes)))
+                }
+            }
+            return delivery
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
             return nil
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
