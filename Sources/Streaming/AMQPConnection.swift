@@ -103,11 +103,13 @@ public final class AMQPConnection {
     }
 
     /// Publishes a persistent JSON message to `queue` through the default
-    /// exchange; `headers` become string headers. With confirms on, the
-    /// message counts as unconfirmed until `waitForConfirms`.
-    public func publish(_ queue: String, _ body: [UInt8], headers: [(String, String)] = []) throws(StreamError) {
+    /// exchange; `headers` become string headers; `contentType` nil sends
+    /// none. With confirms on, the message counts as unconfirmed until
+    /// `waitForConfirms`.
+    public func publish(_ queue: String, _ body: [UInt8], headers: [(String, String)] = [],
+                        contentType: String? = "application/json") throws(StreamError) {
         var properties = amqp_basic_properties_t()
-        properties._flags = amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG)
+        properties._flags = amqp_flags_t(AMQP_BASIC_DELIVERY_MODE_FLAG)
         properties.delivery_mode = 2
         // Header strings must outlive the call; they are copied to C and freed after.
         var entries = headers.map { header -> amqp_table_entry_t in
@@ -123,8 +125,11 @@ public final class AMQPConnection {
                 amqp_bytes_free(entry.value.value.bytes)
             }
         }
-        let status: Int32 = "application/json".withCString { contentType in
-            properties.content_type = amqp_cstring_bytes(contentType)
+        let status: Int32 = (contentType ?? "").withCString { type in
+            if contentType != nil {
+                properties._flags |= amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG)
+                properties.content_type = amqp_cstring_bytes(type)
+            }
             return entries.withUnsafeMutableBufferPointer { table in
                 if !headers.isEmpty {
                     properties._flags |= amqp_flags_t(AMQP_BASIC_HEADERS_FLAG)
