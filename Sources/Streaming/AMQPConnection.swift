@@ -32,6 +32,8 @@ public final class AMQPConnection {
     private let state: amqp_connection_state_t
     private let channel: amqp_channel_t = 1
     private var closed = false
+    // Set by any error: the connection is then only good for freeing.
+    private var failed = false
     private var confirming = false
     private var nextPublishTag: UInt64 = 1
     private var unconfirmed = Set<UInt64>()
@@ -45,13 +47,13 @@ public final class AMQPConnection {
         amqp_set_handshake_timeout(state, &limit)
         amqp_set_rpc_timeout(state, &limit)
         guard let socket = amqp_tcp_socket_new(state) else {
-            amqp_destroy_connection(state)
-            throw StreamError("rabbitmq-c could not create a TCP socket")
+            abandon()
+            throw fail("rabbitmq-c could not create a TCP socket")
         }
         let opened = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &limit)
         guard opened == AMQP_STATUS_OK.rawValue else {
-            amqp_destroy_connection(state)
-            throw StreamError("cannot connect to the broker at \(url.host):\(url.port): \(String(cString: amqp_error_string2(opened)))")
+            abandon()
+            throw fail("cannot connect to the broker at \(url.host):\(url.port): \(String(cString: amqp_error_string2(opened)))")
         }
         do {
             // Heartbeats off: a broker restart closes the socket, which every
@@ -60,19 +62,28 @@ public final class AMQPConnection {
             amqp_channel_open(state, channel)
             try check(amqp_get_rpc_reply(state), "opening a channel")
         } catch {
-            amqp_destroy_connection(state)
+            abandon()
             throw error
         }
     }
 
     deinit { close() }
 
-    /// Closes the channel and the connection (best effort: the broker may be gone).
+    /// Closes the channel and the connection. After a failure the closing
+    /// handshake is skipped: the socket is gone or in an unknown state.
     public func close() {
         guard !closed else { return }
+        if !failed {
+            amqp_channel_close(state, channel, Int32(AMQP_REPLY_SUCCESS))
+            amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
+        }
+        abandon()
+    }
+
+    /// Frees the connection without a handshake (once: deinit runs after a throwing init too).
+    private func abandon() {
+        guard !closed else { return }
         closed = true
-        amqp_channel_close(state, channel, Int32(AMQP_REPLY_SUCCESS))
-        amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
         amqp_destroy_connection(state)
     }
 
@@ -144,7 +155,7 @@ public final class AMQPConnection {
             }
         }
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw StreamError("publishing to '\(queue)' failed: \(String(cString: amqp_error_string2(status)))")
+            throw fail("publishing to '\(queue)' failed: \(String(cString: amqp_error_string2(status)))")
         }
         if confirming {
             unconfirmed.insert(nextPublishTag)
@@ -163,13 +174,13 @@ public final class AMQPConnection {
         while !unconfirmed.isEmpty {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {
-                throw StreamError("the broker did not confirm \(unconfirmed.count) messages within \(timeout)")
+                throw fail("the broker did not confirm \(unconfirmed.count) messages within \(timeout)")
             }
             var wait = Self.timeval(remaining)
             let status = amqp_simple_wait_frame_noblock(state, &frame, &wait)
             if status == AMQP_STATUS_TIMEOUT.rawValue { continue }
             guard status == AMQP_STATUS_OK.rawValue else {
-                throw StreamError("waiting for publisher confirms: \(String(cString: amqp_error_string2(status)))")
+                throw fail("waiting for publisher confirms: \(String(cString: amqp_error_string2(status)))")
             }
             guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { continue }
             let method = frame.payload.method
@@ -179,9 +190,9 @@ public final class AMQPConnection {
                 settle(ack.delivery_tag, multiple: ack.multiple != 0)
             case swerve_amqp_basic_nack_method():
                 let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
-                throw StreamError("the broker refused message \(nack.delivery_tag) (basic.nack): it may be lost; republishing")
+                throw fail("the broker refused message \(nack.delivery_tag) (basic.nack): it may be lost; republishing")
             case swerve_amqp_channel_close_method(), swerve_amqp_connection_close_method():
-                throw StreamError("the broker closed the connection: \(Self.closeReason(method))")
+                throw fail("the broker closed the connection: \(Self.closeReason(method))")
             default:
                 continue
             }
@@ -229,9 +240,9 @@ public final class AMQPConnection {
             var quick = Self.timeval(.seconds(1))
             if amqp_simple_wait_frame_noblock(state, &frame, &quick) == AMQP_STATUS_OK.rawValue,
                frame.frame_type == UInt8(AMQP_FRAME_METHOD) {
-                throw StreamError("the broker interrupted the consumer: \(Self.closeReason(frame.payload.method))")
+                throw fail("the broker interrupted the consumer: \(Self.closeReason(frame.payload.method))")
             }
-            throw StreamError("the broker interrupted the consumer")
+            throw fail("the broker interrupted the consumer")
         default:
             try check(reply, "consuming")
             return nil
@@ -242,22 +253,28 @@ public final class AMQPConnection {
     public func ack(_ tag: UInt64, multiple: Bool = false) throws(StreamError) {
         let status = amqp_basic_ack(state, channel, tag, multiple ? 1 : 0)
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw StreamError("ack failed: \(String(cString: amqp_error_string2(status)))")
+            throw fail("ack failed: \(String(cString: amqp_error_string2(status)))")
         }
     }
 
     // MARK: Helpers
+
+    /// Marks the connection failed and returns the error to throw.
+    private func fail(_ message: String) -> StreamError {
+        failed = true
+        return StreamError(message)
+    }
 
     private func check(_ reply: amqp_rpc_reply_t, _ what: String) throws(StreamError) {
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
             return
         case AMQP_RESPONSE_NONE:
-            throw StreamError("\(what): the broker sent no reply")
+            throw fail("\(what): the broker sent no reply")
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-            throw StreamError("\(what): \(String(cString: amqp_error_string2(reply.library_error)))")
+            throw fail("\(what): \(String(cString: amqp_error_string2(reply.library_error)))")
         default:
-            throw StreamError("\(what): \(Self.closeReason(reply.reply))")
+            throw fail("\(what): \(Self.closeReason(reply.reply))")
         }
     }
 
