@@ -5,7 +5,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config
+# Streaming pipeline (swerve stream): RabbitMQ client and cairo for the error histogram.
+APT_PACKAGES += librabbitmq-dev libcairo2-dev
 TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl docker-compose
+# The streaming tests start a real broker.
+TEST_APT_PACKAGES += rabbitmq-server
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -13,7 +17,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: rest-test-deps rest-schemathesis help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: bench-stream rest-test-deps rest-schemathesis help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -79,6 +83,10 @@ models:
 
 bench-runtime: release
 	scripts/bench-runtime.sh
+
+# The streaming pipeline beside the same pipeline in Python (pika, onnxruntime) on one broker.
+bench-stream: release
+	scripts/bench-stream.sh
 
 # swerve beside redis-benchmark and nginx+wrk in one run (BENCHMARKS.md).
 bench: release

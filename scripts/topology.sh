@@ -3,6 +3,8 @@
 #   scripts/topology.sh up       start everything, wait until each part is ready
 #   scripts/topology.sh status   show what runs and whether it answers
 #   scripts/topology.sh down     stop exactly what `up` started
+#   scripts/topology.sh stream up|down|status
+#                                the streaming pipeline on RabbitMQ (scripts/stream-topology.sh)
 #
 # Services (default ports; each can be moved with its variable):
 #   redis                      SWERVE_REDIS_PORT=6379 (append-only file under .run/redis)
@@ -161,8 +163,9 @@ down() {
 }
 
 case "${1:-}" in
+    stream) shift; exec scripts/stream-topology.sh "$@" ;;
     up) up ;;
     down) down ;;
     status) status ;;
-    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+    *) echo "usage: $0 up|down|status|stream up|down|status" >&2; exit 2 ;;
 esac

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The streaming pipeline of docker-compose.yml as local processes, with a
+# local RabbitMQ started without systemd, in a run folder of its own:
+#   scripts/topology.sh stream up       broker, model, metrics, plot, then features
+#   scripts/topology.sh stream status   what runs, queue-side progress (rows in the CSV)
+#   scripts/topology.sh stream down     stop exactly what `up` started (features first, broker last)
+#
+# Settings: SWERVE_BIN (default .build/release/swerve, built if missing),
+# SWERVE_MODELS (./models), SWERVE_STREAM_RUN_DIR (.run/stream),
+# SWERVE_BROKER_PORT (5672; Erlang distribution on port + 20000),
+# SWERVE_STREAM_RATE (observations per second, default 10),
+# SWERVE_STREAM_COUNT (default: until stopped), SWERVE_METRICS_PORT_BASE
+# (Prometheus endpoints on base+0 features, +1 model, +2 metrics; default 9200).
+# Logs, pids, the broker's data and logs/metrics.csv + logs/errors.png live in the run folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN_DIR=${SWERVE_STREAM_RUN_DIR:-.run/stream}
+BIN=${SWERVE_BIN:-.build/release/swerve}
+MODELS=${SWERVE_MODELS:-./models}
+BROKER_PORT=${SWERVE_BROKER_PORT:-5672}
+DIST_PORT=$((BROKER_PORT + 20000))
+RATE=${SWERVE_STREAM_RATE:-10}
+COUNT=${SWERVE_STREAM_COUNT:-}
+METRICS_BASE=${SWERVE_METRICS_PORT_BASE:-9200}
+HOST=127.0.0.1
+BROKER_URL="amqp://guest:guest@$HOST:$BROKER_PORT/"
+
+log() { printf 'stream topology: %s\n' "$*"; }
+die() { printf 'stream topology: %s\n' "$*" >&2; exit 1; }
+
+# The broker's whole world (node name, data, logs, cookie via HOME) in the run folder.
+broker_env() {
+    local dir; dir=$(cd "$RUN_DIR" && pwd)/rabbitmq
+    export HOME="$dir" RABBITMQ_NODENAME="rabbit-stream-$BROKER_PORT@localhost" \
+        RABBITMQ_NODE_IP_ADDRESS=$HOST RABBITMQ_NODE_PORT=$BROKER_PORT RABBITMQ_DIST_PORT=$DIST_PORT \
+        RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
+        RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
+        RABBITMQ_PID_FILE="$dir/broker.pid" \
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    mkdir -p "$dir"
+    [ -f "$dir/enabled_plugins" ] || echo "[]." >"$dir/enabled_plugins"
+    echo "listeners.tcp.default = $HOST:$BROKER_PORT" >"$dir/rabbitmq.conf"
+}
+
+# start NAME COMMAND...: background process with its own log and pid file,
+# holding no descriptor of the caller's but its log.
+start() {
+    local name=$1; shift
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec "$@" </dev/null >"$RUN_DIR/$name.log" 2>&1
+    ) &
+    echo $! >"$RUN_DIR/$name.pid"
+    log "started $name (pid $!)"
+}
+
+# The broker answers the AMQP protocol header with a method frame (type 1).
+amqp_ok() {
+    exec 3<>"/dev/tcp/$HOST/$BROKER_PORT" || return 1
+    printf 'AMQP\x00\x00\x09\x01' >&3
+    local first; first=$(head -c1 <&3 | od -An -tu1 | tr -d ' ')
+    exec 3<&- 3>&-
+    [ "$first" = 1 ]
+}
+
+wait_for() {
+    local name=$1 seconds=$2; shift 2
+    local deadline=$((SECONDS + seconds))
+    until "$@" >/dev/null 2>&1; do
+        if [ -f "$RUN_DIR/$name.pid" ] && ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+            tail -20 "$RUN_DIR/$name.log" >&2 || true
+            die "$name exited before it was ready (log: $RUN_DIR/$name.log)"
+        fi
+        [ $SECONDS -lt $deadline ] || die "$name not ready after ${seconds}s (log: $RUN_DIR/$name.log)"
+        sleep 0.2
+    done
+    log "$name ready"
+}
+
+up() {
+    [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || die "rabbitmq-server is not installed (make test-deps installs it)"
+    [ -x "$BIN" ] || { log "building $BIN"; swift build -c release >/dev/null; }
+    mkdir -p "$RUN_DIR/logs"
+    broker_env
+    start rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server
+    wait_for rabbitmq 90 amqp_ok
+    local common=(--broker "$BROKER_URL" --retry-seconds 2)
+    start model "$BIN" stream model "${common[@]}" --models "$MODELS" --model diabetes --metrics-port $((METRICS_BASE + 1)) --metrics-host $HOST
+    start metrics "$BIN" stream metrics "${common[@]}" --csv "$RUN_DIR/logs/metrics.csv" --metrics-port $((METRICS_BASE + 2)) --metrics-host $HOST
+    start plot "$BIN" stream plot --csv "$RUN_DIR/logs/metrics.csv" --png "$RUN_DIR/logs/errors.png" --every-seconds 5
+    wait_for model 60 grep -q "consuming" "$RUN_DIR/model.log"
+    wait_for metrics 60 grep -q "joining" "$RUN_DIR/metrics.log"
+    start features "$BIN" stream features "${common[@]}" --data "$MODELS/diabetes/data.csv" --rate "$RATE" \
+        ${COUNT:+--count "$COUNT"} --metrics-port "$METRICS_BASE" --metrics-host $HOST
+    wait_for features 30 grep -q "publishing to" "$RUN_DIR/features.log"
+    log "up: broker $BROKER_URL, CSV $RUN_DIR/logs/metrics.csv, PNG $RUN_DIR/logs/errors.png (logs in $RUN_DIR/)"
+}
+
+status() {
+    local name pid any=0
+    for name in rabbitmq features model metrics plot; do
+        [ -e "$RUN_DIR/$name.pid" ] || continue
+        any=1
+        pid=$(cat "$RUN_DIR/$name.pid")
+        if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: NOT running (pid $pid)"; fi
+    done
+    [ $any = 1 ] || { echo "nothing started from $RUN_DIR"; return 0; }
+    if [ -f "$RUN_DIR/logs/metrics.csv" ]; then
+        echo "rows in $RUN_DIR/logs/metrics.csv: $(( $(wc -l <"$RUN_DIR/logs/metrics.csv") - 1 ))"
+    fi
+}
+
+stop_pid() {
+    local name=$1 pid=$2
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$name did not stop in 30s: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped $name"
+}
+
+down() {
+    local name
+    # Producer first, broker last, so consumers ack what they hold.
+    for name in features model metrics plot; do
+        [ -e "$RUN_DIR/$name.pid" ] || continue
+        stop_pid "$name" "$(cat "$RUN_DIR/$name.pid")"
+        rm -f "$RUN_DIR/$name.pid"
+    done
+    if [ -e "$RUN_DIR/rabbitmq.pid" ]; then
+        # The start script forks the Erlang VM; its pid file names the VM.
+        local vm="$RUN_DIR/rabbitmq/broker.pid"
+        [ -e "$vm" ] && stop_pid rabbitmq "$(cat "$vm")"
+        stop_pid rabbitmq-script "$(cat "$RUN_DIR/rabbitmq.pid")"
+        rm -f "$RUN_DIR/rabbitmq.pid" "$vm"
+    fi
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    status) status ;;
+    *) echo "usage: scripts/topology.sh stream up|down|status" >&2; exit 2 ;;
+esac
