@@ -12,11 +12,12 @@ final class MetricsCSVTests: XCTestCase {
     func testCreatesTheDirectoryAndHeaderThenAppendsRowsWithNineDigits() throws {
         let path = dir.appendingPathComponent("a/b/metrics.csv").path
         let csv = try MetricsCSV(path: path, dedupeWindow: 10, logger: Logger(label: "t"))
+        // error = 151 − 148.200005 (as written), not 151 − 148.20000457763672.
         csv.append(id: MessageID("x"), yTrue: 151.0, yPred: 148.20000457763672)
         csv.append(id: MessageID("7", isInteger: true), yTrue: 1.0 / 3.0, yPred: 0)
         try csv.flush()
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8),
-                       "id,y_true,y_pred,error\nx,151,148.200005,2.79999542\n7,0.333333333,0,0.333333333\n")
+                       "id,y_true,y_pred,error\nx,151,148.200005,2.799995\n7,0.333333333,0,0.333333333\n")
     }
 
     func testATornLastLineIsDroppedAndEarlierIDsAreKnownOnStart() throws {
