@@ -19,7 +19,6 @@ RUN_DIR=${SWERVE_STREAM_RUN_DIR:-.run/stream}
 BIN=${SWERVE_BIN:-.build/release/swerve}
 MODELS=${SWERVE_MODELS:-./models}
 BROKER_PORT=${SWERVE_BROKER_PORT:-5672}
-DIST_PORT=$((BROKER_PORT + 20000))
 RATE=${SWERVE_STREAM_RATE:-10}
 COUNT=${SWERVE_STREAM_COUNT:-}
 METRICS_BASE=${SWERVE_METRICS_PORT_BASE:-9200}
@@ -29,20 +28,8 @@ BROKER_URL="amqp://guest:guest@$HOST:$BROKER_PORT/"
 log() { printf 'stream topology: %s\n' "$*"; }
 die() { printf 'stream topology: %s\n' "$*" >&2; exit 1; }
 
-# The broker's whole world (node name, data, logs, cookie via HOME) in the run folder.
-broker_env() {
-    local dir; dir=$(cd "$RUN_DIR" && pwd)/rabbitmq
-    export HOME="$dir" RABBITMQ_NODENAME="rabbit-stream-$BROKER_PORT@localhost" \
-        RABBITMQ_NODE_IP_ADDRESS=$HOST RABBITMQ_NODE_PORT=$BROKER_PORT RABBITMQ_DIST_PORT=$DIST_PORT \
-        RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
-        RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
-        RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
-        RABBITMQ_PID_FILE="$dir/broker.pid" \
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-    mkdir -p "$dir"
-    [ -f "$dir/enabled_plugins" ] || echo "[]." >"$dir/enabled_plugins"
-    echo "listeners.tcp.default = $HOST:$BROKER_PORT" >"$dir/rabbitmq.conf"
-}
+# shellcheck source=scripts/rabbitmq-local.sh
+. scripts/rabbitmq-local.sh
 
 # start NAME COMMAND...: background process with its own log and pid file,
 # holding no descriptor of the caller's but its log.
@@ -57,15 +44,6 @@ start() {
     ) &
     echo $! >"$RUN_DIR/$name.pid"
     log "started $name (pid $!)"
-}
-
-# The broker answers the AMQP protocol header with a method frame (type 1).
-amqp_ok() {
-    exec 3<>"/dev/tcp/$HOST/$BROKER_PORT" || return 1
-    printf 'AMQP\x00\x00\x09\x01' >&3
-    local first; first=$(head -c1 <&3 | od -An -tu1 | tr -d ' ')
-    exec 3<&- 3>&-
-    [ "$first" = 1 ]
 }
 
 wait_for() {
@@ -86,7 +64,7 @@ up() {
     [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || die "rabbitmq-server is not installed (make test-deps installs it)"
     [ -x "$BIN" ] || { log "building $BIN"; swift build -c release >/dev/null; }
     mkdir -p "$RUN_DIR/logs"
-    broker_env
+    rabbitmq_env "$RUN_DIR/rabbitmq"
     start rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server
     wait_for rabbitmq 90 amqp_ok
     local common=(--broker "$BROKER_URL" --retry-seconds 2)
