@@ -31,34 +31,8 @@ die() { printf 'stream topology: %s\n' "$*" >&2; exit 1; }
 # shellcheck source=scripts/rabbitmq-local.sh
 . scripts/rabbitmq-local.sh
 
-# start NAME COMMAND...: background process with its own log and pid file,
-# holding no descriptor of the caller's but its log.
-start() {
-    local name=$1; shift
-    (
-        for fd in /proc/self/fd/*; do
-            fd=${fd##*/}
-            [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
-        done
-        exec "$@" </dev/null >"$RUN_DIR/$name.log" 2>&1
-    ) &
-    echo $! >"$RUN_DIR/$name.pid"
-    log "started $name (pid $!)"
-}
-
-wait_for() {
-    local name=$1 seconds=$2; shift 2
-    local deadline=$((SECONDS + seconds))
-    until "$@" >/dev/null 2>&1; do
-        if [ -f "$RUN_DIR/$name.pid" ] && ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
-            tail -20 "$RUN_DIR/$name.log" >&2 || true
-            die "$name exited before it was ready (log: $RUN_DIR/$name.log)"
-        fi
-        [ $SECONDS -lt $deadline ] || die "$name not ready after ${seconds}s (log: $RUN_DIR/$name.log)"
-        sleep 0.2
-    done
-    log "$name ready"
-}
+# shellcheck source=scripts/local-processes.sh
+. scripts/local-processes.sh
 
 up() {
     [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || die "rabbitmq-server is not installed (make test-deps installs it)"

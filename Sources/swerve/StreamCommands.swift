@@ -236,18 +236,13 @@ struct StreamPlot: ParsableCommand {
     func run() throws {
         let stop = StopSignal()
         stop.installSignalHandling()
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let logger = StreamServiceOptions.logger("swerve-stream-plot", level: logLevel)
         var options = PlotService.Options(csvPath: csv, pngPath: png)
         options.every = .milliseconds(Int64(everySeconds * 1000))
         options.bins = bins
         options.width = width
         options.height = height
-        let plot = PlotService(options, logger: Logger(label: "swerve-stream-plot"), stop: stop)
+        let plot = PlotService(options, logger: logger, stop: stop)
         if once {
             plot.redraw()
         } else {

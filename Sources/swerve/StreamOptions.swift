@@ -48,8 +48,11 @@ struct StreamServiceOptions: ParsableArguments {
     }
 
     /// Sets up logging to stderr and returns the service's logger.
-    func logger(_ label: String) -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+    func logger(_ label: String) -> Logger { Self.logger(label, level: logLevel) }
+
+    /// Logging to stderr at `level` (validated by the caller), once per process.
+    static func logger(_ label: String, level name: String) -> Logger {
+        let level = Logger.Level(rawValue: name) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -5,25 +5,7 @@ import XCTest
 
 /// The metrics join and the dead-letter paths, against a real broker, with
 /// the test publishing the messages itself.
-final class StreamJoinTests: XCTestCase {
-    nonisolated(unsafe) static var broker: RabbitMQServerProcess?
-    nonisolated(unsafe) static var startFailure: Error?
-
-    override class func setUp() {
-        super.setUp()
-        do { broker = try RabbitMQServerProcess() } catch { startFailure = error }
-    }
-
-    override class func tearDown() {
-        broker = nil
-        super.tearDown()
-    }
-
-    private func startedBroker() throws -> RabbitMQServerProcess {
-        guard let broker = Self.broker else { throw Self.startFailure ?? RedisTestFailure("rabbitmq-server did not start") }
-        return broker
-    }
-
+final class StreamJoinTests: BrokerTestCase {
     func testEveryYPredBeforeEveryYTrueAndTheReverseStillJoin() throws {
         let broker = try startedBroker()
         let dir = try StreamPaths.temporaryDirectory("stream-order")

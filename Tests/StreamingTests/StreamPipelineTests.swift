@@ -6,22 +6,9 @@ import SwerveTestSupport
 import XCTest
 
 /// The four services as processes on one real broker: 5,000 observations end to end.
-final class StreamPipelineTests: XCTestCase {
-    nonisolated(unsafe) static var broker: RabbitMQServerProcess?
-    nonisolated(unsafe) static var startFailure: Error?
-
-    override class func setUp() {
-        super.setUp()
-        do { broker = try RabbitMQServerProcess() } catch { startFailure = error }
-    }
-
-    override class func tearDown() {
-        broker = nil
-        super.tearDown()
-    }
-
+final class StreamPipelineTests: BrokerTestCase {
     func testFiveThousandObservationsGiveOneCorrectRowEachAndALivePlot() throws {
-        guard let broker = Self.broker else { throw Self.startFailure ?? RedisTestFailure("rabbitmq-server did not start") }
+        let broker = try startedBroker()
         let dir = try StreamPaths.temporaryDirectory("stream-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = dir.appendingPathComponent("logs/metrics.csv").path
