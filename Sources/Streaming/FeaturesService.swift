@@ -84,6 +84,14 @@ public final class FeaturesService {
                     usleep(UInt32(min(wait, .milliseconds(100)).components.attoseconds / 1_000_000_000_000 + 1))
                 }
             }
+            // Stopped mid-window: what was published is confirmed before closing.
+            if next > confirmed {
+                try connection.waitForConfirms()
+                let count = (next - confirmed) * 2
+                statistics.update { $0.published += count }
+                confirmed = next
+                confirmedSampler = sampler
+            }
         }
         logger.info("published \(confirmed) observations")
         return confirmed
