@@ -88,6 +88,8 @@ public final class ModelService {
         }
         var messages: [FeatureMessage] = []
         messages.reserveCapacity(batch.count)
+        var accepted: [Delivery] = []
+        accepted.reserveCapacity(batch.count)
         var values: [Float] = []
         values.reserveCapacity(batch.count * width)
         for delivery in batch {
@@ -98,31 +100,51 @@ public final class ModelService {
                 }
                 values.append(contentsOf: message.x)
                 messages.append(message)
+                accepted.append(delivery)
             } catch {
                 deadLetters.add(delivery, reason: error.description)
             }
         }
         guard !messages.isEmpty else { return 0 }
-        let predictions: [Float]
+        var predictions: [Float?]
         do {
-            let outputs = try model.runAllOutputs([input.name: Tensor(shape: [messages.count, width], floats: values)])
-            guard case .tensor(let tensor)? = outputs.first, case .float(let floats) = tensor.storage, floats.count == messages.count else {
-                throw StreamError("model '\(options.model)' must return one float per row as its first output")
-            }
-            predictions = floats
-        } catch let error as StreamError {
-            throw error
+            predictions = try Self.run(model, input: input.name, rows: messages.count, width: width, values)
         } catch {
-            throw StreamError("model '\(options.model)' failed on a batch of \(messages.count): \(error)")
+            // One bad row must not fail its neighbours forever (the batch would
+            // come back after every reconnect): run the rows one by one and
+            // dead-letter those that fail on their own.
+            logger.warning("model '\(options.model)' failed on a batch of \(messages.count) (\(error)); running its rows one by one")
+            predictions = []
+            for i in messages.indices {
+                do {
+                    predictions.append(try Self.run(model, input: input.name, rows: 1, width: width,
+                                                    Array(values[(i * width)..<((i + 1) * width)]))[0])
+                } catch {
+                    predictions.append(nil)
+                    deadLetters.add(accepted[i], reason: "model '\(options.model)' failed on this row: \(error)")
+                }
+            }
         }
         let count = messages.count
         statistics.update { $0.batches += 1; $0.batchedMessages += count }
+        var published = 0
         for (message, prediction) in zip(messages, predictions) {
+            guard let prediction else { continue }
             let out = PredictionMessage(id: message.id, yPred: Double(prediction), model: lease.servable.name,
                                         version: lease.servable.version, timestamp: message.timestamp)
             StreamMessages.write(out, into: &writer)
             try publisher.publish(options.yPredQueue, writer.bytes)
+            published += 1
         }
-        return count
+        return published
+    }
+
+    /// One run of `rows` rows; the first output must hold one float per row.
+    private static func run(_ model: Model, input: String, rows: Int, width: Int, _ values: [Float]) throws -> [Float?] {
+        let outputs = try model.runAllOutputs([input: Tensor(shape: [rows, width], floats: values)])
+        guard case .tensor(let tensor)? = outputs.first, case .float(let floats) = tensor.storage, floats.count == rows else {
+            throw StreamError("the model must return one float per row as its first output")
+        }
+        return floats
     }
 }
