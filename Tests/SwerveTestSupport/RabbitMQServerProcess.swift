@@ -134,19 +134,8 @@ public final class RabbitMQServerProcess: @unchecked Sendable {
     /// Sends the AMQP 0-9-1 protocol header and checks the reply is a method
     /// frame (connection.start): the broker is accepting connections.
     public func answersAMQP() -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard let fd = connectLoopback(port: port) else { return false }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
         let header: [UInt8] = [0x41, 0x4D, 0x51, 0x50, 0, 0, 9, 1]
         guard write(fd, header, header.count) == header.count else { return false }
         var reply = [UInt8](repeating: 0, count: 8)
