@@ -79,8 +79,10 @@ public final class FeaturesService {
                     confirmedSampler = sampler
                     if confirmed % 1000 < options.window { logger.info("\(confirmed) observations published") }
                 }
-                while due > .now && !stop.isSet {
+                while !stop.isSet {
+                    // Read the clock once: `due` may pass between two reads.
                     let wait = ContinuousClock.now.duration(to: due)
+                    guard wait > .zero else { break }
                     usleep(UInt32(min(wait, .milliseconds(100)).components.attoseconds / 1_000_000_000_000 + 1))
                 }
             }
