@@ -5,7 +5,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev pkg-config
+# Streaming pipeline (swerve stream): RabbitMQ client and cairo for the error histogram.
+APT_PACKAGES += librabbitmq-dev libcairo2-dev
 TEST_APT_PACKAGES := $(APT_PACKAGES) redis-server redis-tools curl docker-compose
+# The streaming tests start a real broker.
+TEST_APT_PACKAGES += rabbitmq-server
 # swerve batch: SQLite embedded, MySQL/MariaDB through Connector/C; the tests start a real mariadbd.
 APT_PACKAGES += libsqlite3-dev libmariadb-dev
 TEST_APT_PACKAGES += libsqlite3-dev libmariadb-dev mariadb-server mariadb-client
@@ -19,7 +23,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: rest-test-deps rest-schemathesis manifest-deps manifests-check help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -97,6 +101,10 @@ models:
 
 bench-runtime: release
 	scripts/bench-runtime.sh
+
+# The streaming pipeline beside the same pipeline in Python (pika, onnxruntime) on one broker.
+bench-stream: release
+	scripts/bench-stream.sh
 
 # swerve beside redis-benchmark and nginx+wrk in one run (BENCHMARKS.md).
 bench: release

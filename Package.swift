@@ -28,6 +28,8 @@ let package = Package(
         // Batch scoring's databases: SQLite embedded, MySQL/MariaDB through Connector/C.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -61,8 +63,14 @@ let package = Package(
             "CSQLite", "CMariaDB", "ModelServer", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Streaming pipeline on RabbitMQ (swerve stream …); Plotting draws its histogram.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
+        .target(name: "Streaming", dependencies: [
+            "CRabbitMQ", "TextFormats", "ModelServer", "ModelRuntime", "Plotting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Batch", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
+            "Batch", "Streaming", "Jobs", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +97,7 @@ let package = Package(
         .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport", "Primitives"]),
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "Primitives", "ModelRuntime"]),
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
+        .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
     ]
 )

@@ -85,6 +85,7 @@ from skl2onnx.common.data_types import (  # noqa: E402
 )
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.datasets import load_diabetes, load_iris, load_linnerud  # noqa: E402
+from diabetes_data import write_diabetes_data  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
     ExtraTreesClassifier,
@@ -1079,6 +1080,7 @@ def main():
     os.makedirs(FIXTURES_DIR)
     d = load_data()
     iris_served = build_served(d)
+    write_diabetes_data()
     build_fixtures(d, iris_served)
     ops = collect_operators()
     write_operators(ops)

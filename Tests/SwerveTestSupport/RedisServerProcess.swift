@@ -84,19 +84,8 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// Sends one command and returns the first line of the reply (tests only;
     /// simple replies, integers and the header of bulk replies).
     public func command(_ arguments: [String]) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RedisTestFailure("socket failed") }
+        guard let fd = try? connectLoopback(port: port) else { throw RedisTestFailure("cannot connect to redis on \(port)") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw RedisTestFailure("cannot connect to redis on \(port)") }
         var request = "*\(arguments.count)\r\n"
         for a in arguments { request += "$\(a.utf8.count)\r\n\(a)\r\n" }
         let bytes = Array(request.utf8)
