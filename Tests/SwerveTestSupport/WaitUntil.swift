@@ -1,3 +1,6 @@
+// XCTest is found only when tests build; `swift build -c release` builds
+// this target too, without it.
+#if canImport(XCTest)
 import Foundation
 import XCTest
 
@@ -15,3 +18,4 @@ public func waitUntil(_ what: @autoclosure () -> String, timeout: TimeInterval =
     if try condition() { return }
     XCTFail("timed out after \(timeout) s waiting until \(what())", file: file, line: line)
 }
+#endif
