@@ -19,7 +19,7 @@ import Glibc
 public final class RedisConnection {
     public let address: RedisAddress
     public let connectTimeout: Duration
-    public private(set) var commandTimeout: Duration
+    public let commandTimeout: Duration
     private var context: UnsafeMutablePointer<redisContext>?
     /// Script SHA1s Redis gave back from SCRIPT LOAD on this connection
     /// (cleared on reconnect: a restarted Redis has forgotten them).
@@ -70,13 +70,6 @@ public final class RedisConnection {
             redisFree(c)
             context = nil
         }
-    }
-
-    /// Changes the bound on each socket read and write (e.g. longer than a
-    /// blocking XREADGROUP's BLOCK time).
-    public func setCommandTimeout(_ timeout: Duration) {
-        commandTimeout = timeout
-        if let c = context { redisSetTimeout(c, timeout.timeval) }
     }
 
     /// Sends one command and returns its reply (error replies are returned,
