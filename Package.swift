@@ -36,7 +36,7 @@ let package = Package(
         // One lock, one thread helper, one Duration helper, one semaphore: shared by every module below.
         .target(name: "Primitives"),
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
-        .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
         .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),

@@ -68,7 +68,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The URL text with any password replaced, for messages about a URL that did not parse.
     static func redacting(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text.lastIndex(of: "@"), scheme.upperBound < at,
+        guard let scheme = text.firstRange(of: "://"), let at = text.lastIndex(of: "@"), scheme.upperBound < at,
               let colon = text[scheme.upperBound..<at].firstIndex(of: ":") else { return text }
         return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
     }

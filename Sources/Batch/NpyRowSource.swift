@@ -100,7 +100,7 @@ struct NpyHeader: Sendable, Equatable {
     /// Parses the dict literal: `descr`, `fortran_order` and `shape`.
     static func parse(_ dict: String, path: String) throws(BatchError) -> NpyHeader {
         func value(of key: String) -> Substring? {
-            guard let range = dict.range(of: "'\(key)':") else { return nil }
+            guard let range = dict.firstRange(of: "'\(key)':") else { return nil }
             return dict[range.upperBound...].drop(while: { $0 == " " })
         }
         guard let descrText = value(of: "descr"), descrText.first == "'",

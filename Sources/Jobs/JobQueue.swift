@@ -42,6 +42,10 @@ public protocol JobQueue: AnyObject, Sendable {
     /// queued jobs) for at most `drain`, then stops them.
     @discardableResult
     func shutdown(drain: Duration) -> JobDrainReport
+
+    /// Jobs waiting and running and results held, as this process sees them
+    /// (for metrics and tests).
+    func statistics() -> JobStatistics
 }
 
 /// What `JobQueue.shutdown` left behind.

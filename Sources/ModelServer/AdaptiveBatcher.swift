@@ -1,5 +1,5 @@
-import Foundation
 import ModelRuntime
+import Primitives
 import Synchronization
 
 /// Adaptive (dynamic) batching: calls for the same loaded version, from every
@@ -20,7 +20,7 @@ import Synchronization
 ///
 /// Thread-safety: `submit` may be called from any thread. Completions run
 /// on the runner thread; the caller hands the answer back to its own loop.
-/// `@unchecked Sendable`: the queues are guarded by `condition`'s lock.
+/// `@unchecked Sendable`: the queues are guarded by `lock`.
 public final class AdaptiveBatcher: @unchecked Sendable {
     /// A call's outputs in model order, holding only its own rows.
     public typealias Outputs = [(name: String, value: Value)]
@@ -59,14 +59,14 @@ public final class AdaptiveBatcher: @unchecked Sendable {
         }
     }
 
-    private let condition = NSCondition()
+    private let lock = Locked()
     private var queues: [UInt64: VersionQueue] = [:]
     private var started = false
     private var stopping = false
     private var exited = false
     /// Models whose config asked for batching; lets the dispatcher skip the
     /// asynchronous path for every other model without a lock.
-    private let batchingModels = Mutex<Set<String>>([])
+    private let batchingModels = Locked<Set<String>>([])
     private let batchingModelCount = Atomic<Int>(0)
     /// Batch sizes and queue delays, for /metrics.
     public let statistics = BatchStatistics()
@@ -114,39 +114,40 @@ public final class AdaptiveBatcher: @unchecked Sendable {
         let servable = lease.servable
         let call = PendingCall(lease: lease, feeds: feeds, signature: signature, rows: rows, enqueued: now,
                                deadline: deadline, latestStart: latestStart, completion: completion)
-        condition.lock()
-        defer { condition.unlock() }
-        if stopping {
-            throw ModelServerError(.unavailable, "the server is shutting down; model '\(servable.name)' takes no more calls")
+        let refusal: ModelServerError? = lock.withLock {
+            if stopping {
+                return ModelServerError(.unavailable, "the server is shutting down; model '\(servable.name)' takes no more calls")
+            }
+            let queue = queues[servable.serial] ?? VersionQueue(servable: servable, settings: settings)
+            queue.settings = settings
+            guard queue.rows + rows <= settings.maxQueuedRows else {
+                return ModelServerError(.resourceExhausted,
+                    "model '\(servable.name)' version \(servable.version): batching queue is full "
+                    + "(\(queue.rows) rows waiting, max_queued_rows \(settings.maxQueuedRows)); try again later")
+            }
+            queues[servable.serial] = queue
+            queue.calls.append(call)
+            queue.rows += rows
+            if !started {
+                started = true
+                // Detached: `shutdown` waits for `exited` instead of joining.
+                PThread.detached(name: "swerve-batcher") { [self] in runLoop() }
+            }
+            lock.broadcast()
+            return nil
         }
-        let queue = queues[servable.serial] ?? VersionQueue(servable: servable, settings: settings)
-        queue.settings = settings
-        guard queue.rows + rows <= settings.maxQueuedRows else {
-            throw ModelServerError(.resourceExhausted,
-                "model '\(servable.name)' version \(servable.version): batching queue is full "
-                + "(\(queue.rows) rows waiting, max_queued_rows \(settings.maxQueuedRows)); try again later")
-        }
-        queues[servable.serial] = queue
-        queue.calls.append(call)
-        queue.rows += rows
-        if !started {
-            started = true
-            let thread = Thread { [self] in runLoop() }
-            thread.name = "swerve-batcher"
-            thread.start()
-        }
-        condition.signal()
+        if let refusal { throw refusal }
         return true
     }
 
     /// Runs every queued call, then stops the runner thread and waits for it.
     /// Later calls are refused (UNAVAILABLE). Idempotent.
     public func shutdown() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while started && !exited { condition.wait() }
-        condition.unlock()
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+            while started && !exited { lock.wait(until: nil) }
+        }
     }
 
     /// The rows all inputs share as their first dimension, or nil.
@@ -163,7 +164,22 @@ public final class AdaptiveBatcher: @unchecked Sendable {
     // MARK: Runner thread
 
     private func runLoop() {
-        condition.lock()
+        while let (batches, expired) = lock.withLock({ nextWork() }) {
+            for call in expired {
+                let now = ContinuousClock.now
+                finish(call, .failure(ModelServerError(.deadlineExceeded,
+                    "deadline exceeded after \(call.enqueued.duration(to: now)) waiting for a batch of model '\(call.lease.servable.name)'")),
+                       ran: now)
+            }
+            for (queue, calls) in batches {
+                run(calls, on: queue.servable)
+            }
+        }
+    }
+
+    /// Waits (under the lock) until a batch is due or a call expired, and
+    /// takes them; nil, with `exited` set, once stopping left nothing queued.
+    private func nextWork() -> (batches: [(VersionQueue, [PendingCall])], expired: [PendingCall])? {
         while true {
             let now = ContinuousClock.now
             var batches: [(VersionQueue, [PendingCall])] = []
@@ -180,32 +196,14 @@ public final class AdaptiveBatcher: @unchecked Sendable {
                     queues[serial] = nil
                 }
             }
-            if batches.isEmpty && expired.isEmpty {
-                if stopping && queues.isEmpty { break }
-                if let nextWake {
-                    let wait = now.duration(to: nextWake)
-                    let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
-                    _ = condition.wait(until: Date(timeIntervalSinceNow: max(0, seconds)))
-                } else {
-                    condition.wait()
-                }
-                continue
+            if !batches.isEmpty || !expired.isEmpty { return (batches, expired) }
+            if stopping && queues.isEmpty {
+                exited = true
+                lock.broadcast()
+                return nil
             }
-            condition.unlock()
-            for call in expired {
-                let now = ContinuousClock.now
-                finish(call, .failure(ModelServerError(.deadlineExceeded,
-                    "deadline exceeded after \(call.enqueued.duration(to: now)) waiting for a batch of model '\(call.lease.servable.name)'")),
-                       ran: now)
-            }
-            for (queue, calls) in batches {
-                run(calls, on: queue.servable)
-            }
-            condition.lock()
+            lock.wait(until: nextWake)
         }
-        exited = true
-        condition.broadcast()
-        condition.unlock()
     }
 
     /// Takes the calls whose deadline passed (under the lock).

@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 
 /// The batcher's histograms for /metrics, per model: rows per batch run and
 /// each call's wait in the queue.
@@ -25,7 +25,7 @@ public final class BatchStatistics: Sendable {
         }
     }
 
-    private let state = Mutex<[String: (rows: Histogram, delay: Histogram)]>([:])
+    private let state = Locked<[String: (rows: Histogram, delay: Histogram)]>([:])
 
     func record(model: String, rows: Int, delays: [Duration]) {
         state.withLock { s in

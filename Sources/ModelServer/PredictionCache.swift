@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 
 /// The in-process prediction cache: per model, an LRU of answers keyed by
 /// `PredictionKey`, within the model's `CacheSettings` bounds.
@@ -34,7 +34,7 @@ public final class PredictionCache: Sendable {
         var counters: [VersionKey: Counters] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(defaultSettings: CacheSettings? = nil, shared: (any SharedPredictionStore)? = nil) {
         self.defaultSettings = defaultSettings

@@ -1,4 +1,4 @@
-import Foundation
+import Primitives
 
 /// The background thread that calls the repository's reload every interval.
 ///
@@ -8,9 +8,9 @@ import Foundation
 /// which may run on the poller thread itself.
 ///
 /// Thread-safety: `@unchecked Sendable` because its flags are guarded by
-/// `condition`'s lock, which the compiler cannot see.
+/// `lock`, which the compiler cannot see.
 final class RepositoryPoller: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let lock = Locked()
     private var started = false
     private var stopRequested = false
     private var exited = false
@@ -18,52 +18,53 @@ final class RepositoryPoller: @unchecked Sendable {
     /// Starts the thread; `tick` runs every `interval` until it returns false
     /// or the poller stops. Does nothing when already started or stopped.
     func start(interval: Duration, tick: @escaping @Sendable () -> Bool) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !started && !stopRequested else { return }
-        started = true
-        let seconds = max(0.001, Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
-        let thread = Thread { [self] in
-            run(seconds: seconds, tick: tick)
+        lock.withLock {
+            guard !started && !stopRequested else { return }
+            started = true
+            let interval = max(interval, .milliseconds(1))
+            // Detached: `stop` waits for `exited` instead of joining, and
+            // `deinit` may run on this very thread.
+            PThread.detached(name: "swerve-model-poller") { [self] in
+                run(interval: interval, tick: tick)
+            }
         }
-        thread.name = "swerve-model-poller"
-        thread.start()
     }
 
-    private func run(seconds: Double, tick: @Sendable () -> Bool) {
-        condition.lock()
-        while !stopRequested {
-            let deadline = Date(timeIntervalSinceNow: seconds)
-            // `wait(until:)` returns false at the deadline, true when signalled
-            // (or spuriously), so loop until either the time or a stop arrives.
-            while !stopRequested && condition.wait(until: deadline) {}
-            if stopRequested { break }
-            condition.unlock()
-            let keepGoing = tick()
-            condition.lock()
-            if !keepGoing { break }
+    private func run(interval: Duration, tick: @Sendable () -> Bool) {
+        while waitForNextTick(interval: interval) && tick() {}
+        lock.withLock {
+            exited = true
+            lock.broadcast()
         }
-        exited = true
-        condition.broadcast()
-        condition.unlock()
+    }
+
+    /// Sleeps `interval` unless a stop arrives first; true when it is time to tick.
+    private func waitForNextTick(interval: Duration) -> Bool {
+        let deadline = ContinuousClock.now + interval
+        return lock.withLock {
+            while !stopRequested && ContinuousClock.now < deadline {
+                lock.wait(until: deadline)
+            }
+            return !stopRequested
+        }
     }
 
     /// Stops the thread and waits until it has exited. Must not be called from the poller thread.
     func stop() {
-        condition.lock()
-        stopRequested = true
-        condition.broadcast()
-        while started && !exited {
-            condition.wait()
+        lock.withLock {
+            stopRequested = true
+            lock.broadcast()
+            while started && !exited {
+                lock.wait(until: nil)
+            }
         }
-        condition.unlock()
     }
 
     /// Asks the thread to stop without waiting for it.
     func requestStop() {
-        condition.lock()
-        stopRequested = true
-        condition.broadcast()
-        condition.unlock()
+        lock.withLock {
+            stopRequested = true
+            lock.broadcast()
+        }
     }
 }

@@ -99,33 +99,6 @@ public final class Dispatcher: Sendable {
         return box.wait()
     }
 
-    /// Decodes one frame's payload, handles it, and passes the encoded
-    /// response payload (no frame header) to `reply`, which runs exactly once:
-    /// inline for in-process calls, later for asynchronous ones.
-    ///
-    /// A payload that does not decode is answered with the decode error
-    /// (INVALID_ARGUMENT, or UNIMPLEMENTED for an unknown call) under the
-    /// request's id when the envelope parsed, else id 0.
-    ///
-    /// - Parameters:
-    ///   - receivedAt: when the frame arrived; `timeoutMs` counts from here.
-    ///   - output: scratch buffer for the inline path, reused across calls.
-    public func handleFrame(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant = .now,
-                            output: inout [UInt8], reply: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
-        switch handleFrameInline(payload, receivedAt: receivedAt) {
-        case .answered(let response):
-            output.removeAll(keepingCapacity: true)
-            ProtobufCodec.encode(response, into: &output)
-            output.withUnsafeBytes(reply)
-        case .asynchronous(let request, let deadline):
-            handle(request, deadline: deadline) { response in
-                var bytes: [UInt8] = []
-                ProtobufCodec.encode(response, into: &bytes)
-                bytes.withUnsafeBytes(reply)
-            }
-        }
-    }
-
     /// A decoded frame: answered on the calling thread, or a call that
     /// completes asynchronously (pass it to `handle(_:deadline:completion:)`).
     enum FrameOutcome {
@@ -133,10 +106,14 @@ public final class Dispatcher: Sendable {
         case asynchronous(Request, deadline: ContinuousClock.Instant?)
     }
 
-    /// Decodes one frame's payload and answers it inline when it can: the
-    /// first half of `handleFrame`, for callers that encode the response
-    /// themselves (the frame handler packs it straight into the connection's
-    /// output buffer). An undecodable payload is answered with its error.
+    /// Decodes one frame's payload and answers it inline when it can; the
+    /// frame handler encodes the answer itself (straight into the
+    /// connection's output buffer) or runs the asynchronous call. A payload
+    /// that does not decode is answered with the decode error
+    /// (INVALID_ARGUMENT, or UNIMPLEMENTED for an unknown call) under the
+    /// request's id when the envelope parsed, else id 0.
+    ///
+    /// - Parameter receivedAt: when the frame arrived; `timeoutMs` counts from here.
     func handleFrameInline(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant) -> FrameOutcome {
         var id: UInt64 = 0
         switch ProtobufCodec.decodeRequest(payload, id: &id) {
@@ -152,17 +129,6 @@ public final class Dispatcher: Sendable {
             }
             return .answered(.failure(id: id, error))
         }
-    }
-
-    /// Decodes, handles and encodes one frame, waiting for an asynchronous
-    /// call to complete; appends the response payload to `output`. For tests
-    /// and threads of the caller's own.
-    public func handleFrame(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant = .now,
-                            into output: inout [UInt8]) {
-        let box = BytesBox()
-        var scratch: [UInt8] = []
-        handleFrame(payload, receivedAt: receivedAt, output: &scratch) { box.fulfil(Array($0)) }
-        output += box.wait()
     }
 
     // MARK: Routing

@@ -1,7 +1,7 @@
 import Logging
 import ModelServer
 import Redis
-import Synchronization
+import Primitives
 
 /// The prediction cache's shared level in Redis (`serve --cache-redis`):
 /// GET and SET with an expiry (`--cache-redis-ttl-seconds`; never without
@@ -28,7 +28,7 @@ final class RedisPredictionStore: SharedPredictionStore, @unchecked Sendable {
     let address: RedisAddress
     let ttlSeconds: Int
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let connectTimeout: Duration = .milliseconds(100)
     private let commandTimeout: Duration = .milliseconds(50)
     private let retryDelay: Duration = .seconds(1)

@@ -20,4 +20,3 @@ final class OneShot<Value: Sendable>: Sendable {
 }
 
 typealias ResponseBox = OneShot<Response>
-typealias BytesBox = OneShot<[UInt8]>

@@ -15,14 +15,28 @@ extension SwerveServer {
         logger.info("job queue: \(jobQueue.description), \(count) in-process workers")
     }
 
-    /// Drains the job queue (bounded by `--drain-seconds`) and logs what was left.
-    func stopJobs() {
-        guard let jobQueue, let jobs = options.jobs else { return }
-        let report = jobQueue.shutdown(drain: jobs.drain)
-        if report.leftQueued > 0 || report.leftRunning > 0 {
-            logger.warning("job queue stopped: \(report)")
-        } else {
-            logger.info("job queue stopped: \(report)")
+    /// The job queue's counts, for `swerve worker --metrics-port`; nil when jobs are off.
+    public func jobStatistics() -> JobStatistics? {
+        jobQueue?.statistics()
+    }
+
+    /// Drains the job queue (bounded by `--drain-seconds`), logs what was
+    /// left and returns it; nil when jobs are off. `shutdown` does it too;
+    /// call it first to see what the drain left (e.g. jobs still running).
+    /// Drains once: later calls wait for that drain and return its report.
+    @discardableResult
+    public func stopJobs() -> JobDrainReport? {
+        guard let jobQueue, let jobs = options.jobs else { return nil }
+        return jobDrain.withLock { drained in
+            if let drained { return drained }
+            let report = jobQueue.shutdown(drain: jobs.drain)
+            if report.leftQueued > 0 || report.leftRunning > 0 {
+                logger.warning("job queue stopped: \(report)")
+            } else {
+                logger.info("job queue stopped: \(report)")
+            }
+            drained = report
+            return report
         }
     }
 }

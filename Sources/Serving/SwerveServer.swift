@@ -4,13 +4,15 @@ import Glibc
 import Jobs
 import Logging
 import ModelServer
+import Primitives
 import REST
 import Redis
 import Transport
 import Wire
 
 /// Everything `swerve serve` runs: the model repository (with its poller),
-/// the dispatcher and the binary-protocol listener.
+/// the dispatcher and the binary-protocol listener. `swerve worker` runs the
+/// same assembly without listeners (it only takes jobs).
 ///
 /// Lifecycle: `init` loads the repository and starts listening, so a server
 /// that was created is ready; `shutdown` stops accepting, finishes calls in
@@ -23,6 +25,9 @@ public final class SwerveServer: Sendable {
         public var host: String = "127.0.0.1"
         /// 0 picks a free port; see `boundPort`.
         public var port: Int = 8500
+        /// Listen on `host:port` for the binary protocol; false for a process
+        /// that only runs jobs (`swerve worker`).
+        public var servesBinaryProtocol = true
         /// Event loops (threads) serving connections; default one per core.
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
@@ -58,13 +63,15 @@ public final class SwerveServer: Sendable {
     public let batcher: AdaptiveBatcher
     /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
     public let fanOut: FanOutAdapter
-    private let frameServer: FrameServer
+    private let frameServer: FrameServer?
     /// The in-process REST adapter, when `options.rest` is set.
     public let restServer: RESTServer?
     private let group: EventLoopGroup
     let logger: Logger
     /// Runs Submit/GetJob (see SwerveServer+Jobs.swift).
     let jobQueue: (any JobQueue)?
+    /// The report of the one drain `stopJobs` runs.
+    let jobDrain = Locked<JobDrainReport?>(nil)
 
     /// Loads the repository (every model's first load happens here) and
     /// starts listening.
@@ -100,9 +107,9 @@ public final class SwerveServer: Sendable {
                                 fanOut: fanOut, cache: cache, batcher: batcher)
         reference.attach(dispatcher)
         do {
-            frameServer = try FrameServer(host: options.host, port: options.port,
-                                          handler: DispatchFrameHandler(dispatcher: dispatcher),
-                                          limits: options.limits, group: group)
+            frameServer = try options.servesBinaryProtocol ? FrameServer(
+                host: options.host, port: options.port, handler: DispatchFrameHandler(dispatcher: dispatcher),
+                limits: options.limits, group: group) : nil
             do {
                 if let restOptions = options.rest {
                     let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
@@ -114,7 +121,7 @@ public final class SwerveServer: Sendable {
                     restServer = nil
                 }
             } catch {
-                frameServer.shutdown(grace: .zero)
+                frameServer?.shutdown(grace: .zero)
                 throw error
             }
         } catch {
@@ -127,17 +134,19 @@ public final class SwerveServer: Sendable {
         startJobWorkers()
     }
 
-    /// The port the binary protocol listens on (the real one when `port` was 0).
-    public var boundPort: Int { frameServer.boundPort }
+    /// The port the binary protocol listens on (the real one when `port` was
+    /// 0); 0 when `servesBinaryProtocol` is off.
+    public var boundPort: Int { frameServer?.boundPort ?? 0 }
 
     /// Shuts down on SIGTERM or SIGINT; pair with `waitUntilShutdown()`.
+    /// Needs the binary-protocol listener (its loop watches the signals).
     public func shutdownOnSignals(grace: Duration) throws {
-        try frameServer.shutdownOnSignals([SIGTERM, SIGINT], grace: grace)
+        try frameServer?.shutdownOnSignals([SIGTERM, SIGINT], grace: grace)
     }
 
     /// Blocks until the server has shut down, then stops the repository.
     public func waitUntilShutdown() {
-        frameServer.waitUntilShutdown()
+        frameServer?.waitUntilShutdown()
         restServer?.shutdown(grace: .seconds(1))
         stopBehindTheListeners()
     }
@@ -146,7 +155,7 @@ public final class SwerveServer: Sendable {
     /// every connection and stops the repository.
     public func shutdown(grace: Duration = .seconds(5)) {
         restServer?.shutdown(grace: grace)
-        frameServer.shutdown(grace: grace)
+        frameServer?.shutdown(grace: grace)
         stopBehindTheListeners()
     }
 

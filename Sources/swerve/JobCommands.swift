@@ -225,40 +225,36 @@ struct Worker: ParsableCommand {
         }
         if options.workers == nil { options.workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-        let repository = ModelRepository(root: models, pollInterval: .milliseconds(Int64(pollSeconds * 1000)), logger: logger)
-        do {
-            try repository.start()
-        } catch {
-            printError("swerve worker: cannot load models: \(error)")
-            throw ExitCode(1)
-        }
+        var serverOptions = SwerveServer.Options(modelsDirectory: models)
+        serverOptions.servesBinaryProtocol = false
+        serverOptions.rest = nil
         // Jobs on fan-out models call their members like `serve` does; the
-        // member connections need a loop.
-        let dispatcher: Dispatcher
-        let group: EventLoopGroup
+        // member connections need a loop, and one is enough.
+        serverOptions.loops = 1
+        serverOptions.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
+        serverOptions.fanOutMembers = fanOut.endpointOverrides
+        serverOptions.jobs = options
+        let server: SwerveServer
         do {
-            group = try EventLoopGroup(loopCount: 1, name: "swerve-worker")
-            dispatcher = try Dispatcher.withFanOut(repository: repository, serverVersion: SwerveServer.version,
-                                                   logger: logger, group: group, members: fanOut.endpointOverrides,
-                                                   pollInterval: .milliseconds(Int64(pollSeconds * 1000)))
+            server = try SwerveServer(options: serverOptions, logger: logger)
         } catch {
             printError("swerve worker: cannot start: \(error)")
-            repository.stop()
             throw ExitCode(1)
         }
-        let queue = RedisJobQueue(address: address, options: options, logger: logger)
-        queue.startWorkers(count: options.workerCount, runner: JobQueueService.runner(dispatcher: dispatcher))
 
         var metrics: JobMetricsServer?
         if let metricsPort {
             do {
-                metrics = try JobMetricsServer(host: metricsHost, port: metricsPort) { JobMetricsServer.text(queue.statistics()) }
+                metrics = try JobMetricsServer(host: metricsHost, port: metricsPort) {
+                    server.jobStatistics().map { JobMetricsServer.text($0) } ?? ""
+                }
             } catch {
                 printError("swerve worker: \(error)")
+                server.shutdown(grace: .zero)
                 throw ExitCode(1)
             }
         }
-        let health = repository.health()
+        let health = server.repository.health()
         // Tests and scripts read this line; keep its shape.
         var line = "swerve worker \(SwerveServer.version) taking jobs from \(address) with \(options.workerCount) workers, "
             + "\(health.available)/\(health.total) models available"
@@ -269,7 +265,7 @@ struct Worker: ParsableCommand {
         var received: Int32 = 0
         while sigwait(&stopSignals, &received) != 0 {}
         logger.info("signal \(received): finishing the jobs in hand (at most \(jobOptions.drainSeconds) s)")
-        let report = queue.shutdown(drain: options.drain)
+        let report = server.stopJobs() ?? JobDrainReport()
         metrics?.shutdown()
         if report.leftRunning > 0 {
             // Threads still inside a model run cannot be stopped or joined;
@@ -278,10 +274,7 @@ struct Worker: ParsableCommand {
             Glibc.exit(0)
         }
         logger.info("stopped: \(report)")
-        (dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown()
-        group.shutdown()
-        repository.stop()
-        _ = metrics
+        server.shutdown(grace: .zero)
     }
 }
 

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import ModelRuntime
 import ModelServer
-import Serving
+@testable import Serving
 import Synchronization
+import Transport
 import Wire
 import XCTest
 
@@ -106,11 +107,15 @@ extension Dispatcher {
                deadline: nil)
     }
 
-    /// Encodes `request`, runs it through `handleFrame`, decodes the answer.
+    /// Sends `bytes` as one frame to a loopback server running the frame
+    /// handler `swerve serve` installs on this dispatcher, and decodes the answer.
     func roundTripFrame(_ bytes: [UInt8]) throws -> Response {
-        var out: [UInt8] = []
-        bytes.withUnsafeBytes { handleFrame($0, into: &out) }
-        return try out.withUnsafeBytes { ProtobufCodec.decodeResponse($0) }.get()
+        let server = try FrameServer(host: "127.0.0.1", port: 0, handler: DispatchFrameHandler(dispatcher: self))
+        defer { server.shutdown(grace: .seconds(1)) }
+        let client = try BlockingFrameClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        let answer = try client.call(bytes)
+        return try answer.withUnsafeBytes { ProtobufCodec.decodeResponse($0) }.get()
     }
 }
 
