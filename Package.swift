@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SwerveBenchCore", dependencies: [
-            "Transport", "Primitives", "Wire", "SwerveClient", "ModelRuntime",
+            "Transport", "Primitives", "Wire", "SwerveClient", "ModelRuntime", "REST",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
@@ -91,11 +91,11 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "SwerveTestSupport"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
-        .target(name: "SwerveTestSupport", path: "Tests/SwerveTestSupport"),
+        .target(name: "SwerveTestSupport", dependencies: ["REST"], path: "Tests/SwerveTestSupport"),
         .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Primitives", "Redis"]),
         .testTarget(name: "AggregatorTests", dependencies: ["Aggregator", "Wire", "ModelRuntime", "Transport", "Primitives", "ModelServer", "TextFormats"]),
         .testTarget(name: "RESTTests", dependencies: ["SwerveTestSupport", "REST", "Wire", "ModelRuntime", "Transport", "Primitives"]),
-        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "Wire", "Transport", "Primitives", "ModelRuntime"]),
+        .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "REST", "Wire", "Transport", "Primitives", "ModelRuntime"]),
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),

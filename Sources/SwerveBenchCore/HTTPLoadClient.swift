@@ -1,3 +1,4 @@
+import REST
 import Transport
 
 /// A minimal HTTP/1.1 client for load generation, as a handler on a
@@ -20,7 +21,7 @@ final class HTTPLoadClient: StreamHandler {
     private let onResponse: (Int) -> Void
     private let onClose: (Error?) -> Void
     private var connection: StreamConnection?
-    private var parser = HTTPResponseParser()
+    private let parser = HTTPResponseParser()
     private var closing = false
 
     /// Creates an unconnected client. Must be called on `loop`'s thread.

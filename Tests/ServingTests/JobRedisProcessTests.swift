@@ -155,8 +155,9 @@ final class JobRedisProcessTests: XCTestCase {
 
         // The rescuer's /metrics counts what it reclaimed.
         let port = try XCTUnwrap(rescuer.metricsPort)
-        let metrics = try httpGet(port: port, path: "/metrics")
-        XCTAssertTrue(metrics.hasPrefix("HTTP/1.1 200 OK"), metrics)
+        let scrape = try RawHTTPClient(port: port).call("GET", "/metrics")
+        let metrics = scrape.text
+        XCTAssertEqual(scrape.status, 200, metrics)
         let reclaimed = metrics.split(separator: "\n").first { $0.hasPrefix("swerve_worker_jobs_reclaimed_total ") }
         let reclaimedCount = try XCTUnwrap(reclaimed.flatMap { Int($0.split(separator: " ")[1]) }, metrics)
         XCTAssertGreaterThanOrEqual(reclaimedCount, orphaned.count, metrics)
@@ -263,32 +264,4 @@ final class JobRedisProcessTests: XCTestCase {
         let consumers = try redis.command(["XINFO", "CONSUMERS", "swerve:jobs", "swerve:workers"])
         XCTAssertTrue(consumers.hasPrefix("*0"), "a cleanly stopped worker removes its consumer: \(consumers)")
     }
-}
-
-/// A plain HTTP/1.1 GET over a socket (FoundationNetworking is not linked):
-/// the whole response, head and body.
-func httpGet(port: Int, path: String) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ProcessFailure("socket failed") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw ProcessFailure("cannot connect to 127.0.0.1:\(port)") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-    guard write(fd, request, request.count) == request.count else { throw ProcessFailure("write failed") }
-    var response: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {  // the server closes the connection after the response
-        let n = read(fd, &buffer, buffer.count)
-        if n <= 0 { break }
-        response += buffer[..<n]
-    }
-    return String(decoding: response, as: UTF8.self)
 }

@@ -1,22 +1,19 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import REST
 
 /// A blocking HTTP/1.1 client on a raw socket, so tests control exactly
 /// which bytes go out and when (1-byte writes, pipelining, slow clients).
 public final class RawHTTPClient {
-    public struct Response {
-        public var status: Int
-        public var headers: [String: String] // lowercased names
-        public var body: [UInt8]
-        public var text: String { String(decoding: body, as: UTF8.self) }
-    }
+    /// Status, headers (lowercased names) and body of one response.
+    public typealias Response = HTTPResponseParser.Message
 
     public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    private let parser = HTTPResponseParser(keepsMessages: true)
+    private var chunk = [UInt8](repeating: 0, count: 65536)
 
     public init(port: Int, timeoutSeconds: Int = 10) throws {
         do {
@@ -66,62 +63,33 @@ public final class RawHTTPClient {
         return try readResponse()
     }
 
+    /// Reads what the socket has into `parser`; false at the end of the stream.
     private func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n == 0 { return false }
+        if n == 0 {
+            try parser.finish()
+            return false
+        }
         guard n > 0 else { throw Failure(description: "recv failed or timed out: errno \(errno)") }
-        buffer += chunk[0..<n]
+        try chunk.withUnsafeBytes { try parser.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         return true
     }
 
-    /// Reads one response (Content-Length bodies, as the server sends).
+    /// Reads one response (interim 100 Continue responses are skipped).
     public func readResponse() throws -> Response {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var headerEnd: Int?
-        while headerEnd == nil {
-            if let r = buffer.firstRange(of: separator) { headerEnd = r.lowerBound; break }
-            guard try fill() else { throw Failure(description: "connection closed before a response; had \(buffer.count) bytes") }
+        while true {
+            if let response = parser.nextMessage() { return response }
+            guard try fill() else { throw Failure(description: "connection closed before a complete response") }
         }
-        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw Failure(description: "bad status line: \(head)") }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        let bodyStart = headerEnd! + 4
-        while buffer.count < bodyStart + length {
-            guard try fill() else { throw Failure(description: "connection closed inside a body") }
-        }
-        let body = Array(buffer[bodyStart..<(bodyStart + length)])
-        buffer.removeFirst(bodyStart + length)
-        if status == 100 { return try readResponse() }
-        return Response(status: status, headers: headers, body: body)
     }
 
     /// True when the peer closes (or resets) the connection within the
     /// receive timeout; responses still pending are read and discarded.
     public func waitForClose() -> Bool {
         while true {
-            do {
-                if try !fill() { return true }
-            } catch {
-                return errno == ECONNRESET
-            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    public func firstRange(of pattern: [UInt8]) -> Range<Int>? {
-        guard count >= pattern.count else { return nil }
-        for i in 0...(count - pattern.count) where self[i] == pattern[0] {
-            if Array(self[i..<(i + pattern.count)]) == pattern { return i..<(i + pattern.count) }
-        }
-        return nil
     }
 }
