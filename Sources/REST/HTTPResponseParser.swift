@@ -36,7 +36,6 @@ public final class HTTPResponseParser {
     /// (the C callbacks cannot call the caller's closure).
     private var completed: [Int] = []
     private var messages: [Message] = []
-    private var nextMessageIndex = 0
     private var headers: [String: String] = [:]
     private var headerName: [UInt8] = []
     private var headerValue: [UInt8] = []
@@ -74,14 +73,8 @@ public final class HTTPResponseParser {
 
     /// The oldest complete response not yet taken (with `keepsMessages`).
     public func nextMessage() -> Message? {
-        guard nextMessageIndex < messages.count else { return nil }
-        let message = messages[nextMessageIndex]
-        nextMessageIndex += 1
-        if nextMessageIndex == messages.count {
-            messages.removeAll(keepingCapacity: true)
-            nextMessageIndex = 0
-        }
-        return message
+        // A handful of kept responses at a time (tests): removeFirst is fine.
+        messages.isEmpty ? nil : messages.removeFirst()
     }
 
     private func execute(_ data: UnsafePointer<CChar>?, _ count: Int, _ onResponse: (Int) -> Void) throws(ParseError) {
