@@ -26,12 +26,12 @@ extension Router {
                 w.raw(",\"execution_count\":")
                 w.int(Int64(clamping: s.executionCount))
                 w.raw(",\"inference_stats\":{")
-                // Tensor conversion happens in the fronts and no cache is
-                // consulted here, so those durations are zero, not guessed.
+                // Tensor conversion happens in the fronts, so those durations
+                // are zero, not guessed; a miss is an ordinary run (success).
                 let none = StatisticDuration()
                 for (j, (key, d)) in [("success", s.success), ("fail", s.fail), ("queue", s.queue),
                                       ("compute_input", none), ("compute_infer", s.computeInfer),
-                                      ("compute_output", none), ("cache_hit", none), ("cache_miss", none)].enumerated() {
+                                      ("compute_output", none), ("cache_hit", s.cacheHit), ("cache_miss", none)].enumerated() {
                     if j > 0 { w.byte(UInt8(ascii: ",")) }
                     w.key(key)
                     w.raw("{\"count\":")

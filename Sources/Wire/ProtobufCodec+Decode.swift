@@ -245,7 +245,7 @@ extension ProtobufCodec {
                 name: string(s.name), version: s.version, lastInferenceMs: s.last_inference_ms,
                 inferenceCount: s.inference_count, executionCount: s.execution_count,
                 success: duration(s.success), fail: duration(s.fail), queue: duration(s.queue),
-                computeInfer: duration(s.compute_infer)))
+                computeInfer: duration(s.compute_infer), cacheHit: duration(s.cache_hit)))
         }
         return GetModelStatisticsResponse(modelStats: stats)
     }

@@ -151,6 +151,7 @@ extension ProtobufCodec {
             e.pointee.fail = duration(s.fail)
             e.pointee.queue = duration(s.queue)
             e.pointee.compute_infer = duration(s.computeInfer)
+            e.pointee.cache_hit = duration(s.cacheHit)
             (entries + i).initialize(to: e)
         }
         c.pointee.n_model_stats = g.modelStats.count

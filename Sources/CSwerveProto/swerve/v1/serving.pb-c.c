@@ -2847,7 +2847,7 @@ const ProtobufCMessageDescriptor swerve__v1__statistic_duration__descriptor =
   (ProtobufCMessageInit) swerve__v1__statistic_duration__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__field_descriptors[9] =
+static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__field_descriptors[10] =
 {
   {
     "name",
@@ -2957,8 +2957,21 @@ static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cache_hit",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, cache_hit),
+    &swerve__v1__statistic_duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__model_version_statistics__field_indices_by_name[] = {
+  9,   /* field[9] = cache_hit */
   8,   /* field[8] = compute_infer */
   4,   /* field[4] = execution_count */
   6,   /* field[6] = fail */
@@ -2972,7 +2985,7 @@ static const unsigned swerve__v1__model_version_statistics__field_indices_by_nam
 static const ProtobufCIntRange swerve__v1__model_version_statistics__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descriptor =
 {
@@ -2982,7 +2995,7 @@ const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descripto
   "Swerve__V1__ModelVersionStatistics",
   "swerve.v1",
   sizeof(Swerve__V1__ModelVersionStatistics),
-  9,
+  10,
   swerve__v1__model_version_statistics__field_descriptors,
   swerve__v1__model_version_statistics__field_indices_by_name,
   1,  swerve__v1__model_version_statistics__number_ranges,

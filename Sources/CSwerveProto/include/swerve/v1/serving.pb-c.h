@@ -508,10 +508,15 @@ struct  Swerve__V1__ModelVersionStatistics
    */
   Swerve__V1__StatisticDuration *queue;
   Swerve__V1__StatisticDuration *compute_infer;
+  /*
+   * Calls answered from the prediction cache (counted in success too, not
+   * in queue, compute_infer or execution_count), and the time they took.
+   */
+  Swerve__V1__StatisticDuration *cache_hit;
 };
 #define SWERVE__V1__MODEL_VERSION_STATISTICS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__model_version_statistics__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 
 struct  Swerve__V1__GetModelStatisticsResponse
