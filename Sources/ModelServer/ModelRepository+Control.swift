@@ -2,8 +2,8 @@ extension ModelRepository {
     /// Loads model `name` (or reloads it, where its files changed) and
     /// returns its versions' status once the pass finished. The repository
     /// is reread, so in explicit mode changes to other loaded models apply
-    /// too. Leaves the model's hold: in `both` mode the poller keeps it from
-    /// then on.
+    /// too. Ends an unload's hold: in `both` mode the poller keeps the model
+    /// up to date from then on.
     ///
     /// Throws `ModelServerError`: `failedPrecondition` in poll mode, for a fan-out model, or
     /// when no version became AVAILABLE (naming why); `notFound` when the
