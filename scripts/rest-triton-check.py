@@ -100,17 +100,38 @@ def main() -> int:
     index = client.get_model_repository_index()
     if {"name": "iris", "version": "1", "state": "READY", "reason": ""} not in index:
         fail(f"iris not READY in the repository index: {index}")
-    # The repository is polled: explicit unload is refused naming the mode.
+    # Repository control (the server runs with --repository-control both):
+    # an unloaded model answers no inference until it is loaded again.
+    loaded_answer = infer_both_ways(client, "iris", "input", rows, "FP32", ["label", "probabilities"])
+    client.unload_model("iris")
+    if client.is_model_ready("iris"):
+        fail("iris is still ready after unload_model")
     try:
-        client.unload_model("iris")
-        fail("unload_model was not refused in poll mode")
+        tensor = httpclient.InferInput("input", list(rows.shape), "FP32")
+        tensor.set_data_from_numpy(rows)
+        client.infer("iris", [tensor])
+        fail("infer on an unloaded iris answered")
     except InferenceServerException as error:
-        if "model control mode is poll" not in str(error):
-            fail(f"unexpected unload_model error: {error}")
+        if error.status() not in ("404", "503") or "not loaded" not in str(error):
+            fail(f"unexpected error of an infer on an unloaded model: {error.status()} {error}")
+    index = client.get_model_repository_index()
+    if not any(m.get("name") == "iris" and m.get("state") == "UNAVAILABLE" for m in index):
+        fail(f"iris not UNAVAILABLE in the repository index after unload: {index}")
+    client.load_model("iris")
     if not client.is_model_ready("iris"):
-        fail("iris is no longer ready after a refused unload")
+        fail("iris is not ready after load_model")
+    reloaded_answer = infer_both_ways(client, "iris", "input", rows, "FP32", ["label", "probabilities"])
+    if not all(np.array_equal(loaded_answer[o], reloaded_answer[o]) for o in loaded_answer):
+        fail("iris answers differently after unload and load")
+    try:
+        client.load_model("no_such_model")
+        fail("load_model of an unknown model succeeded")
+    except InferenceServerException as error:
+        if "no_such_model" not in str(error):
+            fail(f"unexpected load_model error: {error}")
     print(f"tritonclient: {len(rows)} iris rows, probabilities and labels equal onnxruntime's; "
-          f"binary and JSON tensors agree (iris, diabetes{', BYTES' if strings_model else ''}); config, statistics, index")
+          f"binary and JSON tensors agree (iris, diabetes{', BYTES' if strings_model else ''}); config, statistics, index; "
+          "unload then load")
     return 0
 
 

@@ -11,7 +11,7 @@ extension ModelManager {
     /// first (they are START then LOADING when this returns).
     func aspire(_ snapshot: SourceSnapshot) -> [LoadJob] {
         var logs: [PendingLog] = []
-        let (jobs, drains) = state.withLock { plan(snapshot.scan, snapshot.configs, &$0, &logs) }
+        let (jobs, drains) = state.withLock { plan(snapshot, &$0, &logs) }
         finish(logs, drains)
         return jobs
     }
@@ -27,7 +27,7 @@ extension ModelManager {
     /// every version it selects is AVAILABLE, and forgets what ended.
     func settle(_ snapshot: SourceSnapshot) {
         var logs: [PendingLog] = []
-        let drains = state.withLock { retireExcluded(snapshot.scan, &$0, &logs) }
+        let drains = state.withLock { retireExcluded(snapshot, &$0, &logs) }
         finish(logs, drains)
     }
 
@@ -60,8 +60,9 @@ extension ModelManager {
 
     // MARK: Planning (under the state lock)
 
-    private func plan(_ scan: DiskScan, _ configs: [String: ConfigUpdate], _ state: inout RepositoryState,
+    private func plan(_ snapshot: SourceSnapshot, _ state: inout RepositoryState,
                       _ logs: inout [PendingLog]) -> ([LoadJob], [ServableVersion]) {
+        let scan = snapshot.scan
         var jobs: [LoadJob] = []
         var drains: [ServableVersion] = []
 
@@ -90,7 +91,8 @@ extension ModelManager {
                 logs.append(PendingLog(level: .info, message: "model \(name) found in \(root)",
                                        metadata: ["model": "\(name)"]))
             }
-            applyConfig(name, configs[name] ?? .unchanged, isNew: isNew, &model, &drains, &logs)
+            applyConfig(name, snapshot.configs[name] ?? .unchanged, isNew: isNew, &model, &drains, &logs)
+            model.held = snapshot.held.contains(name)
 
             if isNew && model.config.isFanOut && disk.versions.isEmpty {
                 logs.append(PendingLog(level: .debug,
@@ -101,7 +103,7 @@ extension ModelManager {
             let removed = model.versions.keys.filter { disk.versions[$0] == nil }
             retire(name, &model, versions: removed, reason: "removed from disk", &drains, &logs)
 
-            if !model.hasUsableConfig {
+            if !model.hasUsableConfig && !model.held {
                 let message = "cannot load: config.json has never been valid: \(model.configError ?? "unknown problem")"
                 for version in disk.versions.keys.sorted() {
                     let record = model.versions[version]
@@ -114,7 +116,7 @@ extension ModelManager {
                 continue
             }
 
-            let desired = ModelSource.aspiredVersions(of: disk, config: model.config)
+            let desired = snapshot.aspiredVersions(name, disk, config: model.config)
             for version in desired.sorted(by: >) {
                 let file = disk.versions[version]!
                 let path = disk.modelPath(version)
@@ -158,7 +160,7 @@ extension ModelManager {
                 disk.versions[version] != nil && !desired.contains(version)
                     && [.start, .loading, .failed].contains(record.state)
             }.map(\.key)
-            retire(name, &model, versions: unwanted, reason: "excluded by the version policy", &drains, &logs)
+            retire(name, &model, versions: unwanted, reason: snapshot.exclusionReason(name), &drains, &logs)
 
             model.refreshLatest()
             state.models[name] = model
@@ -281,16 +283,17 @@ extension ModelManager {
     /// leave once every version the policy selects is AVAILABLE (so a
     /// failing new version never takes the model out of service). Also
     /// forgets models whose directory is gone and whose versions all ended.
-    private func retireExcluded(_ scan: DiskScan, _ state: inout RepositoryState,
+    private func retireExcluded(_ snapshot: SourceSnapshot, _ state: inout RepositoryState,
                                 _ logs: inout [PendingLog]) -> [ServableVersion] {
+        let scan = snapshot.scan
         var drains: [ServableVersion] = []
         for (name, disk) in scan.models where disk.listError == nil {
-            guard var model = state.models[name], model.hasUsableConfig else { continue }
-            let desired = ModelSource.aspiredVersions(of: disk, config: model.config)
+            guard var model = state.models[name], model.hasUsableConfig || model.held else { continue }
+            let desired = snapshot.aspiredVersions(name, disk, config: model.config)
             guard desired.allSatisfy({ model.versions[$0]?.state == .available }) else { continue }
             let excluded = model.versions.filter { !desired.contains($0.key) && $0.value.state == .available }.map(\.key)
             guard !excluded.isEmpty else { continue }
-            retire(name, &model, versions: excluded, reason: "excluded by the version policy", &drains, &logs)
+            retire(name, &model, versions: excluded, reason: snapshot.exclusionReason(name), &drains, &logs)
             state.models[name] = model
         }
         for (name, model) in state.models where !model.onDisk && model.versions.values.allSatisfy({ $0.state == .end }) {

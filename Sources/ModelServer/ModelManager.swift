@@ -118,6 +118,11 @@ final class ModelManager: Sendable {
             return .failure(ModelServerError(.failedPrecondition,
                 "model '\(name)' is a fan-out model; it has no versions of its own to serve"))
         }
+        if model.held && model.latest == nil {
+            return .failure(ModelServerError(.unavailable,
+                "model '\(name)' is not loaded; load it through the repository API "
+                    + "(POST /v2/repository/models/\(name)/load)"))
+        }
         if let version, let label {
             return .failure(ModelServerError(.invalidArgument,
                 "give either a version or a version label, not both (version \(version), label '\(label)')"))
@@ -227,13 +232,15 @@ final class ModelManager: Sendable {
         }
     }
 
-    /// Counts over `modelNames()`: models with an AVAILABLE version, models
-    /// whose every tracked version is FAILED, and all of them. The server is
-    /// healthy when `available + failed == total` (nothing still loading).
+    /// Counts over `modelNames()` but those repository control holds out of
+    /// service: models with an AVAILABLE version, models whose every tracked
+    /// version is FAILED, and all of them. The server is healthy when
+    /// `available + failed == total` (nothing still loading).
     func health() -> (available: Int, failed: Int, total: Int) {
         state.withLock { state in
             var available = 0, failed = 0, total = 0
-            for model in state.models.values where model.onDisk && !model.isFanOut {
+            // A model held out of service by request is not waited for.
+            for model in state.models.values where model.onDisk && !model.isFanOut && !model.held {
                 total += 1
                 let live = model.versions.values.filter { $0.state != .end }
                 if live.contains(where: { $0.state == .available }) {

@@ -8,25 +8,29 @@ extension ModelRepository {
     /// retires what the policy excludes. The poller calls this every
     /// `pollInterval`; calls are serialised. A no-op after `stop()`.
     public func reload() {
-        reloadLock.withLock { context in
-            guard !manager.isStopped else { return }
-            let snapshot: SourceSnapshot
-            do {
-                snapshot = try source.poll(knownConfigStamps: manager.configStamps())
-            } catch {
-                // Keep serving what is loaded: an unreadable root is more
-                // likely a transient problem than a request to unload everything.
-                report(problems: ["cannot scan model repository: \(error)"], ignored: [], context: &context)
-                return
-            }
-            report(problems: snapshot.scan.problems, ignored: snapshot.scan.ignored, context: &context)
+        reloadLock.withLock { context in pass(&context) }
+    }
 
-            // Newest first, so a model's newest version serves as soon as possible.
-            for job in manager.aspire(snapshot) {
-                manager.loaded(job, loader.load(job))
-            }
-            manager.settle(snapshot)
+    /// One pass; the caller holds the reload lock.
+    func pass(_ context: inout ReloadContext) {
+        guard !manager.isStopped else { return }
+        var snapshot: SourceSnapshot
+        do {
+            snapshot = try source.poll(knownConfigStamps: manager.configStamps())
+        } catch {
+            // Keep serving what is loaded: an unreadable root is more
+            // likely a transient problem than a request to unload everything.
+            report(problems: ["cannot scan model repository: \(error)"], ignored: [], context: &context)
+            return
         }
+        report(problems: snapshot.scan.problems, ignored: snapshot.scan.ignored, context: &context)
+        snapshot.held = heldModels(onDisk: snapshot.scan.models.keys, context)
+
+        // Newest first, so a model's newest version serves as soon as possible.
+        for job in manager.aspire(snapshot) {
+            manager.loaded(job, loader.load(job))
+        }
+        manager.settle(snapshot)
     }
 
     // MARK: Reporting

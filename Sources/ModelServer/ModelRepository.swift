@@ -41,6 +41,10 @@ public final class ModelRepository: Sendable {
     /// The repository directory.
     public let root: String
     public let pollInterval: Duration
+    /// Who decides which models serve: the poller, load/unload calls, or both.
+    public let control: RepositoryControl
+    /// Explicit mode: the models `start()` loads (`*` = all).
+    let startupModels: [String]
     let logger: Logger
     let source: ModelSource
     let loader: ModelLoader
@@ -53,14 +57,19 @@ public final class ModelRepository: Sendable {
     ///   - root: the repository directory (`ROOT`).
     ///   - pollInterval: how often the background poller rescans after `start()`.
     ///   - logger: receives state changes (info) and failures (error).
+    ///   - control: `poll` (the default), `explicit` or `both`; see `RepositoryControl`.
+    ///   - startupModels: in explicit mode, the models `start()` loads; `*` loads every one.
     ///   - loader: loads one `model.onnx`; tests inject fakes.
     public init(root: String, pollInterval: Duration, logger: Logger,
+                control: RepositoryControl = .poll, startupModels: [String] = [],
                 loader: @escaping @Sendable (String) throws -> Model = { try Model.load(path: $0) }) {
         // Trailing slashes would only make logged paths uglier ("ROOT//iris").
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.root = root
         self.pollInterval = pollInterval
+        self.control = control
+        self.startupModels = startupModels
         self.logger = logger
         self.source = ModelSource(root: root)
         self.loader = ModelLoader(read: loader)
@@ -75,9 +84,10 @@ public final class ModelRepository: Sendable {
     // MARK: Lifecycle
 
     /// Scans the root and loads every selected version before returning (so
-    /// the server is ready when it says so), then starts the background poller.
-    /// Throws `failedPrecondition` when the root is not a readable directory
-    /// or the repository was already started.
+    /// the server is ready when it says so), then starts the background
+    /// poller (not in explicit mode). Throws `failedPrecondition` when the
+    /// root is not a readable directory, the repository was already
+    /// started, or a startup model is not in the repository.
     public func start() throws {
         do {
             guard try FileSystem.status(root).kind == .directory else {
@@ -88,10 +98,15 @@ public final class ModelRepository: Sendable {
             throw ModelServerError(.failedPrecondition, "model repository unusable: \(error)")
         }
         try manager.begin()
-        reload()
+        if control == .explicit {
+            try loadAtStartup()
+        } else {
+            reload()
+        }
         let names = modelNames()
-        logger.info("model repository ready: \(names.count) model(s) in \(root)",
+        logger.info("model repository ready: \(names.count) model(s) in \(root) (repository control: \(control.rawValue))",
                     metadata: ["root": "\(root)", "models": "\(names.joined(separator: ","))"])
+        guard control != .explicit else { return }
         poller.start(interval: pollInterval) { [weak self] in
             guard let self else { return false }
             self.reload()
@@ -166,9 +181,10 @@ public final class ModelRepository: Sendable {
         manager.fanOutModelNames()
     }
 
-    /// Counts over `modelNames()`: models with an AVAILABLE version, models
-    /// whose every tracked version is FAILED, and all of them. The server is
-    /// healthy when `available + failed == total` (nothing still loading).
+    /// Counts over `modelNames()` but those repository control holds out of
+    /// service: models with an AVAILABLE version, models whose every tracked
+    /// version is FAILED, and all of them. The server is healthy when
+    /// `available + failed == total` (nothing still loading).
     public func health() -> (available: Int, failed: Int, total: Int) {
         manager.health()
     }

@@ -11,6 +11,19 @@ enum ConfigUpdate: Sendable {
 struct SourceSnapshot: Sendable {
     var scan: DiskScan
     var configs: [String: ConfigUpdate]
+    /// Models that repository control keeps out of service: none of their
+    /// versions is aspired.
+    var held: Set<String> = []
+
+    /// The versions of model `name` on `disk` that should serve under `config`.
+    func aspiredVersions(_ name: String, _ disk: DiskModel, config: ModelConfig) -> Set<Int64> {
+        held.contains(name) ? [] : ModelSource.aspiredVersions(of: disk, config: config)
+    }
+
+    /// Why versions of model `name` that should no longer serve leave.
+    func exclusionReason(_ name: String) -> String {
+        held.contains(name) ? "unloaded by request" : "excluded by the version policy"
+    }
 }
 
 /// The source (TF Serving's `Source`): scans the repository directory and

@@ -31,6 +31,9 @@ struct ModelRecord: Sendable {
     var onDisk = true
     /// The newest AVAILABLE version, cached for `acquire`.
     var latest: ServableVersion?
+    /// True while repository control keeps the model out of service (not
+    /// loaded in explicit mode, or unloaded by request).
+    var held = false
 
     var isFanOut: Bool { config.isFanOut && versions.isEmpty }
 
@@ -68,6 +71,10 @@ struct RepositoryState: Sendable {
 struct ReloadContext: Sendable {
     var reportedIgnored: Set<String> = []
     var reportedProblems: Set<String> = []
+    /// Explicit mode: the models loaded (at startup or by a load call).
+    var loaded: Set<String> = []
+    /// Both mode: the models unloaded by request and not loaded since.
+    var unloaded: Set<String> = []
 }
 
 /// A log line decided while holding the state lock, written after it is

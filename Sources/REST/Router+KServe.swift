@@ -19,7 +19,7 @@ extension Router {
         case ["repository", "index"]:
             return only(.post, "POST", request, respond) { v2RepositoryIndex(request, respond) }
         case _ where s.count == 4 && s[0] == "repository" && s[1] == "models" && (s[3] == "load" || s[3] == "unload"):
-            return only(.post, "POST", request, respond) { v2RepositoryControl(s[2], action: s[3], respond) }
+            return only(.post, "POST", request, respond) { v2RepositoryControl(s[2], load: s[3] == "load", request, respond) }
         default:
             break
         }

@@ -26,12 +26,12 @@ extension Router {
                 w.raw(",\"execution_count\":")
                 w.int(Int64(clamping: s.executionCount))
                 w.raw(",\"inference_stats\":{")
-                // Tensor conversion happens in the fronts and no cache is
-                // consulted here, so those durations are zero, not guessed.
+                // Tensor conversion happens in the fronts, so those durations
+                // are zero, not guessed; a miss is an ordinary run (success).
                 let none = StatisticDuration()
                 for (j, (key, d)) in [("success", s.success), ("fail", s.fail), ("queue", s.queue),
                                       ("compute_input", none), ("compute_infer", s.computeInfer),
-                                      ("compute_output", none), ("cache_hit", none), ("cache_miss", none)].enumerated() {
+                                      ("compute_output", none), ("cache_hit", s.cacheHit), ("cache_miss", none)].enumerated() {
                     if j > 0 { w.byte(UInt8(ascii: ",")) }
                     w.key(key)
                     w.raw("{\"count\":")
@@ -142,6 +142,14 @@ extension Router {
             w.byte(UInt8(ascii: "["))
             var first = true
             for model in list.models {
+                if model.versions.isEmpty && !readyOnly {
+                    // Never loaded (repository control explicit): Triton lists the name alone.
+                    if !first { w.byte(UInt8(ascii: ",")) }
+                    first = false
+                    w.raw("{\"name\":")
+                    w.string(model.name)
+                    w.byte(UInt8(ascii: "}"))
+                }
                 for v in model.versions where !readyOnly || v.state == .available {
                     if !first { w.byte(UInt8(ascii: ",")) }
                     first = false
@@ -161,12 +169,41 @@ extension Router {
         }
     }
 
-    /// `POST /v2/repository/models/{m}/load|unload`. The repository is
-    /// polled (Triton's model control mode `poll`): what it holds is what
-    /// serves, so an explicit load or unload is refused, as Triton does.
-    func v2RepositoryControl(_ model: String, action: String, _ respond: TimedRespond) {
-        respond(.error(400, "explicit model \(action) of '\(model.prefix(100))' is not allowed: the model control mode is poll (the server serves what its repository holds)"),
-                route: "v2_repository_control", model: model)
+    /// `POST /v2/repository/models/{m}/load|unload`, through the model
+    /// manager (refused in poll mode). The body is optional; Triton's
+    /// config and file overrides are not supported, `unload_dependents` is
+    /// accepted (swerve models have no dependents). Answers 200 with an
+    /// empty body once the model serves (load) or left service (unload).
+    func v2RepositoryControl(_ model: String, load: Bool, _ request: HTTPRequest, _ respond: TimedRespond) {
+        let route = load ? "v2_repository_load" : "v2_repository_unload"
+        if !request.body.isEmpty {
+            switch parseBody(request) {
+            case .failure(let r): return respond(r, route: route, model: model)
+            case .success(let body):
+                guard body.isObject else {
+                    return respond(.error(400, "the body must be an object such as {\"parameters\": {}}, got \(body.kindName)"),
+                                   route: route, model: model)
+                }
+                if let parameters = body["parameters"] {
+                    guard let members = parameters.objectMembers else {
+                        return respond(.error(400, "'parameters' must be an object, got \(parameters.kindName)"), route: route, model: model)
+                    }
+                    if let (key, _) = members.first(where: { $0.0 != "unload_dependents" }) {
+                        return respond(.error(400, "load parameter '\(key.prefix(60))' is not supported: swerve loads the "
+                            + "model's files and config.json from its repository as they are"), route: route, model: model)
+                    }
+                }
+            }
+        }
+        let control = ModelControlRequest(name: model)
+        call(load ? .loadModel(control) : .unloadModel(control), timeoutMs: request.timeoutMs) { response in
+            guard response.status.isOK else {
+                // Triton answers a refused or failed load with 400.
+                let code = response.status.code == .failedPrecondition ? 400 : HTTPStatus.code(for: response.status.code)
+                return respond(.error(code, response.status.message), route: route, model: model)
+            }
+            respond(HTTPResponse(status: 200, body: []), route: route, model: model)
+        }
     }
 
     /// Triton's names for a version's state.

@@ -66,6 +66,7 @@ extension Dispatcher {
         case .predict(let p):
             return fanOut?.serves(model: p.modelSpec.name) ?? false || batcher?.mayBatch(model: p.modelSpec.name) ?? false
         case .getModelMetadata(let g): return fanOut?.serves(model: g.modelSpec.name) ?? false
+        case .loadModel, .unloadModel: return true
         default: return false
         }
     }
@@ -99,6 +100,14 @@ extension Dispatcher {
         case .getModelMetadata(let g):
             guard let fanOut else { return completion(.failure(WireError(.internal, "no fan-out service for '\(g.modelSpec.name)'"))) }
             fanOut.metadata(g, deadline: deadline) { completion($0.map { .getModelMetadata($0) }) }
+        case .loadModel(let m):
+            controlRepository(m, completion: completion) { repository in
+                .loadModel(GetModelStatusResponse(name: m.name, versions: try repository.load(name: m.name).map(Self.wireStatus)))
+            }
+        case .unloadModel(let m):
+            controlRepository(m, completion: completion) { repository in
+                .unloadModel(GetModelStatusResponse(name: m.name, versions: try repository.unload(name: m.name).map(Self.wireStatus)))
+            }
         default:
             completion(.failure(WireError(.internal, "\(request.call.name) is not an asynchronous call")))
         }

@@ -84,11 +84,9 @@ extension Dispatcher {
 
         let (hit, cacheSlot) = cacheLookup(servable, feeds: feeds, outputNames: outputNames, noCache: noCache)
         if let hit {
-            // A hit ran no model: its whole time is queue time.
-            let now = ContinuousClock.now
-            timing.ran = now
-            timing.finished = now
+            timing.finished = .now
             timing.succeeded = true
+            timing.cacheHit = true
             statistics.record(name: servable.name, version: servable.version, timing)
             lease.release()
             return .success(.answered(PredictResponse(

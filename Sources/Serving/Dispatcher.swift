@@ -152,6 +152,9 @@ public final class Dispatcher: Sendable {
             result = .success(.health(health()))
         case .getModelStatistics(let g):
             result = modelStatistics(g).map { .getModelStatistics($0) }
+        case .loadModel, .unloadModel:
+            // They load and drain off the loop: routeAsynchronously.
+            result = .failure(WireError(.internal, "\(request.call.name) is an asynchronous call"))
         }
         switch result {
         case .success(let r): return .success(id: id, r)
@@ -167,6 +170,7 @@ public final class Dispatcher: Sendable {
         case .getModelStatus(let g): model = " model=\(g.modelSpec.name)"
         case .getModelMetadata(let g): model = " model=\(g.modelSpec.name)"
         case .getModelStatistics(let g): model = " model=\(g.modelSpec.name)"
+        case .loadModel(let m), .unloadModel(let m): model = " model=\(m.name)"
         case .getJob, .listModels, .health: break
         }
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000

@@ -29,6 +29,8 @@ public final class ModelStatisticsRecorder: Sendable {
         public var finished: ContinuousClock.Instant?
         public var rows = 0
         public var succeeded = false
+        /// Answered from the prediction cache: no model ran.
+        public var cacheHit = false
 
         public init(arrived: ContinuousClock.Instant = .now) { self.arrived = arrived }
     }
@@ -43,16 +45,24 @@ public final class ModelStatisticsRecorder: Sendable {
             ran = (Self.nanoseconds(timing.arrived, started), Self.nanoseconds(started, end))
         }
         let rows = UInt64(max(timing.rows, 0))
+        let cacheHit = timing.succeeded && timing.cacheHit
         counters.withLock { all in
             // Updated in place: one hash, no copy of the entry.
             Self.add(&all[Key(name: name, version: version), default: ModelVersionStatistics(name: name, version: version)],
-                     total: total, ran: ran, rows: rows, wallMs: wallMs)
+                     total: total, ran: ran, cacheHit: cacheHit, rows: rows, wallMs: wallMs)
         }
     }
 
     private static func add(_ s: inout ModelVersionStatistics, total: UInt64, ran: (queue: UInt64, compute: UInt64)?,
-                            rows: UInt64, wallMs: UInt64) {
+                            cacheHit: Bool, rows: UInt64, wallMs: UInt64) {
         s.lastInferenceMs = wallMs
+        if cacheHit {
+            s.success.count += 1
+            s.success.ns += total
+            s.cacheHit.count += 1
+            s.cacheHit.ns += total
+            return
+        }
         guard let ran else {
             s.fail.count += 1
             s.fail.ns += total

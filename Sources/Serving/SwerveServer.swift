@@ -31,6 +31,10 @@ public final class SwerveServer: Sendable {
         /// Event loops (threads) serving connections; default one per core.
         public var loops: Int = EventLoopGroup.defaultLoopCount
         public var pollInterval: Duration = .seconds(2)
+        /// Who changes what serves: the poller, load/unload calls, or both.
+        public var repositoryControl: RepositoryControl = .poll
+        /// With explicit control: the models loaded at startup (`*` = all).
+        public var startupModels: [String] = []
         public var limits = ServerLimits()
         /// Fan-out member endpoint overrides: member name (or `model/member`) → `HOST:PORT`.
         public var fanOutMembers: [String: String] = [:]
@@ -78,7 +82,8 @@ public final class SwerveServer: Sendable {
     public init(options: Options, logger: Logger) throws {
         self.options = options
         self.logger = logger
-        repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger)
+        repository = ModelRepository(root: options.modelsDirectory, pollInterval: options.pollInterval, logger: logger,
+                                     control: options.repositoryControl, startupModels: options.startupModels)
         try repository.start()
         do {
             group = try EventLoopGroup(loopCount: max(1, options.loops), name: "swerve-loop")

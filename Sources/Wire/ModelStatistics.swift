@@ -34,10 +34,13 @@ public struct ModelVersionStatistics: Sendable, Equatable {
     public var queue: StatisticDuration
     /// Running the model.
     public var computeInfer: StatisticDuration
+    /// Calls answered from the prediction cache (also in `success`; no model ran).
+    public var cacheHit: StatisticDuration
 
     public init(name: String, version: Int64, lastInferenceMs: UInt64 = 0, inferenceCount: UInt64 = 0,
                 executionCount: UInt64 = 0, success: StatisticDuration = .init(), fail: StatisticDuration = .init(),
-                queue: StatisticDuration = .init(), computeInfer: StatisticDuration = .init()) {
+                queue: StatisticDuration = .init(), computeInfer: StatisticDuration = .init(),
+                cacheHit: StatisticDuration = .init()) {
         self.name = name
         self.version = version
         self.lastInferenceMs = lastInferenceMs
@@ -47,6 +50,7 @@ public struct ModelVersionStatistics: Sendable, Equatable {
         self.fail = fail
         self.queue = queue
         self.computeInfer = computeInfer
+        self.cacheHit = cacheHit
     }
 }
 

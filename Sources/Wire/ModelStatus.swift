@@ -51,3 +51,10 @@ public struct GetModelStatusResponse: Sendable, Equatable {
         self.versions = versions
     }
 }
+
+/// Names the model a repository-control call (load or unload) acts on.
+public struct ModelControlRequest: Sendable, Equatable {
+    public var name: String
+
+    public init(name: String) { self.name = name }
+}

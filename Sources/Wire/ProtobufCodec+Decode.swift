@@ -31,6 +31,10 @@ extension ProtobufCodec {
             call = .health(HealthRequest())
         case SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS:
             call = .getModelStatistics(GetModelStatisticsRequest(modelSpec: modelSpec(r.get_model_statistics.pointee.model_spec)))
+        case SWERVE__V1__REQUEST__CALL_LOAD_MODEL:
+            call = .loadModel(ModelControlRequest(name: string(r.load_model.pointee.name)))
+        case SWERVE__V1__REQUEST__CALL_UNLOAD_MODEL:
+            call = .unloadModel(ModelControlRequest(name: string(r.unload_model.pointee.name)))
         default:
             // protobuf-c keeps a oneof field it does not know as an unknown
             // field; a length-delimited one is a newer client's call.
@@ -38,7 +42,7 @@ extension ProtobufCodec {
                 throw WireError(.unimplemented, "unknown call field \(tag): this server does not implement it")
             }
             throw .invalidArgument("Request sets no call: set one of predict, submit, get_job, "
-                + "get_model_status, get_model_metadata, list_models, health, get_model_statistics")
+                + "get_model_status, get_model_metadata, list_models, health, get_model_statistics, load_model, unload_model")
         }
         return Request(id: r.id, call: call, timeoutMs: r.timeout_ms, noCache: r.no_cache != 0)
     }
@@ -54,9 +58,11 @@ extension ProtobufCodec {
         case SWERVE__V1__RESPONSE__RESULT_GET_JOB:
             result = .getJob(try getJobResponse(r.get_job))
         case SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATUS:
-            let s = r.get_model_status.pointee
-            result = .getModelStatus(GetModelStatusResponse(
-                name: string(s.name), versions: versionStatuses(s.model_version_status, s.n_model_version_status)))
+            result = .getModelStatus(modelStatus(r.get_model_status))
+        case SWERVE__V1__RESPONSE__RESULT_LOAD_MODEL:
+            result = .loadModel(modelStatus(r.load_model))
+        case SWERVE__V1__RESPONSE__RESULT_UNLOAD_MODEL:
+            result = .unloadModel(modelStatus(r.unload_model))
         case SWERVE__V1__RESPONSE__RESULT_GET_MODEL_METADATA:
             result = .getModelMetadata(getModelMetadataResponse(r.get_model_metadata))
         case SWERVE__V1__RESPONSE__RESULT_LIST_MODELS:
@@ -80,6 +86,12 @@ extension ProtobufCodec {
             result = nil
         }
         return Response(id: r.id, status: status(r.status), result: result)
+    }
+
+    static func modelStatus(_ p: UnsafeMutablePointer<Swerve__V1__GetModelStatusResponse>) -> GetModelStatusResponse {
+        let s = p.pointee
+        return GetModelStatusResponse(name: string(s.name),
+                                      versions: versionStatuses(s.model_version_status, s.n_model_version_status))
     }
 
     /// The tag of the first unknown length-delimited field, if any.
@@ -233,7 +245,7 @@ extension ProtobufCodec {
                 name: string(s.name), version: s.version, lastInferenceMs: s.last_inference_ms,
                 inferenceCount: s.inference_count, executionCount: s.execution_count,
                 success: duration(s.success), fail: duration(s.fail), queue: duration(s.queue),
-                computeInfer: duration(s.compute_infer)))
+                computeInfer: duration(s.compute_infer), cacheHit: duration(s.cache_hit)))
         }
         return GetModelStatisticsResponse(modelStats: stats)
     }

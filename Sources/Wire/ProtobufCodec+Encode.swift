@@ -46,6 +46,16 @@ extension ProtobufCodec {
             c.pointee.model_spec = encodeModelSpec(g.modelSpec, arena: &arena)
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS
             m.pointee.get_model_statistics = c
+        case .loadModel(let l):
+            let c = arena.message(Swerve__V1__ModelControlRequest.self, swerve__v1__model_control_request__init)
+            c.pointee.name = arena.cString(l.name)
+            m.pointee.call_case = SWERVE__V1__REQUEST__CALL_LOAD_MODEL
+            m.pointee.load_model = c
+        case .unloadModel(let u):
+            let c = arena.message(Swerve__V1__ModelControlRequest.self, swerve__v1__model_control_request__init)
+            c.pointee.name = arena.cString(u.name)
+            m.pointee.call_case = SWERVE__V1__REQUEST__CALL_UNLOAD_MODEL
+            m.pointee.unload_model = c
         }
         return m
     }
@@ -69,12 +79,14 @@ extension ProtobufCodec {
             m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_GET_JOB
             m.pointee.get_job = encodeGetJobResponse(g, arena: &arena)
         case .getModelStatus(let g)?:
-            let c = arena.message(Swerve__V1__GetModelStatusResponse.self, swerve__v1__get_model_status_response__init)
-            c.pointee.name = arena.cString(g.name)
-            c.pointee.n_model_version_status = g.versions.count
-            c.pointee.model_version_status = encodeVersionStatuses(g.versions, arena: &arena)
             m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATUS
-            m.pointee.get_model_status = c
+            m.pointee.get_model_status = encodeModelStatus(g, arena: &arena)
+        case .loadModel(let g)?:
+            m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_LOAD_MODEL
+            m.pointee.load_model = encodeModelStatus(g, arena: &arena)
+        case .unloadModel(let g)?:
+            m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_UNLOAD_MODEL
+            m.pointee.unload_model = encodeModelStatus(g, arena: &arena)
         case .getModelMetadata(let g)?:
             m.pointee.result_case = SWERVE__V1__RESPONSE__RESULT_GET_MODEL_METADATA
             m.pointee.get_model_metadata = encodeMetadata(g, arena: &arena)
@@ -109,6 +121,15 @@ extension ProtobufCodec {
 
     // MARK: Messages
 
+    static func encodeModelStatus(_ g: GetModelStatusResponse,
+                                  arena: inout EncodeArena) -> UnsafeMutablePointer<Swerve__V1__GetModelStatusResponse> {
+        let c = arena.message(Swerve__V1__GetModelStatusResponse.self, swerve__v1__get_model_status_response__init)
+        c.pointee.name = arena.cString(g.name)
+        c.pointee.n_model_version_status = g.versions.count
+        c.pointee.model_version_status = encodeVersionStatuses(g.versions, arena: &arena)
+        return c
+    }
+
     static func encodeModelStatistics(_ g: GetModelStatisticsResponse,
                                       arena: inout EncodeArena) -> UnsafeMutablePointer<Swerve__V1__GetModelStatisticsResponse> {
         func duration(_ d: StatisticDuration) -> UnsafeMutablePointer<Swerve__V1__StatisticDuration> {
@@ -130,6 +151,7 @@ extension ProtobufCodec {
             e.pointee.fail = duration(s.fail)
             e.pointee.queue = duration(s.queue)
             e.pointee.compute_infer = duration(s.computeInfer)
+            e.pointee.cache_hit = duration(s.cacheHit)
             (entries + i).initialize(to: e)
         }
         c.pointee.n_model_stats = g.modelStats.count

@@ -11,6 +11,8 @@ public struct Request: Sendable {
         case listModels(ListModelsRequest)
         case health(HealthRequest)
         case getModelStatistics(GetModelStatisticsRequest)
+        case loadModel(ModelControlRequest)
+        case unloadModel(ModelControlRequest)
 
         /// The call's name for logs and messages, e.g. "predict".
         public var name: String {
@@ -23,6 +25,8 @@ public struct Request: Sendable {
             case .listModels: return "list_models"
             case .health: return "health"
             case .getModelStatistics: return "get_model_statistics"
+            case .loadModel: return "load_model"
+            case .unloadModel: return "unload_model"
             }
         }
     }

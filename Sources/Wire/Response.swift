@@ -9,6 +9,9 @@ public struct Response: Sendable {
         case getModelMetadata(GetModelMetadataResponse)
         case listModels(ListModelsResponse)
         case getModelStatistics(GetModelStatisticsResponse)
+        /// The model's versions after a load or an unload.
+        case loadModel(GetModelStatusResponse)
+        case unloadModel(GetModelStatusResponse)
         case health(HealthResponse)
     }
 

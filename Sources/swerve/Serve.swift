@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import ModelServer
 import Serving
 import Transport
 
@@ -18,6 +19,15 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Seconds between repository scans for new, changed or removed versions.")
     var pollSeconds: Double = EnvironmentDefaults.value("POLL_SECONDS", 2)
+
+    @Option(help: ArgumentHelp(
+        "Who changes what serves: poll (the directory, every --poll-seconds), explicit (only load/unload calls), or both.",
+        discussion: "explicit loads the --load-model models at startup; both polls, and an explicit unload holds until a load."))
+    var repositoryControl: String = EnvironmentDefaults.value("REPOSITORY_CONTROL", "poll")
+
+    @Option(name: .customLong("load-model"),
+            help: "With --repository-control explicit: a model to load at startup (repeatable; * loads every one).")
+    var loadModels: [String] = EnvironmentDefaults.list("LOAD_MODELS")
 
     @Option(help: "Event loops (threads) serving connections (default: one per core).")
     var loops: Int = EnvironmentDefaults.value("LOOPS", EventLoopGroup.defaultLoopCount)
@@ -57,6 +67,12 @@ struct Serve: ParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not in 0...65535") }
         guard pollSeconds > 0 else { throw ValidationError("--poll-seconds must be positive") }
+        guard let control = RepositoryControl(rawValue: repositoryControl) else {
+            throw ValidationError("--repository-control '\(repositoryControl)' is not one of poll, explicit, both")
+        }
+        if !loadModels.isEmpty && control != .explicit {
+            throw ValidationError("--load-model needs --repository-control explicit (in \(control.rawValue) mode the poller loads every model)")
+        }
         guard loops >= 1 else { throw ValidationError("--loops must be at least 1") }
         guard graceSeconds >= 0 else { throw ValidationError("--grace-seconds must not be negative") }
         guard idleTimeoutSeconds >= 0 else { throw ValidationError("--idle-timeout-seconds must not be negative") }
@@ -76,6 +92,8 @@ struct Serve: ParsableCommand {
         options.port = port
         options.loops = loops
         options.pollInterval = seconds(pollSeconds)
+        options.repositoryControl = RepositoryControl(rawValue: repositoryControl) ?? .poll
+        options.startupModels = loadModels
         options.fanOutMembers = fanOut.endpointOverrides
         options.limits = ServerLimits(
             maxFrameLength: maxFrameBytes,

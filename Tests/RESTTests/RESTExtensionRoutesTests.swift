@@ -102,12 +102,33 @@ final class RESTExtensionRoutesTests: FakeRESTServerTestCase {
         XCTAssertEqual(try client.call("GET", "/v2/repository/index").status, 405)
     }
 
-    func testLoadAndUnloadNameThePollMode() throws {
-        for action in ["load", "unload"] {
-            let r = try client.call("POST", "/v2/repository/models/iris/\(action)", body: "{}")
-            XCTAssertEqual(r.status, 400)
-            XCTAssertTrue(r.text.contains("explicit model \(action) of 'iris' is not allowed: the model control mode is poll"), r.text)
+    func testLoadAndUnloadReachTheManagerAndMapItsErrors() throws {
+        for (action, body) in [("load", "{}"), ("unload", ""), ("unload", #"{"parameters": {"unload_dependents": true}}"#)] {
+            let r = try client.call("POST", "/v2/repository/models/iris/\(action)", body: body)
+            XCTAssertEqual(r.status, 200, r.text)
+            XCTAssertEqual(r.text, "")
         }
+        let calls = server.handler.requests.compactMap { request -> String? in
+            switch request.call {
+            case .loadModel(let m): return "load \(m.name)"
+            case .unloadModel(let m): return "unload \(m.name)"
+            default: return nil
+            }
+        }
+        XCTAssertEqual(calls, ["load iris", "unload iris", "unload iris"])
+
+        let polled = try client.call("POST", "/v2/repository/models/polled/load", body: "{}")
+        XCTAssertEqual(polled.status, 400, "Triton answers a refused load with 400")
+        XCTAssertTrue(polled.text.contains("poll mode"), polled.text)
+        let absent = try client.call("POST", "/v2/repository/models/absent/unload", body: "{}")
+        XCTAssertEqual(absent.status, 404, absent.text)
+        let overrides = try client.call("POST", "/v2/repository/models/iris/load", body: #"{"parameters": {"config": "{}"}}"#)
+        XCTAssertEqual(overrides.status, 400)
+        XCTAssertTrue(overrides.text.contains("load parameter 'config' is not supported"), overrides.text)
+        let notObject = try client.call("POST", "/v2/repository/models/iris/load", body: "[1]")
+        XCTAssertEqual(notObject.status, 400)
+        XCTAssertTrue(notObject.text.contains("must be an object"), notObject.text)
         XCTAssertEqual(try client.call("POST", "/v2/repository/models/iris/reload", body: "{}").status, 404)
+        XCTAssertEqual(try client.call("GET", "/v2/repository/models/iris/load").status, 405)
     }
 }

@@ -1,4 +1,5 @@
 import ModelRuntime
+import ModelServer
 import Serving
 import Wire
 import XCTest
@@ -46,5 +47,46 @@ final class DispatcherStatisticsTests: XCTestCase {
         XCTAssertEqual(unknown.status.code, .notFound, unknown.status.message)
         let version = statistics(fixture.dispatcher, ModelSpec(name: "iris", version: 7))
         XCTAssertEqual(version.status.code, .notFound, version.status.message)
+    }
+
+    private func irisStatistics(_ d: Dispatcher) -> ModelVersionStatistics? {
+        guard case .getModelStatistics(let g)? = statistics(d, ModelSpec(name: "iris", version: 1)).result else { return nil }
+        return g.modelStats.first
+    }
+
+    func testCacheHitsCountAsSuccessesThatRanNoModel() throws {
+        let iris = try IrisRepository(config: #"{"cache": {}}"#)
+        let cache = PredictionCache()
+        cache.attach(to: iris.repository)
+        let d = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger, cache: cache)
+        for _ in 0..<3 { XCTAssertTrue(predict(d, rows: [[5.1, 3.5, 1.4, 0.2]]).status.isOK) }
+
+        let s = try XCTUnwrap(irisStatistics(d))
+        XCTAssertEqual(s.success.count, 3)
+        XCTAssertEqual(s.cacheHit.count, 2, "the first call ran the model, the others were hits")
+        XCTAssertEqual(s.executionCount, 1)
+        XCTAssertEqual(s.computeInfer.count, 1)
+        XCTAssertEqual(s.inferenceCount, 1)
+        XCTAssertLessThanOrEqual(s.cacheHit.ns, s.success.ns)
+    }
+
+    func testBatchedCallsCountWithTheirQueueAndComputeTime() throws {
+        let iris = try IrisRepository(config: #"{"batching": {"max_rows": 8, "max_delay_us": 500}}"#)
+        let batcher = AdaptiveBatcher()
+        defer { batcher.shutdown() }
+        let d = Dispatcher(repository: iris.repository, serverVersion: "t", logger: DispatcherFixture.quietLogger, batcher: batcher)
+        // The first call notices the model batches; the next ones go through the batcher.
+        for _ in 0..<3 { XCTAssertTrue(predict(d, rows: [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]]).status.isOK) }
+        XCTAssertFalse(predict(d, rows: [[5.1, 3.5, 1.4]]).status.isOK)
+
+        let s = try XCTUnwrap(irisStatistics(d))
+        XCTAssertEqual(batcher.statistics.snapshot().first { $0.model == "iris" }?.delay.count, 3, "every call after the first went through the batcher, the failing one too")
+        XCTAssertEqual(s.success.count, 3)
+        XCTAssertEqual(s.fail.count, 1)
+        XCTAssertEqual(s.inferenceCount, 6)
+        XCTAssertEqual(s.queue.count, 3)
+        XCTAssertEqual(s.computeInfer.count, 3)
+        XCTAssertGreaterThan(s.computeInfer.ns, 0)
+        XCTAssertGreaterThanOrEqual(s.success.ns, s.queue.ns + s.computeInfer.ns)
     }
 }

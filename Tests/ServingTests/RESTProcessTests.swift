@@ -30,11 +30,13 @@ final class RESTTarget {
                                          to: strings.appendingPathComponent("model.onnx"))
         try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent("iris"), to: root.appendingPathComponent("secret"))
         let restArguments = ["--max-body-bytes", "4096"]
+        // Polling as by default, plus explicit load/unload for tritonclient's repository calls.
+        let control = ["--repository-control", "both"]
         if upstream {
-            server = try SwerveProcess(models: repository, arguments: ["--rest-port", "0"])
+            server = try SwerveProcess(models: repository, arguments: ["--rest-port", "0"] + control)
             adapter = try RESTAdapterProcess(upstreamPort: server.port, arguments: restArguments)
         } else {
-            server = try SwerveProcess(models: repository, arguments: restArguments)
+            server = try SwerveProcess(models: repository, arguments: restArguments + control)
             adapter = nil
         }
     }
@@ -216,6 +218,7 @@ enum RESTSuite {
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("equal onnxruntime's"), run.stdout)
         XCTAssertTrue(run.stdout.contains("binary and JSON tensors agree (iris, diabetes, BYTES)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("unload then load"), run.stdout)
     }
 
     /// Every `curl` line of the README's REST section, as written but for the port.

@@ -46,8 +46,10 @@ final class RepositoryFixture: @unchecked Sendable {
     }
 
     /// A repository on this fixture with the fake loader.
-    func repository(pollInterval: Duration = .seconds(3600)) -> ModelRepository {
-        ModelRepository(root: root, pollInterval: pollInterval, logger: logger, loader: { [self] in try fakeLoad($0) })
+    func repository(pollInterval: Duration = .seconds(3600), control: RepositoryControl = .poll,
+                    startupModels: [String] = []) -> ModelRepository {
+        ModelRepository(root: root, pollInterval: pollInterval, logger: logger, control: control,
+                        startupModels: startupModels, loader: { [self] in try fakeLoad($0) })
     }
 
     /// A repository on this fixture with the real ONNX loader.
@@ -148,8 +150,6 @@ final class RepositoryFixture: @unchecked Sendable {
     }
 }
 
-/// Waits, up to `timeout`, until `condition` holds; fails the test otherwise.
-/// Re-checks every few milliseconds: the condition is the synchronisation.
 /// The states of every version of `model`, as `[version: state]`.
 func states(_ repository: ModelRepository, _ model: String) -> [Int64: ModelVersionState] {
     guard let statuses = try? repository.versions(name: model) else { return [:] }

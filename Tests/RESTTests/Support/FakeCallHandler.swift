@@ -77,6 +77,17 @@ final class FakeCallHandler: CallHandler, @unchecked Sendable {
                 ModelVersionStatistics(name: "iris", version: 1, lastInferenceMs: 1_700_000_000_000, inferenceCount: 5, executionCount: 3,
                                        success: StatisticDuration(count: 3, ns: 3000), fail: StatisticDuration(count: 1, ns: 100),
                                        queue: StatisticDuration(count: 3, ns: 300), computeInfer: StatisticDuration(count: 3, ns: 2000))]))))
+        case .loadModel(let m), .unloadModel(let m):
+            switch m.name {
+            case "iris":
+                let state: ModelVersionStatus.State = if case .loadModel = request.call { .available } else { .end }
+                let status = GetModelStatusResponse(name: "iris", versions: [ModelVersionStatus(version: 1, state: state)])
+                completion(.success(id: id, state == .available ? .loadModel(status) : .unloadModel(status)))
+            case "polled":
+                fail(.failedPrecondition, "cannot load models: the repository is in poll mode")
+            default:
+                fail(.notFound, "model '\(m.name)' not found")
+            }
         case .submit(let s):
             if let error = Self.error(for: s.request.modelSpec) { return completion(.failure(id: id, error)) }
             DispatchQueue.global().async { completion(.success(id: id, .submit(SubmitResponse(jobId: "job-1")))) }

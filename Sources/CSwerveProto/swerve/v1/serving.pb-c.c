@@ -1060,6 +1060,51 @@ void   swerve__v1__get_model_statistics_response__free_unpacked
   assert(message->base.descriptor == &swerve__v1__get_model_statistics_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   swerve__v1__model_control_request__init
+                     (Swerve__V1__ModelControlRequest         *message)
+{
+  static const Swerve__V1__ModelControlRequest init_value = SWERVE__V1__MODEL_CONTROL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t swerve__v1__model_control_request__get_packed_size
+                     (const Swerve__V1__ModelControlRequest *message)
+{
+  assert(message->base.descriptor == &swerve__v1__model_control_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t swerve__v1__model_control_request__pack
+                     (const Swerve__V1__ModelControlRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &swerve__v1__model_control_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t swerve__v1__model_control_request__pack_to_buffer
+                     (const Swerve__V1__ModelControlRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &swerve__v1__model_control_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Swerve__V1__ModelControlRequest *
+       swerve__v1__model_control_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Swerve__V1__ModelControlRequest *)
+     protobuf_c_message_unpack (&swerve__v1__model_control_request__descriptor,
+                                allocator, len, data);
+}
+void   swerve__v1__model_control_request__free_unpacked
+                     (Swerve__V1__ModelControlRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &swerve__v1__model_control_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   swerve__v1__health_request__init
                      (Swerve__V1__HealthRequest         *message)
 {
@@ -2802,7 +2847,7 @@ const ProtobufCMessageDescriptor swerve__v1__statistic_duration__descriptor =
   (ProtobufCMessageInit) swerve__v1__statistic_duration__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__field_descriptors[9] =
+static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__field_descriptors[10] =
 {
   {
     "name",
@@ -2912,8 +2957,21 @@ static const ProtobufCFieldDescriptor swerve__v1__model_version_statistics__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cache_hit",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelVersionStatistics, cache_hit),
+    &swerve__v1__statistic_duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__model_version_statistics__field_indices_by_name[] = {
+  9,   /* field[9] = cache_hit */
   8,   /* field[8] = compute_infer */
   4,   /* field[4] = execution_count */
   6,   /* field[6] = fail */
@@ -2927,7 +2985,7 @@ static const unsigned swerve__v1__model_version_statistics__field_indices_by_nam
 static const ProtobufCIntRange swerve__v1__model_version_statistics__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descriptor =
 {
@@ -2937,7 +2995,7 @@ const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descripto
   "Swerve__V1__ModelVersionStatistics",
   "swerve.v1",
   sizeof(Swerve__V1__ModelVersionStatistics),
-  9,
+  10,
   swerve__v1__model_version_statistics__field_descriptors,
   swerve__v1__model_version_statistics__field_indices_by_name,
   1,  swerve__v1__model_version_statistics__number_ranges,
@@ -2980,6 +3038,44 @@ const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_response__desc
   swerve__v1__get_model_statistics_response__field_indices_by_name,
   1,  swerve__v1__get_model_statistics_response__number_ranges,
   (ProtobufCMessageInit) swerve__v1__get_model_statistics_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor swerve__v1__model_control_request__field_descriptors[1] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__ModelControlRequest, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned swerve__v1__model_control_request__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange swerve__v1__model_control_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor swerve__v1__model_control_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "swerve.v1.ModelControlRequest",
+  "ModelControlRequest",
+  "Swerve__V1__ModelControlRequest",
+  "swerve.v1",
+  sizeof(Swerve__V1__ModelControlRequest),
+  1,
+  swerve__v1__model_control_request__field_descriptors,
+  swerve__v1__model_control_request__field_indices_by_name,
+  1,  swerve__v1__model_control_request__number_ranges,
+  (ProtobufCMessageInit) swerve__v1__model_control_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 #define swerve__v1__health_request__field_descriptors NULL
@@ -3077,7 +3173,7 @@ const ProtobufCMessageDescriptor swerve__v1__health_response__descriptor =
   (ProtobufCMessageInit) swerve__v1__health_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[11] =
+static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[13] =
 {
   {
     "id",
@@ -3188,6 +3284,30 @@ static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[11]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "load_model",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__Request, call_case),
+    offsetof(Swerve__V1__Request, load_model),
+    &swerve__v1__model_control_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unload_model",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__Request, call_case),
+    offsetof(Swerve__V1__Request, unload_model),
+    &swerve__v1__model_control_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "timeout_ms",
     20,
     PROTOBUF_C_LABEL_NONE,
@@ -3220,16 +3340,18 @@ static const unsigned swerve__v1__request__field_indices_by_name[] = {
   7,   /* field[7] = health */
   0,   /* field[0] = id */
   6,   /* field[6] = list_models */
-  10,   /* field[10] = no_cache */
+  9,   /* field[9] = load_model */
+  12,   /* field[12] = no_cache */
   1,   /* field[1] = predict */
   2,   /* field[2] = submit */
-  9,   /* field[9] = timeout_ms */
+  11,   /* field[11] = timeout_ms */
+  10,   /* field[10] = unload_model */
 };
 static const ProtobufCIntRange swerve__v1__request__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 20, 9 },
-  { 0, 11 }
+  { 20, 11 },
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
 {
@@ -3239,14 +3361,14 @@ const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
   "Swerve__V1__Request",
   "swerve.v1",
   sizeof(Swerve__V1__Request),
-  11,
+  13,
   swerve__v1__request__field_descriptors,
   swerve__v1__request__field_indices_by_name,
   2,  swerve__v1__request__number_ranges,
   (ProtobufCMessageInit) swerve__v1__request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__response__field_descriptors[10] =
+static const ProtobufCFieldDescriptor swerve__v1__response__field_descriptors[12] =
 {
   {
     "id",
@@ -3368,6 +3490,30 @@ static const ProtobufCFieldDescriptor swerve__v1__response__field_descriptors[10
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "load_model",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__Response, result_case),
+    offsetof(Swerve__V1__Response, load_model),
+    &swerve__v1__get_model_status_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unload_model",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Swerve__V1__Response, result_case),
+    offsetof(Swerve__V1__Response, unload_model),
+    &swerve__v1__get_model_status_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__response__field_indices_by_name[] = {
   4,   /* field[4] = get_job */
@@ -3377,14 +3523,16 @@ static const unsigned swerve__v1__response__field_indices_by_name[] = {
   8,   /* field[8] = health */
   0,   /* field[0] = id */
   7,   /* field[7] = list_models */
+  10,   /* field[10] = load_model */
   2,   /* field[2] = predict */
   1,   /* field[1] = status */
   3,   /* field[3] = submit */
+  11,   /* field[11] = unload_model */
 };
 static const ProtobufCIntRange swerve__v1__response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor swerve__v1__response__descriptor =
 {
@@ -3394,7 +3542,7 @@ const ProtobufCMessageDescriptor swerve__v1__response__descriptor =
   "Swerve__V1__Response",
   "swerve.v1",
   sizeof(Swerve__V1__Response),
-  10,
+  12,
   swerve__v1__response__field_descriptors,
   swerve__v1__response__field_indices_by_name,
   1,  swerve__v1__response__number_ranges,

@@ -41,6 +41,7 @@ typedef struct Swerve__V1__GetModelStatisticsRequest Swerve__V1__GetModelStatist
 typedef struct Swerve__V1__StatisticDuration Swerve__V1__StatisticDuration;
 typedef struct Swerve__V1__ModelVersionStatistics Swerve__V1__ModelVersionStatistics;
 typedef struct Swerve__V1__GetModelStatisticsResponse Swerve__V1__GetModelStatisticsResponse;
+typedef struct Swerve__V1__ModelControlRequest Swerve__V1__ModelControlRequest;
 typedef struct Swerve__V1__HealthRequest Swerve__V1__HealthRequest;
 typedef struct Swerve__V1__HealthResponse Swerve__V1__HealthResponse;
 typedef struct Swerve__V1__Request Swerve__V1__Request;
@@ -507,10 +508,15 @@ struct  Swerve__V1__ModelVersionStatistics
    */
   Swerve__V1__StatisticDuration *queue;
   Swerve__V1__StatisticDuration *compute_infer;
+  /*
+   * Calls answered from the prediction cache (counted in success too, not
+   * in queue, compute_infer or execution_count), and the time they took.
+   */
+  Swerve__V1__StatisticDuration *cache_hit;
 };
 #define SWERVE__V1__MODEL_VERSION_STATISTICS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__model_version_statistics__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 
 struct  Swerve__V1__GetModelStatisticsResponse
@@ -522,6 +528,20 @@ struct  Swerve__V1__GetModelStatisticsResponse
 #define SWERVE__V1__GET_MODEL_STATISTICS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__get_model_statistics_response__descriptor) \
     , 0,NULL }
+
+
+/*
+ * Loads (or reloads) or unloads one model of the repository, as Triton's
+ * repository extension does; an unload drains in-flight calls first.
+ */
+struct  Swerve__V1__ModelControlRequest
+{
+  ProtobufCMessage base;
+  char *name;
+};
+#define SWERVE__V1__MODEL_CONTROL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__model_control_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
 
 
 struct  Swerve__V1__HealthRequest
@@ -558,7 +578,9 @@ typedef enum {
   SWERVE__V1__REQUEST__CALL_GET_MODEL_METADATA = 6,
   SWERVE__V1__REQUEST__CALL_LIST_MODELS = 7,
   SWERVE__V1__REQUEST__CALL_HEALTH = 8,
-  SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS = 9
+  SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS = 9,
+  SWERVE__V1__REQUEST__CALL_LOAD_MODEL = 10,
+  SWERVE__V1__REQUEST__CALL_UNLOAD_MODEL = 11
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SWERVE__V1__REQUEST__CALL__CASE)
 } Swerve__V1__Request__CallCase;
 
@@ -588,6 +610,11 @@ struct  Swerve__V1__Request
     Swerve__V1__ListModelsRequest *list_models;
     Swerve__V1__HealthRequest *health;
     Swerve__V1__GetModelStatisticsRequest *get_model_statistics;
+    /*
+     * Repository control (needs --repository-control explicit or both).
+     */
+    Swerve__V1__ModelControlRequest *load_model;
+    Swerve__V1__ModelControlRequest *unload_model;
   };
 };
 #define SWERVE__V1__REQUEST__INIT \
@@ -604,7 +631,9 @@ typedef enum {
   SWERVE__V1__RESPONSE__RESULT_GET_MODEL_METADATA = 7,
   SWERVE__V1__RESPONSE__RESULT_LIST_MODELS = 8,
   SWERVE__V1__RESPONSE__RESULT_HEALTH = 9,
-  SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATISTICS = 10
+  SWERVE__V1__RESPONSE__RESULT_GET_MODEL_STATISTICS = 10,
+  SWERVE__V1__RESPONSE__RESULT_LOAD_MODEL = 11,
+  SWERVE__V1__RESPONSE__RESULT_UNLOAD_MODEL = 12
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SWERVE__V1__RESPONSE__RESULT__CASE)
 } Swerve__V1__Response__ResultCase;
 
@@ -623,6 +652,11 @@ struct  Swerve__V1__Response
     Swerve__V1__ListModelsResponse *list_models;
     Swerve__V1__HealthResponse *health;
     Swerve__V1__GetModelStatisticsResponse *get_model_statistics;
+    /*
+     * The model's versions after the load or unload.
+     */
+    Swerve__V1__GetModelStatusResponse *load_model;
+    Swerve__V1__GetModelStatusResponse *unload_model;
   };
 };
 #define SWERVE__V1__RESPONSE__INIT \
@@ -1076,6 +1110,25 @@ Swerve__V1__GetModelStatisticsResponse *
 void   swerve__v1__get_model_statistics_response__free_unpacked
                      (Swerve__V1__GetModelStatisticsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Swerve__V1__ModelControlRequest methods */
+void   swerve__v1__model_control_request__init
+                     (Swerve__V1__ModelControlRequest         *message);
+size_t swerve__v1__model_control_request__get_packed_size
+                     (const Swerve__V1__ModelControlRequest   *message);
+size_t swerve__v1__model_control_request__pack
+                     (const Swerve__V1__ModelControlRequest   *message,
+                      uint8_t             *out);
+size_t swerve__v1__model_control_request__pack_to_buffer
+                     (const Swerve__V1__ModelControlRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Swerve__V1__ModelControlRequest *
+       swerve__v1__model_control_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   swerve__v1__model_control_request__free_unpacked
+                     (Swerve__V1__ModelControlRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Swerve__V1__HealthRequest methods */
 void   swerve__v1__health_request__init
                      (Swerve__V1__HealthRequest         *message);
@@ -1232,6 +1285,9 @@ typedef void (*Swerve__V1__ModelVersionStatistics_Closure)
 typedef void (*Swerve__V1__GetModelStatisticsResponse_Closure)
                  (const Swerve__V1__GetModelStatisticsResponse *message,
                   void *closure_data);
+typedef void (*Swerve__V1__ModelControlRequest_Closure)
+                 (const Swerve__V1__ModelControlRequest *message,
+                  void *closure_data);
 typedef void (*Swerve__V1__HealthRequest_Closure)
                  (const Swerve__V1__HealthRequest *message,
                   void *closure_data);
@@ -1280,6 +1336,7 @@ extern const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_request
 extern const ProtobufCMessageDescriptor swerve__v1__statistic_duration__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__model_version_statistics__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__get_model_statistics_response__descriptor;
+extern const ProtobufCMessageDescriptor swerve__v1__model_control_request__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__health_request__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__health_response__descriptor;
 extern const ProtobufCMessageDescriptor swerve__v1__request__descriptor;
