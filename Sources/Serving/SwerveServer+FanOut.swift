@@ -29,28 +29,6 @@ extension SwerveServer {
     }
 }
 
-extension Dispatcher {
-    /// A dispatcher that also runs fan-out models, for processes other than
-    /// `SwerveServer` that run Predict (e.g. `swerve worker` running jobs on
-    /// a fan-out model). Member connections live on `group`'s loops; call
-    /// `(dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown()` before
-    /// shutting the group down.
-    /// - Parameter members: member name (or `model/member`) → `HOST:PORT`
-    ///   overrides, as `swerve serve --member` takes them.
-    /// - Parameter cache: the prediction cache, for cached models and fan-out models.
-    public static func withFanOut(repository: ModelRepository, serverVersion: String, logger: Logger,
-                                  jobService: (any JobService)? = nil, group: EventLoopGroup,
-                                  members: [String: String] = [:], pollInterval: Duration = .seconds(2),
-                                  cache: PredictionCache? = nil) throws -> Dispatcher {
-        let (adapter, reference) = try SwerveServer.makeFanOut(repository: repository, group: group, members: members,
-                                                               pollInterval: pollInterval, logger: logger)
-        let dispatcher = Dispatcher(repository: repository, serverVersion: serverVersion, logger: logger,
-                                    jobService: jobService, fanOut: adapter, cache: cache)
-        reference.attach(dispatcher)
-        return dispatcher
-    }
-}
-
 /// A `--member NAME=HOST:PORT` override that cannot be used.
 public struct MemberOverrideError: Error, Sendable, CustomStringConvertible {
     public var description: String

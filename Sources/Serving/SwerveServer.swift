@@ -53,6 +53,16 @@ public final class SwerveServer: Sendable {
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
         }
+
+        /// A server that only runs calls in process (`swerve worker`'s
+        /// jobs): no listeners, one loop for fan-out member connections.
+        public static func withoutListeners(modelsDirectory: String) -> Options {
+            var options = Options(modelsDirectory: modelsDirectory)
+            options.servesBinaryProtocol = false
+            options.rest = nil
+            options.loops = 1
+            return options
+        }
     }
 
     /// The version string Health reports and `swerve --version` prints.

@@ -225,12 +225,8 @@ struct Worker: ParsableCommand {
         }
         if options.workers == nil { options.workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-        var serverOptions = SwerveServer.Options(modelsDirectory: models)
-        serverOptions.servesBinaryProtocol = false
-        serverOptions.rest = nil
-        // Jobs on fan-out models call their members like `serve` does; the
-        // member connections need a loop, and one is enough.
-        serverOptions.loops = 1
+        // Jobs on fan-out models call their members like `serve` does.
+        var serverOptions = SwerveServer.Options.withoutListeners(modelsDirectory: models)
         serverOptions.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
         serverOptions.fanOutMembers = fanOut.endpointOverrides
         serverOptions.jobs = options

@@ -24,16 +24,11 @@ final class FanOutCacheTests: XCTestCase {
         text = text.replacingOccurrences(of: "\"fan_out\":", with: "\"cache\": {},\n  \"fan_out\":")
         try text.write(to: config, atomically: true, encoding: .utf8)
 
-        let repository = ModelRepository(root: root.path, pollInterval: .seconds(3600), logger: DispatcherFixture.quietLogger)
-        try repository.start()
-        defer { repository.stop() }
-        let group = try EventLoopGroup(loopCount: 1, name: "fanout-cache")
-        defer { group.shutdown() }
-        let cache = PredictionCache()
-        cache.attach(to: repository)
-        let dispatcher = try Dispatcher.withFanOut(repository: repository, serverVersion: "t", logger: DispatcherFixture.quietLogger,
-                                                   group: group, cache: cache)
-        defer { (dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown() }
+        var options = SwerveServer.Options.withoutListeners(modelsDirectory: root.path)
+        options.pollInterval = .seconds(3600)
+        let server = try SwerveServer(options: options, logger: DispatcherFixture.quietLogger)
+        defer { server.shutdown(grace: .zero) }
+        let (repository, cache, dispatcher) = (server.repository, server.cache, server.dispatcher)
 
         let rows: [[Float]] = [RequestFrames.irisRow, [6.7, 3.0, 5.2, 2.3]]
         let first = dispatcher.handle(RequestFrames.predictIris(id: 1, rows: rows, model: "iris-ovr"), deadline: nil)

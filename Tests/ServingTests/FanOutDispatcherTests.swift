@@ -7,22 +7,20 @@ import Transport
 import Wire
 import XCTest
 
-/// `Dispatcher.withFanOut`: what processes other than `swerve serve` (e.g.
-/// job workers) use to run fan-out models, called the blocking way a job
-/// runner calls it.
+/// A server without listeners, as `swerve worker` runs it: fan-out models
+/// run through its dispatcher, called the blocking way a job runner calls it.
 final class FanOutDispatcherTests: XCTestCase {
     func testABlockingPredictOnAFanOutModelRunsTheFanOut() throws {
         let root = try TestPaths.repository(with: ["iris-setosa", "iris-versicolor", "iris-virginica", "iris-ovr"],
                                             testName: "dispatcher")
         defer { try? FileManager.default.removeItem(at: root) }
         let logger = Logger(label: "fan-out-dispatcher-test")
-        let repository = ModelRepository(root: root.path, pollInterval: .seconds(60), logger: logger)
-        try repository.start()
-        defer { repository.stop() }
-        let group = try EventLoopGroup(loopCount: 1, name: "fanout-dispatch")
-        defer { group.shutdown() }
-        let dispatcher = try Dispatcher.withFanOut(repository: repository, serverVersion: "test", logger: logger, group: group)
-        defer { (dispatcher.fanOut as? FanOutAdapter)?.aggregator.shutdown() }
+        var options = SwerveServer.Options.withoutListeners(modelsDirectory: root.path)
+        let server = try SwerveServer(options: options, logger: logger)
+        defer { server.shutdown(grace: .zero) }
+        XCTAssertEqual(server.boundPort, 0, "no binary-protocol listener")
+        XCTAssertNil(server.restServer)
+        let dispatcher = server.dispatcher
 
         let rows: [[Float]] = [RequestFrames.irisRow, [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
         let response = dispatcher.handle(RequestFrames.predictIris(id: 4, rows: rows, model: "iris-ovr"), deadline: nil)
@@ -31,8 +29,8 @@ final class FanOutDispatcherTests: XCTestCase {
         XCTAssertEqual(try FanOutTest.strings(p, "label"), ["setosa", "virginica", "versicolor"])
         XCTAssertEqual(response.id, 4)
 
-        XCTAssertThrowsError(try Dispatcher.withFanOut(repository: repository, serverVersion: "test", logger: logger,
-                                                       group: group, members: ["setosa": "nohost"])) { error in
+        options.fanOutMembers = ["setosa": "nohost"]
+        XCTAssertThrowsError(try SwerveServer(options: options, logger: logger)) { error in
             XCTAssertTrue("\(error)".contains("nohost"), "\(error)")
         }
     }
