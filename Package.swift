@@ -66,7 +66,7 @@ let package = Package(
         // Streaming pipeline on RabbitMQ (swerve stream …); Plotting draws its histogram.
         .target(name: "Plotting", dependencies: ["CCairo"]),
         .target(name: "Streaming", dependencies: [
-            "CRabbitMQ", "TextFormats", "ModelServer", "ModelRuntime", "Plotting",
+            "CRabbitMQ", "TextFormats", "ModelServer", "ModelRuntime", "Plotting", "Primitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [

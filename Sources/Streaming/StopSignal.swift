@@ -1,3 +1,4 @@
+import Primitives
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -30,21 +31,15 @@ public final class StopSignal: Sendable {
         sigaddset(&signals, SIGTERM)
         sigaddset(&signals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
-        // A detached pthread: the watcher lives as long as the process.
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let created = pthread_create(&thread, nil, { context in
-            let stop = Unmanaged<StopSignal>.fromOpaque(context!).takeRetainedValue()
+        // Detached: the watcher lives as long as the process.
+        PThread.detached(name: "swerve-stop-signal") { [self] in
             var signals = sigset_t()
             sigemptyset(&signals)
             sigaddset(&signals, SIGTERM)
             sigaddset(&signals, SIGINT)
             var received: Int32 = 0
             while sigwait(&signals, &received) != 0 {}
-            stop.set()
-            return nil
-        }, context)
-        precondition(created == 0, "pthread_create failed: \(created)")
-        pthread_detach(thread)
+            set()
+        }
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 
 /// Counters one stream service keeps, rendered as Prometheus text for
 /// `--metrics-port`. Thread-safe (the service thread writes, the metrics
@@ -24,7 +24,7 @@ public final class StreamStatistics: Sendable {
     /// Upper bounds of the latency histogram's buckets, seconds.
     public static let latencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private let counts = Mutex(Counts())
+    private let counts = Locked(Counts())
     /// Metric name prefix, e.g. `swerve_stream_metrics`.
     public let prefix: String
 
