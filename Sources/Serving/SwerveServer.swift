@@ -154,7 +154,9 @@ public final class SwerveServer: Sendable {
     public var boundPort: Int { frameServer?.boundPort ?? 0 }
 
     /// Shuts down on SIGTERM or SIGINT; pair with `waitUntilShutdown()`.
-    /// Needs the binary-protocol listener (its loop watches the signals).
+    /// The listener's loop watches the signals: without the binary-protocol
+    /// listener this does nothing, and the process waits for signals itself
+    /// (`swerve worker` uses `sigwait`).
     public func shutdownOnSignals(grace: Duration) throws {
         try frameServer?.shutdownOnSignals([SIGTERM, SIGINT], grace: grace)
     }
