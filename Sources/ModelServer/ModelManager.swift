@@ -1,6 +1,6 @@
 import Logging
 import ModelRuntime
-import Synchronization
+import Primitives
 
 /// The manager (TF Serving's `AspiredVersionsManager`): owns every
 /// version's state (START, LOADING, AVAILABLE, UNLOADING, END, FAILED),
@@ -17,8 +17,8 @@ final class ModelManager: Sendable {
     /// The repository directory, for log lines.
     let root: String
     let logger: Logger
-    let state = Mutex(RepositoryState())
-    private let drainObservers = Mutex<[@Sendable (ServableVersion) -> Void]>([])
+    let state = Locked(RepositoryState())
+    private let drainObservers = Locked<[@Sendable (ServableVersion) -> Void]>([])
 
     /// How many END versions no longer on disk a model keeps reporting.
     static let endedVersionsKept = 8

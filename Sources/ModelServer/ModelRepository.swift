@@ -1,6 +1,6 @@
 import Logging
 import ModelRuntime
-import Synchronization
+import Primitives
 
 /// A TF Serving-like versioned model repository: finds models under
 /// `ROOT/<name>/<version>/model.onnx` (plus optional `ROOT/<name>/config.json`),
@@ -50,7 +50,7 @@ public final class ModelRepository: Sendable {
     let loader: ModelLoader
     let manager: ModelManager
     // Serialises scan-and-apply passes (the poller's and callers' of reload()).
-    let reloadLock = Mutex(ReloadContext())
+    let reloadLock = Locked(ReloadContext())
     let poller = RepositoryPoller()
 
     /// - Parameters:
