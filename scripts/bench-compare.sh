@@ -118,7 +118,8 @@ rm -f "$OUT"/*.json "$OUT"/*.html "$OUT"/*.txt "$OUT"/*.csv
 # ---------------------------------------------------------------- swerve
 REST_PORT=""
 SERVE_ARGS=(serve --models "$ROOT/models" --host 127.0.0.1 --port 0 --log-level warning)
-if "$SWERVE" serve --help 2>&1 | grep -q -- '--rest-port'; then
+# Not `grep -q`: it stops reading early, and with pipefail the help's SIGPIPE fails the test.
+if "$SWERVE" serve --help 2>&1 | grep -- '--rest-port' >/dev/null; then
     REST_PORT=$(free_port)
     SERVE_ARGS+=(--rest-port "$REST_PORT")
 fi

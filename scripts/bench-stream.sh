@@ -65,7 +65,8 @@ b0=$(cpu "$BROKER_VM"); s0=$(cpu_sum $SW_MODEL $SW_METRICS); t0=$(now)
 SW_FEATURES=$!; PIDS+=($!)
 sf=0
 while [ "$(($(wc -l <"$DIR/sw.csv") - 1))" -lt "$N" ]; do
-    kill -0 $SW_FEATURES 2>/dev/null && sf=$(cpu $SW_FEATURES)
+    # It may exit between the check and the read: keep the last reading then.
+    sf=$(cpu $SW_FEATURES 2>/dev/null || echo $sf)
     sleep 0.05
 done
 t1=$(now); b1=$(cpu "$BROKER_VM"); s1=$(cpu_sum $SW_MODEL $SW_METRICS)
@@ -90,7 +91,7 @@ $PY features --data models/diabetes/data.csv --count "$N" >"$DIR/py-features.log
 PY_FEATURES=$!; PIDS+=($!)
 pf=0; pm=0
 while kill -0 $PY_METRICS 2>/dev/null; do
-    kill -0 $PY_FEATURES 2>/dev/null && pf=$(cpu $PY_FEATURES)
+    pf=$(cpu $PY_FEATURES 2>/dev/null || echo $pf)
     pm=$(cpu $PY_METRICS 2>/dev/null || echo $pm)
     sleep 0.05
 done
