@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // TLS (OpenSSL 3 memory BIOs in the Transport stack's byte-transform slot).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -39,6 +41,8 @@ let package = Package(
         .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
         .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
+        // TLS for every port and every client: a ByteTransform over OpenSSL.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Transport", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
         // The Redis client (hiredis, synchronous, on callers' own threads): jobs and the prediction cache.
         .target(name: "Redis", dependencies: ["CHiredis", "Primitives"]),
@@ -89,6 +93,7 @@ let package = Package(
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "Transport", "Primitives", "SwerveTestSupport"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "SwerveTestSupport"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
         .target(name: "SwerveTestSupport", dependencies: ["REST"], path: "Tests/SwerveTestSupport"),

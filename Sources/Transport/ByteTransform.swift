@@ -18,4 +18,19 @@ public protocol ByteTransform: AnyObject {
                  reply: (UnsafeRawBufferPointer) -> Void) throws
     /// Plain bytes from the handler; hand what goes on the wire to `emit`.
     func outbound(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) throws
+    /// The connection is closing gracefully: the last bytes the transform
+    /// sends (TLS's close_notify) go to `emit`, before the FIN.
+    func finish(emit: (UnsafeRawBufferPointer) -> Void)
+}
+
+extension ByteTransform {
+    /// Most transforms have nothing to say at the end.
+    public func finish(emit: (UnsafeRawBufferPointer) -> Void) {}
+}
+
+/// Makes the ``ByteTransform`` of each connection a server accepts (a TLS
+/// server context makes one TLS session per connection). Called on the
+/// connection's loop thread; throwing closes that connection.
+public protocol ByteTransformFactory: Sendable {
+    func makeTransform(for connection: StreamConnection) throws -> ByteTransform
 }

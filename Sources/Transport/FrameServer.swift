@@ -125,12 +125,14 @@ public final class FrameServer: @unchecked Sendable {
     ///   - port: 0 for an ephemeral port (see ``boundPort``).
     ///   - group: loops to serve on; by default the server creates one loop
     ///     per core and shuts them down with itself.
+    ///   - transforms: makes each accepted connection's byte transform (TLS); nil = plain.
     public init(
         host: String = "0.0.0.0",
         port: Int,
         handler: any FrameHandler,
         limits: ServerLimits = ServerLimits(),
-        group: EventLoopGroup? = nil
+        group: EventLoopGroup? = nil,
+        transforms: (any ByteTransformFactory)? = nil
     ) throws {
         try limits.validate()
         guard let address = try SocketAddress.resolveBlocking(host: host, port: port).first else {
@@ -154,7 +156,8 @@ public final class FrameServer: @unchecked Sendable {
             fds = bound.fds
             self.boundPort = bound.port
             for (i, loop) in self.group.loops.enumerated() {
-                let serverLoop = ServerLoop(loop: loop, index: i, handler: handler, limits: limits, shared: shared)
+                let serverLoop = ServerLoop(loop: loop, index: i, handler: handler, limits: limits, shared: shared,
+                                            transforms: transforms)
                 let fd = fds[i]
                 handedOver = i + 1 // listen(fd:) owns the socket even when it fails
                 try loop.submitAndWait { try serverLoop.listen(fd: fd) }

@@ -18,6 +18,7 @@ final class ServerLoop: UVHandleOwner {
     let handler: FrameHandler
     let limits: ServerLimits
     let shared: ServerShared
+    let transforms: (any ByteTransformFactory)?
     var stats = FrameServer.Statistics()
 
     private var listener: Listener?
@@ -29,7 +30,9 @@ final class ServerLoop: UVHandleOwner {
     private var isShuttingDown = false
     private var onDrained: (() -> Void)?
 
-    init(loop: EventLoop, index: Int, handler: FrameHandler, limits: ServerLimits, shared: ServerShared) {
+    init(loop: EventLoop, index: Int, handler: FrameHandler, limits: ServerLimits, shared: ServerShared,
+         transforms: (any ByteTransformFactory)? = nil) {
+        self.transforms = transforms
         self.loop = loop
         self.index = index
         self.handler = handler
@@ -64,6 +67,15 @@ final class ServerLoop: UVHandleOwner {
     }
 
     private func accept(_ stream: StreamConnection) {
+        if let transforms {
+            do {
+                stream.setTransform(try transforms.makeTransform(for: stream))
+            } catch {
+                stats.acceptErrors += 1
+                stream.close(error: error)
+                return
+            }
+        }
         let connection = ServerConnection(owner: self, channel: FrameChannel(connection: stream, maxPayloadLength: limits.maxFrameLength))
         connection.index = connections.count
         connections.append(connection)

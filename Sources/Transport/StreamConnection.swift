@@ -134,6 +134,21 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     /// the first read and write: bytes already buffered are not transformed.
     public func setTransform(_ transform: ByteTransform?) { self.transform = transform }
 
+    /// The peer's address ("127.0.0.1:53122", "[::1]:53122") for log lines;
+    /// nil once closed or when the system cannot say.
+    public var peerAddress: String? {
+        guard let handle else { return nil }
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(handle, $0, &length) }
+        }
+        guard rc == 0 else { return nil }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(copying: $0)?.description }
+        }
+    }
+
     /// The loop's millisecond clock (`uv_now`), the unit of ``StreamHandler/streamSweep(_:now:)``.
     public var now: UInt64 { uv_now(loop.uvLoop) }
 
@@ -311,6 +326,8 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     /// timeout unless the caller set an earlier one).
     public func closeGracefully() {
         guard handle != nil, !isClosing, !shutdownRequested else { return }
+        // Before `shutdownRequested`, which stops further output.
+        transform?.finish { appendToSocket($0) }
         shutdownRequested = true
         discardsInput = true
         if let timeout = closeTimeoutMilliseconds {

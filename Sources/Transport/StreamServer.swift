@@ -29,6 +29,8 @@ public final class StreamServer: @unchecked Sendable {
         public var closeTimeout: Duration = .seconds(2)
         /// The `listen()` backlog of each socket.
         public var listenBacklog: Int = 1024
+        /// Makes each accepted connection's byte transform (TLS); nil = plain.
+        public var transforms: (any ByteTransformFactory)? = nil
 
         public init(maxConnections: Int = 10_000, sweepInterval: Duration = .milliseconds(100),
                     closeTimeout: Duration = .seconds(2), listenBacklog: Int = 1024) {
@@ -147,6 +149,14 @@ final class StreamServerLoop: StreamConnectionOwner {
         if open > options.maxConnections || isShuttingDown {
             connection.close()
             return
+        }
+        if let transforms = options.transforms {
+            do {
+                connection.setTransform(try transforms.makeTransform(for: connection))
+            } catch {
+                connection.close(error: error)
+                return
+            }
         }
         connection.setHandler(makeHandler(connection))
         connection.startReading()
