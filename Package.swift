@@ -93,7 +93,9 @@ let package = Package(
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
-        .testTarget(name: "TLSTests", dependencies: ["TLS", "Transport", "Primitives", "SwerveTestSupport"]),
+        .testTarget(name: "TLSTests", dependencies: [
+            "TLS", "Transport", "Primitives", "SwerveTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "SwerveTestSupport"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
         .target(name: "SwerveTestSupport", dependencies: ["REST"], path: "Tests/SwerveTestSupport"),

@@ -9,6 +9,9 @@ import Glibc
 /// thread once it is configured, and nothing changes it afterwards.
 final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
+    /// The server's ALPN choice, the `arg` of the context's ALPN callback:
+    /// lives as long as the context (every session holds its context).
+    var serverALPN: ALPNPreference?
 
     init(server: Bool) throws {
         guard let context = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {

@@ -10,15 +10,12 @@ import Transport
 public final class TLSServerContext: ByteTransformFactory, @unchecked Sendable {
     let tls: TLSContext
     private let logger: Logger
-    // Kept alive for the ALPN callback, which gets it as its `arg`.
-    private let alpn: ALPNPreference
 
     /// - Parameter alpn: the protocols this port speaks, preferred first; a
     ///   client offering none of them (or no ALPN) proceeds without one.
     public init(_ configuration: TLSServerConfiguration, alpn: [String], logger: Logger) throws {
         tls = try TLSContext(server: true)
         self.logger = logger
-        self.alpn = ALPNPreference(protocols: alpn)
         try tls.useCertificate(chainFile: configuration.certificateFile, keyFile: configuration.privateKeyFile, role: "server")
         if let clientCA = configuration.clientCAFile {
             try tls.trust(caFile: clientCA)
@@ -30,6 +27,8 @@ public final class TLSServerContext: ByteTransformFactory, @unchecked Sendable {
             tls.verifyPeer(requireCertificate: true)
         }
         if !alpn.isEmpty {
+            let preference = ALPNPreference(protocols: alpn)
+            tls.serverALPN = preference
             SSL_CTX_set_alpn_select_cb(tls.context, { _, out, outLength, offered, offeredLength, arg in
                 let preference = Unmanaged<ALPNPreference>.fromOpaque(arg!).takeUnretainedValue()
                 guard let offered, let (offset, length) = preference.select(UnsafeBufferPointer(start: offered, count: Int(offeredLength))) else {
@@ -38,13 +37,18 @@ public final class TLSServerContext: ByteTransformFactory, @unchecked Sendable {
                 out!.pointee = offered + offset
                 outLength!.pointee = UInt8(length)
                 return SSL_TLSEXT_ERR_OK
-            }, Unmanaged.passUnretained(self.alpn).toOpaque())
+            }, Unmanaged.passUnretained(preference).toOpaque())
         }
     }
 
     public func makeTransform(for connection: StreamConnection) throws -> ByteTransform {
-        try TLSTransform(context: tls, onHandshakeFailure: { [logger, weak connection] error in
-            logger.warning("TLS handshake with \(connection?.peerAddress ?? "a client") failed, connection closed: \(error)")
+        try makeTransform(peer: { [weak connection] in connection?.peerAddress })
+    }
+
+    /// A server session; a failed handshake is logged naming `peer()`.
+    public func makeTransform(peer: @escaping () -> String? = { nil }) throws -> TLSTransform {
+        try TLSTransform(context: tls, onHandshakeFailure: { [logger] error in
+            logger.warning("TLS handshake with \(peer() ?? "a client") failed, connection closed: \(error)")
         })
     }
 }

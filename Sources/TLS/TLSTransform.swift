@@ -15,6 +15,8 @@ import Transport
 /// Also usable without a ``StreamConnection`` (the blocking client drives it
 /// over a plain socket). Not thread-safe: one connection, one thread at a time.
 public final class TLSTransform: ByteTransform {
+    // Held so what the context's callbacks use outlives every session.
+    private let context: TLSContext
     private let ssl: OpaquePointer
     // Ciphertext from the peer (we write, OpenSSL reads) and to it.
     private let fromPeer: OpaquePointer
@@ -34,6 +36,7 @@ public final class TLSTransform: ByteTransform {
 
     /// A server session (the handshake starts with the client's first bytes).
     init(context: TLSContext, onHandshakeFailure: ((TLSError) -> Void)?) throws {
+        self.context = context
         (ssl, fromPeer, toPeer) = try Self.makeSession(context)
         self.onHandshakeFailure = onHandshakeFailure
         plaintext = .allocate(byteCount: 16 * 1024, alignment: 8)
@@ -43,6 +46,7 @@ public final class TLSTransform: ByteTransform {
 
     /// A client session that verifies the server's certificate against `serverName`.
     init(context: TLSContext, serverName: String, alpn: [UInt8]) throws {
+        self.context = context
         (ssl, fromPeer, toPeer) = try Self.makeSession(context)
         onHandshakeFailure = nil
         plaintext = .allocate(byteCount: 16 * 1024, alignment: 8)

@@ -210,8 +210,19 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
         do {
             try transform.inbound(bytes, deliver: { handler.stream(self, didRead: $0) }, reply: { appendToSocket($0) })
         } catch {
-            close(error: error)
+            closeSendingWhatIsBuffered(error: error)
         }
+    }
+
+    // A failing transform's last words (a TLS alert telling the peer why)
+    // are a few bytes: one non-blocking write gets them out, and the close
+    // that follows never waits on the peer.
+    private func closeSendingWhatIsBuffered(error: Error) {
+        if let stream, !writeInProgress, !output.isEmpty {
+            var buf = uv_buf_t(base: output.base!.assumingMemoryBound(to: CChar.self), len: output.count)
+            _ = uv_try_write(stream, &buf, 1)
+        }
+        close(error: error)
     }
 
     private func didReadEOF() {
