@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
         // TLS for every port and every client: a ByteTransform over OpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "Transport", "Primitives", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime"]),
+        .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime", "TLS"]),
         // The Redis client (hiredis, synchronous, on callers' own threads): jobs and the prediction cache.
         .target(name: "Redis", dependencies: ["CHiredis", "Primitives"]),
         .target(name: "Jobs", dependencies: [
@@ -60,6 +60,7 @@ let package = Package(
         ]),
         .target(name: "Serving", dependencies: [
             "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
+            "TLS",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Offline scoring: files (CSV, JSON Lines, .npy) and SQL tables (SQLite, MySQL/MariaDB).
@@ -75,6 +76,7 @@ let package = Package(
         ]),
         .executableTarget(name: "swerve", dependencies: [
             "Batch", "Streaming", "Jobs", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
+            "TLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

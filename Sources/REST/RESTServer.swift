@@ -39,6 +39,8 @@ public final class RESTServer: Sendable {
         public var metadataTTL: Duration = .seconds(1)
         /// How often timeouts are checked.
         public var sweepInterval: Duration = .milliseconds(100)
+        /// Makes each connection's byte transform: TLS when set (see the TLS module).
+        public var transforms: (any ByteTransformFactory)? = nil
 
         public init() {}
     }
@@ -59,8 +61,9 @@ public final class RESTServer: Sendable {
         self.metrics = metrics
         let router = Router(handler: handler, options: options, metrics: metrics, members: members, logger: logger)
         let shared = RESTServerShared(options: options, router: router, metrics: metrics)
-        let streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
+        var streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
                                                  sweepInterval: options.sweepInterval)
+        streamOptions.transforms = options.transforms
         server = try StreamServer(host: options.host, port: options.port, group: group, options: streamOptions) { connection in
             HTTPConnection(connection: connection, server: shared)
         }

@@ -21,13 +21,14 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
 
     /// - Parameters:
     ///   - requestTimeout: bound on a call without its own deadline.
+    ///   - transforms: TLS to the upstream (`--upstream-tls-ca`); nil = plain.
     public init(host: String, port: Int, group: EventLoopGroup, connectionsPerLoop: Int = 2,
-                requestTimeout: Duration = .seconds(30)) {
+                requestTimeout: Duration = .seconds(30), transforms: (any ClientByteTransformFactory)? = nil) {
         self.host = host
         self.port = port
         self.requestTimeout = requestTimeout
         pool = FramePool(host: host, port: port, size: group.loops.count * max(1, connectionsPerLoop), loops: group.loops,
-                         correlation: .byID(EnvelopeID.peek), connectTimeout: .seconds(5))
+                         correlation: .byID(EnvelopeID.peek), connectTimeout: .seconds(5), transforms: transforms)
     }
 
     /// Closes every pooled connection.

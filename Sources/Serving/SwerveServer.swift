@@ -7,6 +7,7 @@ import ModelServer
 import Primitives
 import REST
 import Redis
+import TLS
 import Transport
 import Wire
 
@@ -49,6 +50,9 @@ public final class SwerveServer: Sendable {
         public var cacheRedis: RedisAddress? = nil
         /// Expiry of every shared cache entry (`--cache-redis-ttl-seconds`).
         public var cacheRedisTTLSeconds = 300
+        /// TLS on the binary-protocol and REST ports (`--tls-cert`, `--tls-key`,
+        /// `--tls-client-ca`); nil = plain text.
+        public var tls: TLSServerConfiguration? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -122,11 +126,13 @@ public final class SwerveServer: Sendable {
                                 fanOut: fanOut, cache: cache, batcher: batcher)
         reference.attach(dispatcher)
         do {
+            let tls = try Self.makeTLS(options.tls, logger: logger)
             frameServer = try options.servesBinaryProtocol ? FrameServer(
                 host: options.host, port: options.port, handler: DispatchFrameHandler(dispatcher: dispatcher),
-                limits: options.limits, group: group) : nil
+                limits: options.limits, group: group, transforms: tls?.binary) : nil
             do {
-                if let restOptions = options.rest {
+                if var restOptions = options.rest {
+                    if let tls { restOptions.transforms = tls.rest }
                     let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
                                               members: fanOut, logger: logger)
                     rest.metrics.addCollector { [cache] in cache.prometheusText() }

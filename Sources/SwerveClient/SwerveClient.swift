@@ -1,3 +1,4 @@
+import TLS
 import Transport
 import Wire
 
@@ -16,12 +17,14 @@ public final class SwerveClient {
     ///   - connectTimeout: bound on connection setup.
     ///   - callTimeout: how long a call waits for its answer; also sent to the
     ///     server as the request's `timeout_ms`. Nil waits forever.
+    ///   - tls: speak TLS, checking the server's certificate against `address.host`; nil = plain text.
     public init(address: ServerAddress, connectTimeout: Duration = .seconds(5),
-                callTimeout: Duration? = .seconds(30)) throws {
+                callTimeout: Duration? = .seconds(30), tls: TLSClientContext? = nil) throws {
         self.address = address
         do {
             connection = try BlockingFrameClient(host: address.host, port: address.port,
-                                                 connectTimeout: connectTimeout, ioTimeout: callTimeout)
+                                                 connectTimeout: connectTimeout, ioTimeout: callTimeout,
+                                                 transform: tls?.makeTransform(serverName: address.host))
         } catch {
             throw SwerveClientError.transport("cannot connect to \(address): \(error)")
         }

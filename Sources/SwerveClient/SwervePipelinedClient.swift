@@ -1,3 +1,4 @@
+import TLS
 import Transport
 import Wire
 
@@ -11,12 +12,14 @@ public final class SwervePipelinedClient {
     private let connection: BlockingFrameClient
     private var nextID: UInt64 = 1
 
+    /// - Parameter tls: speak TLS, checking the server's certificate against `address.host`; nil = plain text.
     public init(address: ServerAddress, connectTimeout: Duration = .seconds(5),
-                callTimeout: Duration? = .seconds(30)) throws {
+                callTimeout: Duration? = .seconds(30), tls: TLSClientContext? = nil) throws {
         self.address = address
         do {
             connection = try BlockingFrameClient(host: address.host, port: address.port,
-                                                 connectTimeout: connectTimeout, ioTimeout: callTimeout)
+                                                 connectTimeout: connectTimeout, ioTimeout: callTimeout,
+                                                 transform: tls?.makeTransform(serverName: address.host))
         } catch {
             throw SwerveClientError.transport("cannot connect to \(address): \(error)")
         }

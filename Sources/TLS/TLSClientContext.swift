@@ -1,11 +1,12 @@
 import COpenSSL
+import Transport
 
 /// The TLS side of swerve as a client (the CLI, SwerveClient, fan-out
 /// members, the REST upstream): what it trusts, its own certificate for
 /// mutual TLS, and the ALPN protocols it asks for. Each connection gets its
 /// own ``TLSTransform`` from ``makeTransform(serverName:)``, which checks the
 /// server's certificate against the name or IP address dialled.
-public final class TLSClientContext: @unchecked Sendable {
+public final class TLSClientContext: ClientByteTransformFactory, @unchecked Sendable {
     let tls: TLSContext
     private let alpn: [UInt8]
 
@@ -25,5 +26,9 @@ public final class TLSClientContext: @unchecked Sendable {
     /// IPv4/IPv6 address, brackets allowed); its first ``TLSTransform/outbound(_:emit:)`` starts the handshake.
     public func makeTransform(serverName: String) throws -> TLSTransform {
         try TLSTransform(context: tls, serverName: serverName, alpn: alpn)
+    }
+
+    public func makeClientTransform(serverName: String) throws -> ByteTransform {
+        try makeTransform(serverName: serverName)
     }
 }

@@ -12,6 +12,9 @@ import Glibc
 /// the socket to accept more bytes. Interrupted system calls
 /// (EINTR) are retried within the same deadline.
 ///
+/// TLS: with a ``ByteTransform`` every byte goes through it, the handshake
+/// running inside the first send and receive (see ``init(host:port:connectTimeout:ioTimeout:maxFrameLength:transform:)``).
+///
 /// Not thread-safe: use one client from one thread at a time.
 public final class BlockingFrameClient {
     /// The bound on each receive (and blocked send); nil waits forever.
@@ -23,17 +26,24 @@ public final class BlockingFrameClient {
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var sendBuffer: [UInt8] = []
     private var peerClosed = false
+    private let transform: ByteTransform?
+    // What the transform makes of a send, or answers on its own while receiving.
+    private var wireBuffer: [UInt8] = []
 
     /// Connects to `host:port` (numeric address or name; each resolved
-    /// address is tried in turn).
+    /// address is tried in turn). With a `transform` (a TLS client session)
+    /// every byte goes through it; a handshake failure surfaces from the
+    /// first ``receive()``.
     public init(
         host: String,
         port: Int,
         connectTimeout: Duration = .seconds(5),
         ioTimeout: Duration? = .seconds(30),
-        maxFrameLength: Int = Frame.defaultMaxPayloadLength
+        maxFrameLength: Int = Frame.defaultMaxPayloadLength,
+        transform: ByteTransform? = nil
     ) throws {
         self.ioTimeout = ioTimeout
+        self.transform = transform
         self.decoder = FrameDecoder(maxPayloadLength: maxFrameLength)
         let addresses = try SocketAddress.resolveBlocking(host: host, port: port)
         var lastError: Error = TransportError.invalidAddress(host, reason: "no addresses")
@@ -56,6 +66,12 @@ public final class BlockingFrameClient {
     /// Closes the connection. Idempotent.
     public func close() {
         if fd >= 0 {
+            if let transform {
+                // close_notify, best effort: the peer learns the end was on purpose.
+                wireBuffer.removeAll(keepingCapacity: true)
+                transform.finish { wireBuffer += $0 }
+                _ = wireBuffer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+            }
             Glibc.close(fd)
             fd = -1
         }
@@ -94,15 +110,18 @@ public final class BlockingFrameClient {
                 continue
             }
             if n > 0 {
-                do {
-                    try readBuffer.withUnsafeBytes { buffer in
-                        try decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[..<n])) { payload in
-                            received.append(Array(payload))
-                            return .proceed
+                try readBuffer.withUnsafeBytes { buffer in
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<n])
+                    guard let transform else { return try decode(bytes) }
+                    var framingError: Error?
+                    wireBuffer.removeAll(keepingCapacity: true)
+                    try transform.inbound(bytes, deliver: { plain in
+                        if framingError == nil {
+                            do { try decode(plain) } catch { framingError = error }
                         }
-                    }
-                } catch let error as FrameError {
-                    throw TransportError.framing(error)
+                    }, reply: { wireBuffer += $0 })
+                    if !wireBuffer.isEmpty { try writeToSocket(wireBuffer) }
+                    if let framingError { throw framingError }
                 }
             } else {
                 peerClosed = true
@@ -139,7 +158,25 @@ public final class BlockingFrameClient {
 
     // MARK: - Internals
 
+    private func decode(_ bytes: UnsafeRawBufferPointer) throws {
+        do {
+            try decoder.feed(bytes) { payload in
+                received.append(Array(payload))
+                return .proceed
+            }
+        } catch let error as FrameError {
+            throw TransportError.framing(error)
+        }
+    }
+
     private func writeAll(_ bytes: [UInt8]) throws {
+        guard let transform else { return try writeToSocket(bytes) }
+        wireBuffer.removeAll(keepingCapacity: true)
+        try bytes.withUnsafeBytes { try transform.outbound($0) { wireBuffer += $0 } }
+        try writeToSocket(wireBuffer)
+    }
+
+    private func writeToSocket(_ bytes: [UInt8]) throws {
         guard fd >= 0 else { throw TransportError.notConnected }
         var offset = 0
         while offset < bytes.count {

@@ -34,3 +34,10 @@ extension ByteTransform {
 public protocol ByteTransformFactory: Sendable {
     func makeTransform(for connection: StreamConnection) throws -> ByteTransform
 }
+
+/// Makes the ``ByteTransform`` of each connection a client opens (a TLS
+/// client session that checks the server's certificate against `serverName`,
+/// the host dialled). Throwing fails that connection attempt.
+public protocol ClientByteTransformFactory: Sendable {
+    func makeClientTransform(serverName: String) throws -> ByteTransform
+}

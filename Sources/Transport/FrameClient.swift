@@ -44,6 +44,8 @@ public final class FrameClient: @unchecked Sendable {
         public var maxFrameLength: Int = Frame.defaultMaxPayloadLength
         /// How responses are matched to calls.
         public var correlation: Correlation = .inOrder
+        /// Makes each connection's byte transform: TLS when set.
+        public var transforms: (any ClientByteTransformFactory)? = nil
 
         public init(
             connectTimeout: Duration = .seconds(5),
@@ -237,7 +239,16 @@ public final class FrameClient: @unchecked Sendable {
         let address = addresses.removeFirst()
         let stream: FrameChannel
         do {
-            stream = FrameChannel(connection: try StreamConnection(loop: loop), maxPayloadLength: options.maxFrameLength)
+            let connection = try StreamConnection(loop: loop)
+            if let transforms = options.transforms {
+                do {
+                    connection.setTransform(try transforms.makeClientTransform(serverName: host))
+                } catch {
+                    connection.close(error: error)
+                    throw error
+                }
+            }
+            stream = FrameChannel(connection: connection, maxPayloadLength: options.maxFrameLength)
         } catch {
             failConnect(error)
             return

@@ -26,16 +26,20 @@ public final class FramePool: Sendable {
     private let ids = Atomic<UInt64>(1)
 
     /// Opens `size` connections to `host:port`, the i-th on loop `i % loops.count`.
-    /// - Parameter correlation: how responses find their calls (``FrameClient/Correlation/byID(_:)`` for pipelining out of order).
+    /// - Parameters:
+    ///   - correlation: how responses find their calls (``FrameClient/Correlation/byID(_:)`` for pipelining out of order).
+    ///   - transforms: makes each connection's byte transform (TLS); nil = plain.
     public init(host: String, port: Int, size: Int, loops: [EventLoop], correlation: FrameClient.Correlation,
                 backoff: ReconnectBackoff = ReconnectBackoff(), connectTimeout: Duration = .seconds(2),
+                transforms: (any ClientByteTransformFactory)? = nil,
                 onEvent: (@Sendable (Event) -> Void)? = nil) {
         precondition(size >= 1 && !loops.isEmpty, "a pool needs at least one connection and one loop")
         self.host = host
         self.port = port
         connections = (0..<size).map { i in
             PooledFrameConnection(host: host, port: port, loop: loops[i % loops.count], backoff: backoff,
-                                  connectTimeout: connectTimeout, correlation: correlation, onEvent: onEvent)
+                                  connectTimeout: connectTimeout, correlation: correlation, transforms: transforms,
+                                  onEvent: onEvent)
         }
         for connection in connections { connection.start() }
     }

@@ -32,14 +32,16 @@ final class PooledFrameConnection: @unchecked Sendable {
     private let info = Locked(Info())
 
     init(host: String, port: Int, loop: EventLoop, backoff: ReconnectBackoff, connectTimeout: Duration,
-         correlation: FrameClient.Correlation, onEvent: (@Sendable (FramePool.Event) -> Void)?) {
+         correlation: FrameClient.Correlation, transforms: (any ClientByteTransformFactory)?,
+         onEvent: (@Sendable (FramePool.Event) -> Void)?) {
         self.loop = loop
         self.host = host
         self.port = port
         self.backoff = backoff
         self.correlation = correlation
         self.onEvent = onEvent
-        let options = FrameClient.Options(connectTimeout: connectTimeout, requestTimeout: nil, correlation: correlation)
+        var options = FrameClient.Options(connectTimeout: connectTimeout, requestTimeout: nil, correlation: correlation)
+        options.transforms = transforms
         client = FrameClient(host: host, port: port, loop: loop, options: options,
                              onUnmatchedFrame: nil,
                              onClose: { [weak self] error in self?.didClose(error) })

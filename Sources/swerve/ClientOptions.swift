@@ -1,5 +1,6 @@
 import ArgumentParser
 import SwerveClient
+import TLS
 import Wire
 
 /// Options every client subcommand shares.
@@ -10,12 +11,14 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the connection and for each answer.")
     var timeoutSeconds: Double = 30
 
+    @OptionGroup(title: "TLS") var tls: ClientTLSOptions
+
     func connect() throws -> SwerveClient {
         guard let address = ServerAddress(server) else {
             throw ValidationError("--server '\(server)' is not host:port (IPv6 in brackets: [::1]:8500)")
         }
         let timeout = Duration.milliseconds(Int64(timeoutSeconds * 1000))
-        return try SwerveClient(address: address, connectTimeout: timeout, callTimeout: timeout)
+        return try SwerveClient(address: address, connectTimeout: timeout, callTimeout: timeout, tls: try tls.context())
     }
 
     /// Runs `body` with a connected client; a connection or call failure is

@@ -78,7 +78,7 @@ struct Submit: ParsableCommand {
 
     private func bench(_ request: PredictRequest) throws {
         guard let address = ServerAddress(client.server) else { throw ValidationError("--server '\(client.server)' is not host:port") }
-        let pipelined = try SwervePipelinedClient(address: address)
+        let pipelined = try SwervePipelinedClient(address: address, tls: try client.tls.context())
         defer { pipelined.close() }
         let calls = [Request.Call](repeating: .submit(SubmitRequest(request: request)), count: count)
         let start = ContinuousClock.now

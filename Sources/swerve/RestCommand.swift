@@ -6,6 +6,7 @@ import Logging
 import REST
 import Serving
 import SwerveClient
+import TLS
 import Transport
 
 /// `swerve rest --upstream HOST:PORT --port 8501`: the REST adapter on its
@@ -35,6 +36,17 @@ struct Rest: ParsableCommand {
 
     @OptionGroup(title: "REST adapter") var rest: RESTOptions
 
+    @OptionGroup(title: "TLS") var tls: ServerTLSOptions
+
+    @Option(help: ArgumentHelp("Speak TLS to --upstream and trust its certificate if this CA issued it.", valueName: "PEM"))
+    var upstreamTlsCa: String?
+
+    @Option(help: ArgumentHelp("Mutual TLS to --upstream: present this certificate (with --upstream-tls-client-key).", valueName: "PEM"))
+    var upstreamTlsClientCert: String?
+
+    @Option(help: ArgumentHelp("The private key of --upstream-tls-client-cert.", valueName: "PEM"))
+    var upstreamTlsClientKey: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
@@ -49,6 +61,16 @@ struct Rest: ParsableCommand {
             throw ValidationError("--upstream-timeout-seconds must be in (0, 86400]")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
+        if (upstreamTlsClientCert == nil) != (upstreamTlsClientKey == nil) {
+            throw ValidationError("--upstream-tls-client-cert and --upstream-tls-client-key go together: give both or neither")
+        }
+    }
+
+    /// TLS to the upstream when any --upstream-tls-* flag is given.
+    private func upstreamTLSContext() throws -> TLSClientContext? {
+        guard upstreamTlsCa != nil || upstreamTlsClientCert != nil else { return nil }
+        return try TLSClientContext(TLSClientConfiguration(caFile: upstreamTlsCa, certificateFile: upstreamTlsClientCert,
+                                                           privateKeyFile: upstreamTlsClientKey))
     }
 
     func run() throws {
@@ -67,14 +89,25 @@ struct Rest: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        let upstreamTLS: TLSClientContext?
+        var restOptions = rest.serverOptions(host: host, port: port)
+        do {
+            upstreamTLS = try upstreamTLSContext()
+            if let configuration = tls.configuration {
+                restOptions.transforms = try TLSServerContext(configuration, alpn: ["http/1.1"], logger: logger)
+            }
+        } catch {
+            printError("swerve: cannot serve REST: \(error)")
+            throw ExitCode(1)
+        }
         let group = try EventLoopGroup(loopCount: loops, name: "swerve-rest")
         let handler = UpstreamCallHandler(host: address.host, port: address.port, group: group,
                                           connectionsPerLoop: upstreamConnections,
-                                          requestTimeout: .milliseconds(Int64(upstreamTimeoutSeconds * 1000)))
+                                          requestTimeout: .milliseconds(Int64(upstreamTimeoutSeconds * 1000)),
+                                          transforms: upstreamTLS)
         let server: RESTServer
         do {
-            server = try RESTServer(options: rest.serverOptions(host: host, port: port), handler: handler,
-                                    group: group, logger: logger)
+            server = try RESTServer(options: restOptions, handler: handler, group: group, logger: logger)
         } catch {
             group.shutdown()
             printError("swerve: cannot serve REST: \(error)")

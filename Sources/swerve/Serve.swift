@@ -61,6 +61,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup(title: "Prediction cache") var cacheOptions: CacheOptions
 
+    @OptionGroup(title: "TLS") var tlsOptions: ServerTLSOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -106,6 +108,7 @@ struct Serve: ParsableCommand {
         options.cacheDefault = try cacheOptions.defaultSettings()
         options.cacheRedis = try cacheOptions.redisAddress()
         options.cacheRedisTTLSeconds = cacheOptions.cacheRedisTtlSeconds
+        options.tls = tlsOptions.configuration
 
         let server: SwerveServer
         do {

@@ -1,0 +1,60 @@
+import ArgumentParser
+import TLS
+
+/// `--tls-cert`, `--tls-key`, `--tls-client-ca`: TLS on the ports a server
+/// listens on (`swerve serve`'s binary and REST ports, `swerve rest`'s port).
+struct ServerTLSOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Serve TLS with this PEM certificate chain (needs --tls-key).", valueName: "PEM"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key of --tls-cert.", valueName: "PEM"))
+    var tlsKey: String?
+
+    @Option(help: ArgumentHelp("Mutual TLS: clients must present a certificate issued by this CA.", valueName: "PEM"))
+    var tlsClientCa: String?
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both or neither")
+        }
+        if tlsClientCa != nil && tlsCert == nil {
+            throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)")
+        }
+    }
+
+    /// nil: plain text.
+    var configuration: TLSServerConfiguration? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return TLSServerConfiguration(certificateFile: tlsCert, privateKeyFile: tlsKey, clientCAFile: tlsClientCa)
+    }
+}
+
+/// `--tls-ca`, `--tls-client-cert`, `--tls-client-key`: TLS for the client
+/// commands. Any of them turns TLS on; without `--tls-ca` the system's CA
+/// store decides whom to trust.
+struct ClientTLSOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Speak TLS and trust server certificates issued by this CA.", valueName: "PEM"))
+    var tlsCa: String?
+
+    @Option(help: ArgumentHelp("Mutual TLS: present this certificate (needs --tls-client-key).", valueName: "PEM"))
+    var tlsClientCert: String?
+
+    @Option(help: ArgumentHelp("The private key of --tls-client-cert.", valueName: "PEM"))
+    var tlsClientKey: String?
+
+    func validate() throws {
+        if (tlsClientCert == nil) != (tlsClientKey == nil) {
+            throw ValidationError("--tls-client-cert and --tls-client-key go together: give both or neither")
+        }
+    }
+
+    /// nil: plain text. A file that cannot be used is a validation error naming it.
+    func context() throws -> TLSClientContext? {
+        guard tlsCa != nil || tlsClientCert != nil else { return nil }
+        do {
+            return try TLSClientContext(TLSClientConfiguration(caFile: tlsCa, certificateFile: tlsClientCert, privateKeyFile: tlsClientKey))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
