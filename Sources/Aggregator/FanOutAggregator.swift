@@ -52,6 +52,7 @@ public final class FanOutAggregator: Sendable {
     let localMetadata: LocalMetadata
     private let logger: Logger
     private let backoff: ReconnectBackoff
+    private let memberTransforms: (any ClientByteTransformFactory)?
     private let refreshInterval: Duration
     private let state = Locked(State())
     // Lets `serves` (asked for every Predict the server gets) skip the lock
@@ -64,8 +65,10 @@ public final class FanOutAggregator: Sendable {
     ///   - endpointOverrides: member name (or `model/member`) → endpoint, e.g. from `--member`.
     ///   - local: runs Predict for members without an endpoint.
     ///   - localMetadata: describes members without an endpoint; nil answers UNIMPLEMENTED for them.
+    ///   - memberTransforms: TLS to the members (`--member-tls-ca`); nil = plain.
     public init(repository: ModelRepository, loops: [EventLoop], endpointOverrides: [String: Endpoint] = [:],
                 refreshInterval: Duration = .seconds(2), backoff: ReconnectBackoff = ReconnectBackoff(),
+                memberTransforms: (any ClientByteTransformFactory)? = nil,
                 logger: Logger, local: @escaping LocalPredict, localMetadata: LocalMetadata? = nil) {
         precondition(!loops.isEmpty, "the aggregator needs at least one event loop")
         self.repository = repository
@@ -77,6 +80,7 @@ public final class FanOutAggregator: Sendable {
         }
         self.logger = logger
         self.backoff = backoff
+        self.memberTransforms = memberTransforms
         self.refreshInterval = refreshInterval
         refresh()
         warnAboutUnusedOverrides()
@@ -272,7 +276,7 @@ public final class FanOutAggregator: Sendable {
             }
             for key in wanted where s.pools[key] == nil {
                 s.pools[key] = MemberConnectionPool(endpoint: key.endpoint, size: key.size, loops: loops,
-                                                    backoff: backoff, logger: logger)
+                                                    backoff: backoff, transforms: memberTransforms, logger: logger)
             }
             for key in s.pools.keys where !wanted.contains(key) {
                 closing.append(s.pools.removeValue(forKey: key)!)

@@ -15,12 +15,14 @@ public final class MemberConnectionPool: Sendable {
     public let endpoint: Endpoint
     let pool: FramePool
 
-    /// Opens `size` connections to `endpoint`, the i-th on loop `i % loops.count`.
+    /// Opens `size` connections to `endpoint`, the i-th on loop `i % loops.count`
+    /// (over TLS when `transforms` is set).
     public init(endpoint: Endpoint, size: Int, loops: [EventLoop], backoff: ReconnectBackoff = ReconnectBackoff(),
-                connectTimeout: Duration = .seconds(2), logger: Logger) {
+                connectTimeout: Duration = .seconds(2), transforms: (any ClientByteTransformFactory)? = nil, logger: Logger) {
         self.endpoint = endpoint
         pool = FramePool(host: endpoint.host, port: endpoint.port, size: size, loops: loops,
-                         correlation: .byID(EnvelopeID.peek), backoff: backoff, connectTimeout: connectTimeout) { event in
+                         correlation: .byID(EnvelopeID.peek), backoff: backoff, connectTimeout: connectTimeout,
+                         transforms: transforms) { event in
             switch event {
             case .failing(_, _, let message):
                 logger.warning("fan-out member \(endpoint): \(message); reconnecting with backoff")

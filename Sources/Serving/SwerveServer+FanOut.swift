@@ -1,12 +1,14 @@
 import Aggregator
 import Logging
 import ModelServer
+import TLS
 import Transport
 
 extension SwerveServer {
     /// Builds the fan-out aggregator on the server's loops. `members` maps a
     /// member name (or `model/member`) to `HOST:PORT` (`swerve serve --member`).
     static func makeFanOut(repository: ModelRepository, group: EventLoopGroup, members: [String: String],
+                           memberTLS: TLSClientConfiguration?,
                            pollInterval: Duration, logger: Logger) throws -> (FanOutAdapter, DispatcherReference) {
         var overrides: [String: Endpoint] = [:]
         for (name, text) in members {
@@ -16,9 +18,10 @@ extension SwerveServer {
             }
             overrides[name] = endpoint
         }
+        let memberTransforms = try memberTLS.map { try TLSClientContext($0) }
         let reference = DispatcherReference()
         let aggregator = FanOutAggregator(repository: repository, loops: group.loops, endpointOverrides: overrides,
-                                          refreshInterval: pollInterval, logger: logger,
+                                          refreshInterval: pollInterval, memberTransforms: memberTransforms, logger: logger,
                                           local: { request, deadline, completion in
                                               reference.predict(request, deadline: deadline, completion: completion)
                                           },

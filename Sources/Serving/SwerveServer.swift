@@ -53,6 +53,9 @@ public final class SwerveServer: Sendable {
         /// TLS on the binary-protocol and REST ports (`--tls-cert`, `--tls-key`,
         /// `--tls-client-ca`); nil = plain text.
         public var tls: TLSServerConfiguration? = nil
+        /// TLS to fan-out members (`--member-tls-ca`, and a client certificate
+        /// for members that want one); nil = plain text.
+        public var memberTLS: TLSClientConfiguration? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -108,6 +111,7 @@ public final class SwerveServer: Sendable {
         let reference: DispatcherReference
         do {
             (fanOut, reference) = try Self.makeFanOut(repository: repository, group: group, members: options.fanOutMembers,
+                                                      memberTLS: options.memberTLS,
                                                       pollInterval: options.pollInterval, logger: logger)
         } catch {
             group.shutdown()

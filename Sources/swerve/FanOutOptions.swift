@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import SwerveClient
+import TLS
 
 /// `swerve serve` options for fan-out models. Without `--member`, the
 /// comma-separated list in `SWERVE_MEMBERS` (`setosa=host:port,...`) applies,
@@ -15,6 +16,21 @@ struct FanOutOptions: ParsableArguments {
                 valueName: "NAME=HOST:PORT"))
     var members: [String] = []
 
+    @Option(help: ArgumentHelp("Call fan-out members over TLS, trusting certificates this CA issued.", valueName: "PEM"))
+    var memberTlsCa: String?
+
+    @Option(help: ArgumentHelp("Mutual TLS to members: present this certificate (with --member-tls-client-key).", valueName: "PEM"))
+    var memberTlsClientCert: String?
+
+    @Option(help: ArgumentHelp("The private key of --member-tls-client-cert.", valueName: "PEM"))
+    var memberTlsClientKey: String?
+
+    /// TLS to members when any --member-tls-* flag is given.
+    var memberTLS: TLSClientConfiguration? {
+        guard memberTlsCa != nil || memberTlsClientCert != nil else { return nil }
+        return TLSClientConfiguration(caFile: memberTlsCa, certificateFile: memberTlsClientCert, privateKeyFile: memberTlsClientKey)
+    }
+
     /// `--member` values as name → `HOST:PORT`.
     var endpointOverrides: [String: String] {
         var map: [String: String] = [:]
@@ -25,6 +41,9 @@ struct FanOutOptions: ParsableArguments {
     }
 
     func validate() throws {
+        if (memberTlsClientCert == nil) != (memberTlsClientKey == nil) {
+            throw ValidationError("--member-tls-client-cert and --member-tls-client-key go together: give both or neither")
+        }
         var seen: Set<String> = []
         for text in effectiveMembers {
             guard let (name, address) = Self.split(text) else {
