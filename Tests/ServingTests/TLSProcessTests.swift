@@ -168,6 +168,37 @@ final class TLSProcessTests: XCTestCase {
         XCTAssertEqual(predict.stdout, Self.irisPrediction, predict.stderr)
     }
 
+    // MARK: Fan-out members over mutual TLS
+
+    func testFanOutCallsItsMembersOverMutualTLS() throws {
+        var members: [FanOutServerProcess] = []
+        var repositories: [URL] = []
+        defer { for r in repositories { try? FileManager.default.removeItem(at: r) } }
+        for species in FanOutTopology.species {
+            let repository = try TestPaths.repository(with: ["iris-\(species)"], testName: "tls-member")
+            repositories.append(repository)
+            members.append(try FanOutServerProcess(models: repository, arguments: Self.tlsArguments(clientCA: certs.caCertificate)))
+        }
+        let front = try TestPaths.repository(with: ["iris-ovr"], testName: "tls-front")
+        repositories.append(front)
+        let memberArguments = zip(FanOutTopology.species, members).flatMap { ["--member", "\($0)=127.0.0.1:\($1.port)"] }
+        let aggregator = try FanOutServerProcess(models: front, arguments: memberArguments + Self.tlsArguments() + [
+            "--member-tls-ca", certs.caCertificate,
+            "--member-tls-client-cert", certs.clientCertificate, "--member-tls-client-key", certs.clientKey])
+        let predict = ["predict", "--server", "127.0.0.1:\(aggregator.port)", "--tls-ca", certs.caCertificate,
+                       "--model", "iris-ovr", "--data", "[[5.1, 3.5, 1.4, 0.2]]"]
+        let answer = try swerve(predict)
+        XCTAssertEqual(answer.status, 0, answer.stderr)
+        XCTAssertTrue(answer.stdout.contains("setosa"), answer.stdout)
+
+        // Without --member-tls-*, the same front cannot reach its members.
+        let plainFront = try FanOutServerProcess(models: front, arguments: memberArguments + Self.tlsArguments())
+        let refused = try swerve(["predict", "--server", "127.0.0.1:\(plainFront.port)", "--tls-ca", certs.caCertificate,
+                                  "--model", "iris-ovr", "--data", "[[5.1, 3.5, 1.4, 0.2]]"])
+        XCTAssertEqual(refused.status, 1, refused.stdout)
+        XCTAssertTrue(refused.stderr.contains("UNAVAILABLE") || refused.stderr.contains("unavailable"), refused.stderr)
+    }
+
     // MARK: Flags
 
     func testBadTLSFlagsAreRefusedWithAClearError() throws {
