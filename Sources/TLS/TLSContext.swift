@@ -29,6 +29,7 @@ final class TLSContext: @unchecked Sendable {
     func useCertificate(chainFile: String, keyFile: String, role: String) throws {
         try Self.checkReadable(chainFile, what: "\(role) certificate")
         try Self.checkReadable(keyFile, what: "\(role) key")
+        try Self.checkPrivate(keyFile, what: "\(role) key")
         ERR_clear_error()
         guard SSL_CTX_use_certificate_chain_file(context, chainFile) == 1 else {
             throw TLSError.configuration("cannot use \(role) certificate \(chainFile): \(OpenSSLErrors.drain())")
@@ -72,6 +73,16 @@ final class TLSContext: @unchecked Sendable {
             wire += bytes
         }
         return wire
+    }
+
+    // A key every user can read is a key someone else may already have.
+    private static func checkPrivate(_ path: String, what: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return } // checkReadable already answered for this file
+        if info.st_mode & S_IROTH != 0 {
+            throw TLSError.configuration("\(what) \(path) is readable by every user (mode \(String(info.st_mode & 0o777, radix: 8))): "
+                + "chmod o-r it, e.g. chmod 600")
+        }
     }
 
     // OpenSSL says "system lib" for a missing file; this names the file and the errno.

@@ -191,6 +191,13 @@ final class TLSTransformTests: XCTestCase {
         XCTAssertThrowsError(try TLSClientContext(TLSClientConfiguration(caFile: certs.caCertificate, certificateFile: certs.clientCertificate))) { error in
             XCTAssertTrue("\(error)".contains("give both or neither"), "\(error)")
         }
+        let exposedKey = certs.directory.appendingPathComponent("exposed.key").path
+        XCTAssertNoThrow(try FileManager.default.copyItem(atPath: certs.serverKey, toPath: exposedKey))
+        chmod(exposedKey, 0o644)
+        XCTAssertThrowsError(try TLSServerContext(TLSServerConfiguration(certificateFile: certs.serverCertificate, privateKeyFile: exposedKey),
+                                                  alpn: [], logger: logger)) { error in
+            XCTAssertEqual("\(error)", "TLS configuration: server key \(exposedKey) is readable by every user (mode 644): chmod o-r it, e.g. chmod 600")
+        }
         XCTAssertThrowsError(try TLSClientContext(TLSClientConfiguration(caFile: certs.serverKey))) { error in
             XCTAssertTrue("\(error)".contains("cannot use CA file"), "\(error)")
         }
