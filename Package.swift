@@ -81,7 +81,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SwerveBenchCore", dependencies: [
-            "Transport", "Primitives", "Wire", "SwerveClient", "ModelRuntime", "REST",
+            "Transport", "Primitives", "Wire", "SwerveClient", "ModelRuntime", "REST", "TLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),

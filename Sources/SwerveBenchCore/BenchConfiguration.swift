@@ -1,3 +1,4 @@
+import TLS
 /// Everything one benchmark run needs to know, validated (see
 /// ``SwerveBenchCommand`` for the command line that builds it).
 public struct BenchConfiguration: Sendable {
@@ -75,6 +76,8 @@ public struct BenchConfiguration: Sendable {
     public var serverPID: Int32?
     /// Print the live progress line each second.
     public var showProgress: Bool
+    /// TLS to the target (`https://` or `--tls-ca`); nil = plain text.
+    public var tls: TLSClientConfiguration? = nil
 
     public init(target: Target, mix: [WorkloadWeight] = [WorkloadWeight(kind: .predict, weight: 1)],
                 model: String = "iris", fanOutModel: String? = nil, batch: Int = 1,

@@ -1,3 +1,4 @@
+import TLS
 import Primitives
 import SwerveClient
 import Transport
@@ -26,7 +27,13 @@ public final class BenchRunner {
     /// Runs the benchmark. Throws ``BenchError`` when it cannot start
     /// (target unreachable, bad rows file, unknown model input).
     public func run() throws -> BenchResult {
-        let templates = try prepareTemplates()
+        let tls: TLSClientContext?
+        do {
+            tls = try configuration.tls.map { try TLSClientContext($0) }
+        } catch {
+            throw BenchError.setupFailed("\(error)")
+        }
+        let templates = try prepareTemplates(tls: tls)
         let group: EventLoopGroup
         do {
             group = try EventLoopGroup(loopCount: configuration.loops, name: "bench-loop")
@@ -37,14 +44,14 @@ public final class BenchRunner {
 
         let wake = Primitives.Semaphore()
         let workers = makeWorkers(group: group, wake: wake)
-        try connect(workers: workers, templates: templates)
+        try connect(workers: workers, templates: templates, tls: tls)
         return try measure(workers: workers, wake: wake)
     }
 
     // MARK: Preparing
 
     /// Rows, input name and the encoded requests.
-    func prepareTemplates() throws -> RequestTemplates {
+    func prepareTemplates(tls: TLSClientContext? = nil) throws -> RequestTemplates {
         var rows: RowSource?
         if let path = configuration.rowsFile { rows = try RowSource.load(path: path) }
         switch configuration.target {
@@ -56,7 +63,7 @@ public final class BenchRunner {
             var inputName = configuration.inputName
             var features = configuration.features ?? rows?.features
             if inputName == nil || features == nil {
-                let input = try modelInput(host: host, port: port, explicitFeatures: features)
+                let input = try modelInput(host: host, port: port, explicitFeatures: features, tls: tls)
                 inputName = inputName ?? input.name
                 features = features ?? input.features
             }
@@ -83,11 +90,12 @@ public final class BenchRunner {
 
     /// The first input of `--model` (or of the fan-out model when only that
     /// is used), from GetModelMetadata.
-    private func modelInput(host: String, port: Int, explicitFeatures: Int?) throws -> (name: String, features: Int) {
+    private func modelInput(host: String, port: Int, explicitFeatures: Int?, tls: TLSClientContext?) throws -> (name: String, features: Int) {
         let model = configuration.kinds == [.fanout] ? (configuration.fanOutModel ?? configuration.model) : configuration.model
         let metadata: GetModelMetadataResponse
         do {
-            let client = try SwerveClient(address: ServerAddress(host: host, port: port), connectTimeout: .seconds(5), callTimeout: .seconds(10))
+            let client = try SwerveClient(address: ServerAddress(host: host, port: port), connectTimeout: .seconds(5), callTimeout: .seconds(10),
+                                          tls: tls)
             defer { client.close() }
             metadata = try client.metadata(ModelSpec(name: model))
         } catch {
@@ -149,7 +157,7 @@ public final class BenchRunner {
 
     // MARK: Connecting
 
-    private func connect(workers: [LoadWorker], templates: RequestTemplates) throws {
+    private func connect(workers: [LoadWorker], templates: RequestTemplates, tls: TLSClientContext?) throws {
         let connected = Primitives.Semaphore()
         let failures = Locked<[String]>([])
         let timeout = Duration.milliseconds(Int64(configuration.timeout * 1000))
@@ -166,11 +174,11 @@ public final class BenchRunner {
                     switch target {
                     case .binary(let host, let port):
                         let connection = BinaryLoadConnection(worker: worker, host: host, port: port, templates: templates,
-                                                              timeout: timeout, pollInterval: pollInterval)
+                                                              timeout: timeout, pollInterval: pollInterval, tls: tls)
                         worker.connections.append(connection)
                         connection.client.connect(done)
                     case .http(let host, let port, _):
-                        let connection = HTTPLoadConnection(worker: worker, host: host, port: port, templates: templates)
+                        let connection = HTTPLoadConnection(worker: worker, host: host, port: port, templates: templates, tls: tls)
                         worker.connections.append(connection)
                         connection.connect(done)
                     }

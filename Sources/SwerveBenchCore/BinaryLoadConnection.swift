@@ -1,3 +1,4 @@
+import TLS
 import Transport
 import Wire
 
@@ -16,9 +17,11 @@ final class BinaryLoadConnection: LoadConnection {
     private(set) var inFlight = 0
     private(set) var isUsable = true
 
-    init(worker: LoadWorker, host: String, port: Int, templates: RequestTemplates, timeout: Duration, pollInterval: Duration) {
+    init(worker: LoadWorker, host: String, port: Int, templates: RequestTemplates, timeout: Duration, pollInterval: Duration,
+         tls: TLSClientContext? = nil) {
         self.worker = worker
         var options = FrameClient.Options()
+        options.transforms = tls
         options.requestTimeout = timeout
         options.correlation = .byID(EnvelopeID.peek)
         client = FrameClient(host: host, port: port, loop: worker.loop, options: options)

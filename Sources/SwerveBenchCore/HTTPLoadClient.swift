@@ -23,13 +23,15 @@ final class HTTPLoadClient: StreamHandler {
     private var connection: StreamConnection?
     private let parser = HTTPResponseParser()
     private var closing = false
+    private let tls: (any ClientByteTransformFactory)?
 
     /// Creates an unconnected client. Must be called on `loop`'s thread.
     /// - Parameters:
     ///   - onResponse: the status code of each complete response, in order.
     ///   - onClose: once, when an established connection is gone, with the cause.
-    init(host: String, port: Int, loop: EventLoop,
+    init(host: String, port: Int, loop: EventLoop, tls: (any ClientByteTransformFactory)? = nil,
          onResponse: @escaping (Int) -> Void, onClose: @escaping (Error?) -> Void) {
+        self.tls = tls
         precondition(loop.inEventLoop, "HTTPLoadClient must be created on its loop's thread")
         self.loop = loop
         self.host = host
@@ -47,7 +49,14 @@ final class HTTPLoadClient: StreamHandler {
             completion(.failure(TransportError.notConnected))
             return
         }
-        StreamConnection.connect(host: host, port: port, on: loop, timeout: timeout, handler: self) { [weak self] result in
+        let transform: ByteTransform?
+        do {
+            transform = try tls?.makeClientTransform(serverName: host)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        StreamConnection.connect(host: host, port: port, on: loop, timeout: timeout, handler: self, transform: transform) { [weak self] result in
             switch result {
             case .success(let connection):
                 guard let self, !self.closing else {

@@ -1,3 +1,4 @@
+import TLS
 import Transport
 
 /// One HTTP/1.1 keep-alive connection of the load: pre-built requests
@@ -17,11 +18,11 @@ final class HTTPLoadConnection: LoadConnection {
     var inFlight: Int { origins.count - head }
 
     /// Creates the connection's client; on the worker's loop thread.
-    init(worker: LoadWorker, host: String, port: Int, templates: RequestTemplates) {
+    init(worker: LoadWorker, host: String, port: Int, templates: RequestTemplates, tls: TLSClientContext? = nil) {
         self.worker = worker
         self.requests = templates.http
         self.rowsPerRequest = templates.batch
-        client = HTTPLoadClient(host: host, port: port, loop: worker.loop,
+        client = HTTPLoadClient(host: host, port: port, loop: worker.loop, tls: tls,
                                 // Weak: the client may report its close after the run
                                 // has released this connection.
                                 onResponse: { [weak self] status in self?.response(status) },

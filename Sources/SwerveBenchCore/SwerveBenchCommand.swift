@@ -1,4 +1,5 @@
 import ArgumentParser
+import TLS
 import SwerveClient
 #if canImport(Glibc)
 import Glibc
@@ -21,8 +22,12 @@ public struct SwerveBenchCommand: ParsableCommand {
     @Option(help: "Binary-protocol server, HOST:PORT (e.g. 127.0.0.1:8500).")
     var target: String?
 
-    @Option(help: "HTTP predict URL, e.g. http://127.0.0.1:8501/v1/models/iris:predict (plain HTTP/1.1, keep-alive).")
+    @Option(help: "HTTP predict URL, e.g. http://127.0.0.1:8501/v1/models/iris:predict (HTTP/1.1, keep-alive; https:// for TLS).")
     var http: String?
+
+    @Option(help: ArgumentHelp("TLS: trust the server's certificate if this CA issued it (turns TLS on for --target; "
+        + "for --http use an https:// URL).", valueName: "PEM"))
+    var tlsCa: String?
 
     @Option(help: "predict, submit (submit-then-poll until done) or fanout (predict on --fanout-model, or --model).")
     var workload: String = "predict"
@@ -142,6 +147,14 @@ public struct SwerveBenchCommand: ParsableCommand {
         case (nil, let url?):
             target = try Self.parseHTTPURL(url)
         }
+        var tls: TLSClientConfiguration?
+        if let url = http, url.hasPrefix("https://") {
+            tls = TLSClientConfiguration(caFile: tlsCa)
+        } else if http != nil, tlsCa != nil {
+            throw BenchError.invalidArgument("--tls-ca with --http needs an https:// URL")
+        } else if let tlsCa {
+            tls = TLSClientConfiguration(caFile: tlsCa)
+        }
 
         var mixWeights: [WorkloadWeight]
         if let mix {
@@ -198,22 +211,25 @@ public struct SwerveBenchCommand: ParsableCommand {
         guard pollInterval >= 0, pollInterval.isFinite else { throw BenchError.invalidArgument("--poll-interval must not be negative, got \(pollInterval)") }
         if let serverPid, serverPid <= 0 { throw BenchError.invalidArgument("--server-pid must be a process id, got \(serverPid)") }
 
-        return BenchConfiguration(
+        var configuration = BenchConfiguration(
             target: target, mix: mixWeights, model: model, fanOutModel: fanOut, batch: batch,
             rowsFile: rows, features: features, inputName: input, seed: seed,
             connections: connections, load: load,
             duration: requests == nil ? (duration ?? 10) : nil, requests: requests,
             warmup: warmup, loops: loops, timeout: timeout, pollInterval: pollInterval, tick: tickMicroseconds,
             jsonPath: json, htmlPath: html, serverPID: serverPid, showProgress: !quiet, repeatPercent: repeatPercent)
+        configuration.tls = tls
+        return configuration
     }
 
-    /// Parses `http://HOST[:PORT]/PATH`.
+    /// Parses `http://HOST[:PORT]/PATH` or `https://…` (TLS: see `--tls-ca`).
     static func parseHTTPURL(_ url: String) throws -> BenchConfiguration.Target {
         let example = "e.g. http://127.0.0.1:8501/v1/models/iris:predict"
-        guard url.hasPrefix("http://") else {
-            throw BenchError.invalidArgument("--http '\(url)' must start with http:// (https is not supported), \(example)")
+        let isTLS = url.hasPrefix("https://")
+        guard url.hasPrefix("http://") || isTLS else {
+            throw BenchError.invalidArgument("--http '\(url)' must start with http:// or https://, \(example)")
         }
-        let rest = url.dropFirst("http://".count)
+        let rest = url.dropFirst(isTLS ? "https://".count : "http://".count)
         let authority = rest.prefix(while: { $0 != "/" })
         let path = rest.dropFirst(authority.count)
         guard !authority.isEmpty else {
@@ -226,7 +242,7 @@ public struct SwerveBenchCommand: ParsableCommand {
             port = address.port
         } else if !authority.contains(":") || (authority.hasPrefix("[") && authority.hasSuffix("]")) {
             host = authority.hasPrefix("[") ? String(authority.dropFirst().dropLast()) : String(authority)
-            port = 80
+            port = isTLS ? 443 : 80
         } else {
             throw BenchError.invalidArgument("--http '\(url)': '\(authority)' is not HOST[:PORT] with a port in 1...65535, \(example)")
         }

@@ -42,9 +42,10 @@ extension StreamConnection {
     /// they measure, like a load generator; servers' clients use
     /// ``FrameClient``, which resolves without blocking the loop). On success
     /// the connection reads into `handler`; `completion` runs on the loop thread.
+    /// A `transform` (a TLS client session) sits between socket and handler.
     /// Loop thread only.
     public static func connect(host: String, port: Int, on loop: EventLoop, timeout: Duration = .seconds(5),
-                               handler: StreamHandler,
+                               handler: StreamHandler, transform: ByteTransform? = nil,
                                _ completion: @escaping (Result<StreamConnection, Error>) -> Void) {
         let connection: StreamConnection
         let address: SocketAddress
@@ -59,6 +60,7 @@ extension StreamConnection {
             return
         }
         connection.setHandler(handler)
+        connection.setTransform(transform)
         var finished = false
         let timer = LoopTimer(on: loop)
         let finish: (Result<StreamConnection, Error>) -> Void = { result in
