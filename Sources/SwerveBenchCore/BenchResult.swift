@@ -83,7 +83,7 @@ public struct BenchResult: Sendable {
 
     init(configuration: BenchConfiguration, durationSeconds: Double, recorder: LoopRecorder,
          timeline: [ThroughputSample], cpu: CPUUsage?) {
-        target = configuration.target.description
+        target = configuration.target.description + (configuration.tls != nil ? " over TLS" : "")
         workload = configuration.mix.count == 1
             ? configuration.mix[0].kind.rawValue
             : configuration.mix.map { "\($0.kind.rawValue)=\($0.weight)" }.joined(separator: ",")

@@ -30,7 +30,8 @@ final class BenchArgumentTests: XCTestCase {
     func testMalformedTargetsAreNamed() {
         assertRejected(["--target", "localhost"], mentioning: "--target 'localhost' is not HOST:PORT")
         assertRejected(["--target", "127.0.0.1:99999"], mentioning: "is not HOST:PORT")
-        assertRejected(["--http", "https://example.com/predict"], mentioning: "must start with http://")
+        assertRejected(["--http", "ftp://example.com/predict"], mentioning: "must start with http:// or https://")
+        assertRejected(["--http", "http://127.0.0.1:8501/x", "--features", "4", "--tls-ca", "ca.pem"], mentioning: "--tls-ca with --http needs an https:// URL")
         assertRejected(["--http", "http:///v1/models/iris:predict"], mentioning: "has no host")
         assertRejected(["--http", "http://127.0.0.1:0/x", "--features", "4"], mentioning: "is not HOST[:PORT]")
     }

@@ -199,6 +199,25 @@ final class TLSProcessTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("UNAVAILABLE") || refused.stderr.contains("unavailable"), refused.stderr)
     }
 
+    // MARK: swerve-bench over TLS (the TLS-against-plain benchmark needs it)
+
+    func testSwerveBenchLoadsBothPortsOverTLS() throws {
+        let bench = TestPaths.swerveBinary.deletingLastPathComponent().appendingPathComponent("swerve-bench")
+        let common = ["--requests", "200", "--connections", "2", "--warmup", "0", "--quiet"]
+        let binary = try runCommand(bench, ["--target", "127.0.0.1:\(Self.server.port)", "--tls-ca", certs.caCertificate] + common)
+        XCTAssertEqual(binary.status, 0, binary.stderr)
+        let restPort = try XCTUnwrap(Self.server.restPort)
+        let rest = try runCommand(bench, ["--http", "https://127.0.0.1:\(restPort)/v1/models/iris:predict", "--features", "4",
+                                          "--tls-ca", certs.caCertificate] + common)
+        XCTAssertEqual(rest.status, 0, rest.stderr)
+        for run in [binary, rest] {
+            XCTAssertTrue(run.stdout.contains("over TLS") && run.stdout.contains("errors: none"), run.stdout)
+        }
+        let untrusted = try runCommand(bench, ["--target", "127.0.0.1:\(Self.server.port)", "--tls-ca", certs.otherCACertificate] + common)
+        XCTAssertNotEqual(untrusted.status, 0)
+        XCTAssertTrue(untrusted.stderr.contains("certificate verify failed"), untrusted.stderr)
+    }
+
     // MARK: Flags
 
     func testBadTLSFlagsAreRefusedWithAClearError() throws {
