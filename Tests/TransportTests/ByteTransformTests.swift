@@ -32,6 +32,11 @@ private final class XORTransform: ByteTransform {
         counts.withLock { $0.out += bytes.count }
         bytes.map { $0 ^ Self.outKey }.withUnsafeBytes { emit($0) }
     }
+
+    // As TLS sends close_notify: last bytes on a graceful close, untransformed.
+    func finish(emit: (UnsafeRawBufferPointer) -> Void) {
+        Array("BYE".utf8).withUnsafeBytes { emit($0) }
+    }
 }
 
 final class ByteTransformTests: XCTestCase {
@@ -67,6 +72,14 @@ final class ByteTransformTests: XCTestCase {
         s.send([0x00])
         XCTAssertEqual(s.read(count: 3), Array("ACK".utf8))
         XCTAssertEqual(counts.withLock { $0.in }, 0, "the handler got nothing")
+    }
+
+    func testGracefulCloseSendsTheTransformsLastBytesBeforeTheFIN() throws {
+        let s = try TestSocket(port: server.boundPort)
+        let plain = Array("last".utf8)
+        s.send(plain.map { $0 ^ XORTransform.inKey })
+        s.shutdownWrite() // EchoHandler closes gracefully on EOF
+        XCTAssertEqual(s.readToEnd(), plain.map { $0 ^ XORTransform.outKey } + Array("BYE".utf8))
     }
 
     func testTransformErrorClosesTheConnection() throws {
