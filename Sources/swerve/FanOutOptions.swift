@@ -27,8 +27,7 @@ struct FanOutOptions: ParsableArguments {
 
     /// TLS to members when any --member-tls-* flag is given.
     var memberTLS: TLSClientConfiguration? {
-        guard memberTlsCa != nil || memberTlsClientCert != nil else { return nil }
-        return TLSClientConfiguration(caFile: memberTlsCa, certificateFile: memberTlsClientCert, privateKeyFile: memberTlsClientKey)
+        try? clientTLSConfiguration(ca: memberTlsCa, certificate: memberTlsClientCert, key: memberTlsClientKey, flagPrefix: "member-")
     }
 
     /// `--member` values as name → `HOST:PORT`.
@@ -41,9 +40,7 @@ struct FanOutOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if (memberTlsClientCert == nil) != (memberTlsClientKey == nil) {
-            throw ValidationError("--member-tls-client-cert and --member-tls-client-key go together: give both or neither")
-        }
+        _ = try clientTLSConfiguration(ca: memberTlsCa, certificate: memberTlsClientCert, key: memberTlsClientKey, flagPrefix: "member-")
         var seen: Set<String> = []
         for text in effectiveMembers {
             guard let (name, address) = Self.split(text) else {

@@ -61,16 +61,16 @@ struct Rest: ParsableCommand {
             throw ValidationError("--upstream-timeout-seconds must be in (0, 86400]")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
-        if (upstreamTlsClientCert == nil) != (upstreamTlsClientKey == nil) {
-            throw ValidationError("--upstream-tls-client-cert and --upstream-tls-client-key go together: give both or neither")
-        }
+        _ = try upstreamTLSConfiguration()
+    }
+
+    private func upstreamTLSConfiguration() throws -> TLSClientConfiguration? {
+        try clientTLSConfiguration(ca: upstreamTlsCa, certificate: upstreamTlsClientCert, key: upstreamTlsClientKey, flagPrefix: "upstream-")
     }
 
     /// TLS to the upstream when any --upstream-tls-* flag is given.
     private func upstreamTLSContext() throws -> TLSClientContext? {
-        guard upstreamTlsCa != nil || upstreamTlsClientCert != nil else { return nil }
-        return try TLSClientContext(TLSClientConfiguration(caFile: upstreamTlsCa, certificateFile: upstreamTlsClientCert,
-                                                           privateKeyFile: upstreamTlsClientKey))
+        try upstreamTLSConfiguration().map { try TLSClientContext($0) }
     }
 
     func run() throws {

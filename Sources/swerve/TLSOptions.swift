@@ -43,18 +43,30 @@ struct ClientTLSOptions: ParsableArguments {
     var tlsClientKey: String?
 
     func validate() throws {
-        if (tlsClientCert == nil) != (tlsClientKey == nil) {
-            throw ValidationError("--tls-client-cert and --tls-client-key go together: give both or neither")
-        }
+        _ = try clientTLSConfiguration(ca: tlsCa, certificate: tlsClientCert, key: tlsClientKey, flagPrefix: "")
     }
 
     /// nil: plain text. A file that cannot be used is a validation error naming it.
     func context() throws -> TLSClientContext? {
-        guard tlsCa != nil || tlsClientCert != nil else { return nil }
+        guard let configuration = try clientTLSConfiguration(ca: tlsCa, certificate: tlsClientCert, key: tlsClientKey, flagPrefix: "") else {
+            return nil
+        }
         do {
-            return try TLSClientContext(TLSClientConfiguration(caFile: tlsCa, certificateFile: tlsClientCert, privateKeyFile: tlsClientKey))
+            return try TLSClientContext(configuration)
         } catch {
             throw ValidationError("\(error)")
         }
     }
+}
+
+/// The client side of TLS from a `--PREFIXtls-ca`, `--PREFIXtls-client-cert`,
+/// `--PREFIXtls-client-key` triple (the CLI's own, `--member-…`, `--upstream-…`):
+/// nil when none is given; a certificate without its key (or the reverse) is
+/// a validation error naming the flags.
+func clientTLSConfiguration(ca: String?, certificate: String?, key: String?, flagPrefix: String) throws -> TLSClientConfiguration? {
+    if (certificate == nil) != (key == nil) {
+        throw ValidationError("--\(flagPrefix)tls-client-cert and --\(flagPrefix)tls-client-key go together: give both or neither")
+    }
+    guard ca != nil || certificate != nil else { return nil }
+    return TLSClientConfiguration(caFile: ca, certificateFile: certificate, privateKeyFile: key)
 }
