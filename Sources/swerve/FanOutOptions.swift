@@ -17,13 +17,13 @@ struct FanOutOptions: ParsableArguments {
     var members: [String] = []
 
     @Option(help: ArgumentHelp("Call fan-out members over TLS, trusting certificates this CA issued.", valueName: "PEM"))
-    var memberTlsCa: String?
+    var memberTlsCa: String = EnvironmentDefaults.value("MEMBER_TLS_CA", "")
 
     @Option(help: ArgumentHelp("Mutual TLS to members: present this certificate (with --member-tls-client-key).", valueName: "PEM"))
-    var memberTlsClientCert: String?
+    var memberTlsClientCert: String = EnvironmentDefaults.value("MEMBER_TLS_CLIENT_CERT", "")
 
     @Option(help: ArgumentHelp("The private key of --member-tls-client-cert.", valueName: "PEM"))
-    var memberTlsClientKey: String?
+    var memberTlsClientKey: String = EnvironmentDefaults.value("MEMBER_TLS_CLIENT_KEY", "")
 
     /// TLS to members when any --member-tls-* flag is given.
     var memberTLS: TLSClientConfiguration? {

@@ -39,13 +39,13 @@ struct Rest: ParsableCommand {
     @OptionGroup(title: "TLS") var tls: ServerTLSOptions
 
     @Option(help: ArgumentHelp("Speak TLS to --upstream and trust its certificate if this CA issued it.", valueName: "PEM"))
-    var upstreamTlsCa: String?
+    var upstreamTlsCa: String = EnvironmentDefaults.value("UPSTREAM_TLS_CA", "")
 
     @Option(help: ArgumentHelp("Mutual TLS to --upstream: present this certificate (with --upstream-tls-client-key).", valueName: "PEM"))
-    var upstreamTlsClientCert: String?
+    var upstreamTlsClientCert: String = EnvironmentDefaults.value("UPSTREAM_TLS_CLIENT_CERT", "")
 
     @Option(help: ArgumentHelp("The private key of --upstream-tls-client-cert.", valueName: "PEM"))
-    var upstreamTlsClientKey: String?
+    var upstreamTlsClientKey: String = EnvironmentDefaults.value("UPSTREAM_TLS_CLIENT_KEY", "")
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")

@@ -92,6 +92,10 @@ final class TLSProcessTests: XCTestCase {
                                   "--data", "[[5.1, 3.5, 1.4, 0.2]]"])
         XCTAssertEqual(predict.status, 0, predict.stderr)
         XCTAssertTrue(predict.stdout.contains("0.9796692"), predict.stdout)
+        // SWERVE_TLS_CA stands in for --tls-ca (a container's health check).
+        let fromEnvironment = try runCommand(TestPaths.swerveBinary, ["health", "--server", server],
+                                             environment: ["SWERVE_TLS_CA": certs.caCertificate])
+        XCTAssertEqual(fromEnvironment.status, 0, fromEnvironment.stderr)
         let untrusted = try swerve(["health", "--server", server, "--tls-ca", certs.otherCACertificate])
         XCTAssertEqual(untrusted.status, 1)
         XCTAssertTrue(untrusted.stderr.contains("TLS handshake failed: certificate verify failed (unable to get local issuer certificate)"),
