@@ -16,6 +16,10 @@
 # Other settings: SWERVE_BIN (default .build/release/swerve, built if missing),
 # SWERVE_MODELS (default ./models), SWERVE_RUN_DIR (default .run),
 # SWERVE_WORKERS (threads per worker process, default 2).
+# TLS: every swerve flag reads its SWERVE_* variable, so exporting
+# SWERVE_TLS_CERT/_KEY (+ _CLIENT_CA), SWERVE_TLS_CA (+ _CLIENT_CERT/_KEY),
+# SWERVE_MEMBER_TLS_* and SWERVE_UPSTREAM_TLS_* runs every hop over TLS; the
+# REST adapter is then https:// (Redis and the worker metrics stay plain).
 # Logs and pids go to $SWERVE_RUN_DIR/<service>.log and .pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +51,13 @@ member_list() {
 # shellcheck source=scripts/local-processes.sh
 . scripts/local-processes.sh
 
-http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
+# With SWERVE_TLS_CA set, curl trusts that CA (and presents SWERVE_TLS_CLIENT_CERT if set).
+CURL_TLS=()
+[ -n "${SWERVE_TLS_CA:-}" ] && CURL_TLS+=(--cacert "$SWERVE_TLS_CA")
+[ -n "${SWERVE_TLS_CLIENT_CERT:-}" ] && CURL_TLS+=(--cert "$SWERVE_TLS_CLIENT_CERT" --key "$SWERVE_TLS_CLIENT_KEY")
+REST_SCHEME=http
+[ -n "${SWERVE_TLS_CERT:-}" ] && REST_SCHEME=https
+http_ok() { curl -fsS -o /dev/null --max-time 2 "${CURL_TLS[@]}" "$1"; }
 
 up() {
     command -v redis-server >/dev/null || die "redis-server missing: apt-get install redis-server"
@@ -92,9 +102,9 @@ up() {
     done
 
     start rest "$BIN" rest --upstream "$HOST:$PORT" --host "$HOST" --port "$REST_PORT"
-    wait_for rest 60 http_ok "http://$HOST:$REST_PORT/v2/health/ready"
+    wait_for rest 60 http_ok "$REST_SCHEME://$HOST:$REST_PORT/v2/health/ready"
 
-    log "up: binary $HOST:$PORT, REST http://$HOST:$REST_PORT, redis $HOST:$REDIS_PORT (logs in $RUN_DIR/)"
+    log "up: binary $HOST:$PORT, REST $REST_SCHEME://$HOST:$REST_PORT, redis $HOST:$REDIS_PORT (logs in $RUN_DIR/)"
 }
 
 status() {

@@ -229,6 +229,7 @@ struct Worker: ParsableCommand {
         var serverOptions = SwerveServer.Options.withoutListeners(modelsDirectory: models)
         serverOptions.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
         serverOptions.fanOutMembers = fanOut.endpointOverrides
+        serverOptions.memberTLS = fanOut.memberTLS
         serverOptions.jobs = options
         let server: SwerveServer
         do {

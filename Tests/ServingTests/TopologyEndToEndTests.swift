@@ -2,13 +2,17 @@ import SwerveTestSupport
 import Foundation
 import ModelRuntime
 import SwerveClient
+import TLS
 import Wire
 import XCTest
 
 /// docker-compose.yml's topology as local processes (`scripts/topology.sh`),
 /// every port moved to a free one: Redis, three fan-out members, the
-/// aggregator front, two workers and the standalone REST adapter.
+/// aggregator front, two workers and the standalone REST adapter. Every hop
+/// but Redis runs over mutual TLS (certificates from ``TestCertificates``),
+/// set through the flags' SWERVE_* variables.
 final class TopologyEndToEndTests: XCTestCase {
+    private var certificates: TestCertificates!
     private var runDirectory: URL!
     private var environment: [String: String] = [:]
     private var restPort = 0
@@ -30,6 +34,15 @@ final class TopologyEndToEndTests: XCTestCase {
             // A killed worker's jobs go to the other one after this many seconds.
             "SWERVE_VISIBILITY_TIMEOUT": "2",
         ]
+        certificates = try TestCertificates()
+        for prefix in ["", "MEMBER_", "UPSTREAM_"] {
+            environment["SWERVE_\(prefix)TLS_CA"] = certificates.caCertificate
+            environment["SWERVE_\(prefix)TLS_CLIENT_CERT"] = certificates.clientCertificate
+            environment["SWERVE_\(prefix)TLS_CLIENT_KEY"] = certificates.clientKey
+        }
+        environment["SWERVE_TLS_CERT"] = certificates.serverCertificate
+        environment["SWERVE_TLS_KEY"] = certificates.serverKey
+        environment["SWERVE_TLS_CLIENT_CA"] = certificates.caCertificate
         let up = try topology("up", timeout: 240)
         XCTAssertEqual(up.status, 0, "topology up failed:\n\(up.stdout)\n\(up.stderr)")
         if up.status != 0 { throw ProcessFailure("topology did not come up") }
@@ -44,6 +57,7 @@ final class TopologyEndToEndTests: XCTestCase {
             XCTAssertNotEqual(kill(pid, 0), 0, "\(name) (pid \(pid)) still runs after topology down")
         }
         try? FileManager.default.removeItem(at: runDirectory)
+        certificates?.remove()
     }
 
     func testRequestsFlowThroughEveryPartAndSurviveFailures() throws {
@@ -71,7 +85,10 @@ final class TopologyEndToEndTests: XCTestCase {
         let worker2 = try XCTUnwrap(pids["worker-2"])
         kill(worker2, SIGSTOP)
         defer { kill(worker2, SIGCONT) }
-        let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort))
+        let tls = try TLSClientContext(TLSClientConfiguration(caFile: certificates.caCertificate,
+                                                              certificateFile: certificates.clientCertificate,
+                                                              privateKeyFile: certificates.clientKey))
+        let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort), tls: tls)
         defer { client.close() }
         let rows = 100_000
         let heavy = Tensor(shape: [rows, 4], floats: (0..<rows).flatMap { i in [4.5 + Float(i % 30) * 0.1, 3.0, 4.0, 1.2] })
@@ -131,14 +148,15 @@ final class TopologyEndToEndTests: XCTestCase {
 
     private func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
         let result = try runCommand(URL(fileURLWithPath: "/usr/bin/curl"),
-                                    ["-sS", "--max-time", "30", "-w", "\n%{http_code}"] + arguments)
+                                    ["-sS", "--max-time", "30", "-w", "\n%{http_code}", "--cacert", certificates.caCertificate,
+                                     "--cert", certificates.clientCertificate, "--key", certificates.clientKey] + arguments)
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
     private func postJSON(_ path: String, _ body: String) throws -> (status: Int, body: String) {
-        try curl(["-H", "Content-Type: application/json", "-d", body, "http://127.0.0.1:\(restPort)\(path)"])
+        try curl(["-H", "Content-Type: application/json", "-d", body, "https://127.0.0.1:\(restPort)\(path)"])
     }
 
     private func submit(_ body: String, model: String) throws -> String {
@@ -152,7 +170,7 @@ final class TopologyEndToEndTests: XCTestCase {
     private func waitForJob(_ id: String, timeout: TimeInterval = 30) throws -> String {
         var last = ""
         try waitUntil("job \(id) finished (last: \(last))", timeout: timeout) {
-            last = try curl(["http://127.0.0.1:\(restPort)/v1/jobs/\(id)"]).body
+            last = try curl(["https://127.0.0.1:\(restPort)/v1/jobs/\(id)"]).body
             return last.contains(#""status":"completed""#) || last.contains(#""status":"failed""#)
         }
         return last
