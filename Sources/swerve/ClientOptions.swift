@@ -1,6 +1,7 @@
 import ArgumentParser
 import SwerveClient
 import TLS
+import Transport
 import Wire
 
 /// Options every client subcommand shares.
@@ -35,6 +36,11 @@ struct ClientOptions: ParsableArguments {
         } catch let error as InputParsing.Failure {
             throw ValidationError(error.description)
         } catch let error as SwerveClientError {
+            if case .transport(let message) = error, message.hasSuffix("\(TransportError.connectionClosed)"), !tls.isOn {
+                // A TLS port closes a plain-text client without a word: say what that likely means.
+                printError("swerve: \(error) (does the server use TLS? then pass --tls-ca)")
+                throw ExitCode(1)
+            }
             throw reportClientError(error)
         }
     }

@@ -46,6 +46,9 @@ struct ClientTLSOptions: ParsableArguments {
         _ = try clientTLSConfiguration(ca: tlsCa, certificate: tlsClientCert, key: tlsClientKey, flagPrefix: "")
     }
 
+    /// Whether any --tls-* flag (or its SWERVE_* variable) asks for TLS.
+    var isOn: Bool { !tlsCa.isEmpty || !tlsClientCert.isEmpty }
+
     /// nil: plain text. A file that cannot be used is a validation error naming it.
     func context() throws -> TLSClientContext? {
         guard let configuration = try clientTLSConfiguration(ca: tlsCa, certificate: tlsClientCert, key: tlsClientKey, flagPrefix: "") else {

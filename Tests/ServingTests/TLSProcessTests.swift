@@ -106,6 +106,8 @@ final class TLSProcessTests: XCTestCase {
         // A plain swerve client: the server answers with an alert and closes; the client fails at once.
         let plainCLI = try swerve(["health", "--server", "127.0.0.1:\(Self.server.port)"])
         XCTAssertEqual(plainCLI.status, 1, plainCLI.stdout)
+        XCTAssertTrue(plainCLI.stderr.contains("connection closed before a response arrived (does the server use TLS? then pass --tls-ca)"),
+                      plainCLI.stderr)
         // Plain HTTP to the REST port: closed, no response, no hang (the socket's read timeout would fail this).
         let fd = try connectLoopback(port: try XCTUnwrap(Self.server.restPort), timeoutSeconds: 10)
         defer { close(fd) }
