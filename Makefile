@@ -129,6 +129,10 @@ bench-cache-batching: release
 	pip install -q -r models/requirements.txt
 	scripts/bench-cache-batching.sh
 
+# TLS against plain (binary and REST) and nginx's fixed 200 over TLS (issue 18; needs nginx for the reference row).
+bench-tls: release
+	scripts/bench-tls.sh
+
 # swerve batch predict (CSV -> CSV, 1M rows) beside pandas + onnxruntime, and
 # batch run rows/s on SQLite and MariaDB (BENCHMARKS.md).
 bench-batch: release

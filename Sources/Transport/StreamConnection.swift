@@ -79,7 +79,9 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     private(set) var handle: UnsafeMutablePointer<uv_tcp_t>?
     private var output = OutputBuffer()
     private var writing = OutputBuffer()
-    // Plain bytes produced in place (``write(reserving:_:)``) waiting for the transform.
+    // With a transform: the handler's plain bytes, gathered until the flush
+    // hands them to the transform in one piece (one TLS record per loop
+    // iteration rather than one per write).
     private var plain = OutputBuffer()
     private let writeRequest: UnsafeMutablePointer<uv_write_t>
     private var writeInProgress = false
@@ -158,7 +160,7 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     /// Output not yet handed to the kernel: buffered plus queued in libuv.
     public var queuedBytes: Int {
         guard let stream else { return 0 }
-        return output.count + Int(uv_stream_get_write_queue_size(stream))
+        return plain.count + output.count + Int(uv_stream_get_write_queue_size(stream))
     }
 
     /// Disables Nagle: output is already coalesced per loop iteration, and
@@ -240,15 +242,10 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     /// Queues `bytes`; they are written before the loop next waits for I/O.
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard handle != nil, !isClosing, !shutdownRequested else { return }
-        if let transform {
-            do {
-                try transform.outbound(bytes) { appendToSocket($0) }
-            } catch {
-                close(error: error)
-                return
-            }
-        } else {
+        if transform == nil {
             output.append(bytes)
+        } else {
+            plain.append(bytes)
         }
         loop.scheduleFlush(self)
     }
@@ -267,15 +264,22 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
             output.append(length: length, fill)
         } else {
             plain.append(length: length, fill)
-            defer { plain.removeAll(keepAtMost: Self.keptBufferBytes) }
-            do {
-                try transform!.outbound(UnsafeRawBufferPointer(start: plain.base, count: plain.count)) { appendToSocket($0) }
-            } catch {
-                close(error: error)
-                return
-            }
         }
         loop.scheduleFlush(self)
+    }
+
+    // The gathered plain bytes through the transform into the output; false
+    // when the transform failed (the connection is then closed).
+    private func transformPlain() -> Bool {
+        guard let transform, !plain.isEmpty else { return true }
+        defer { plain.removeAll(keepAtMost: Self.keptBufferBytes) }
+        do {
+            try transform.outbound(UnsafeRawBufferPointer(start: plain.base, count: plain.count)) { output.append($0) }
+            return true
+        } catch {
+            close(error: error)
+            return false
+        }
     }
 
     // Bytes that go to the socket as they are (a transform's output).
@@ -286,7 +290,7 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     }
 
     func flushBufferedOutput() {
-        guard let stream, !isClosing else { return }
+        guard let stream, !isClosing, transformPlain() else { return }
         if !writeInProgress && !output.isEmpty {
             var buf = uv_buf_t(base: output.base!.assumingMemoryBound(to: CChar.self), len: output.count)
             // Try the synchronous path first: usually the socket takes it all
@@ -337,7 +341,8 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     /// timeout unless the caller set an earlier one).
     public func closeGracefully() {
         guard handle != nil, !isClosing, !shutdownRequested else { return }
-        // Before `shutdownRequested`, which stops further output.
+        // After what the handler wrote, before `shutdownRequested`, which stops further output.
+        guard transformPlain() else { return }
         transform?.finish { appendToSocket($0) }
         shutdownRequested = true
         discardsInput = true
