@@ -98,31 +98,9 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 
 if [ -x "$NGINX" ]; then
     NGINX_PORT=$(free_port)
-    mkdir -p "$TMP/nginx/logs"
-    cat >"$TMP/nginx/nginx.conf" <<EOF
-worker_processes auto;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:$NGINX_PORT ssl;
-        ssl_certificate $TMP/server.pem;
-        ssl_certificate_key $TMP/server.key;
-        location / {
-            default_type application/json;
-            return 200 '{"predictions": [0]}';
-        }
-    }
-}
-EOF
+    # shellcheck source=scripts/nginx-fixed-200.sh
+    . scripts/nginx-fixed-200.sh
+    nginx_fixed_200_conf "$TMP/nginx" "$NGINX_PORT" "$TMP/server.pem" "$TMP/server.key"
     "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/logs/error.log" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
     NGINX_PID=$!
     PIDS+=("$NGINX_PID")
