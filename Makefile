@@ -13,6 +13,9 @@ TEST_APT_PACKAGES += rabbitmq-server
 # swerve batch: SQLite embedded, MySQL/MariaDB through Connector/C; the tests start a real mariadbd.
 APT_PACKAGES += libsqlite3-dev libmariadb-dev
 TEST_APT_PACKAGES += libsqlite3-dev libmariadb-dev mariadb-server mariadb-client
+# Auth tokens: SHA-256 digests and constant-time comparison from libcrypto (module Auth, shim CCrypto).
+APT_PACKAGES += libssl-dev
+TEST_APT_PACKAGES += libssl-dev
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 # Manifest checks (pinned): kubernetes-validate bundles the Kubernetes schemas;

@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // Auth tokens: SHA-256 and constant-time comparison from libcrypto (imported by Auth only).
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -50,12 +52,17 @@ let package = Package(
             "Transport", "Primitives", "Wire", "ModelServer", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Tokens with scopes and per-caller rate limits for every port (--auth-tokens, --rate-limit).
+        .target(name: "Auth", dependencies: [
+            "CCrypto", "Wire", "Primitives", "TextFormats",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "REST", dependencies: [
-            "CHTTPParser", "Transport", "Primitives", "Wire", "ModelRuntime", "TextFormats",
+            "Auth", "CHTTPParser", "Transport", "Primitives", "Wire", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Serving", dependencies: [
-            "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
+            "Auth", "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Offline scoring: files (CSV, JSON Lines, .npy) and SQL tables (SQLite, MySQL/MariaDB).
@@ -70,7 +77,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Batch", "Streaming", "Jobs", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
+            "Auth", "Batch", "Streaming", "Jobs", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -98,6 +105,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "REST", "Wire", "Transport", "Primitives", "ModelRuntime"]),
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "Wire", "SwerveTestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
     ]
 )

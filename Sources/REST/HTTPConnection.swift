@@ -33,6 +33,9 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
     private var inferenceHeaderLength: String?
     private var timeoutHeader: String?
     private var noCache = false
+    private var authToken: String?
+    /// The remote host, read once per connection when the server has a gate.
+    private lazy var peer: String = server.router.gate == nil ? "" : connection.remoteHost
     private var expectContinue = false
     private var rejection: (status: Int, message: String)?
 
@@ -203,6 +206,7 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         inferenceHeaderLength = nil
         timeoutHeader = nil
         noCache = false
+        authToken = nil
         expectContinue = false
         rejection = nil
         phase = .headers
@@ -250,6 +254,8 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
             inferenceHeaderLength = String(decoding: value, as: UTF8.self)
         case 18 where Self.equalsIgnoringCase(field, "request-timeout-ms"):
             timeoutHeader = String(decoding: value, as: UTF8.self)
+        case 13 where Self.equalsIgnoringCase(field, "authorization"):
+            authToken = Self.bearerToken(value)
         case 13 where Self.equalsIgnoringCase(field, "cache-control"):
             // Directives are case-insensitive and comma-separated; either one
             // asks for an answer that does not come from a cache.
@@ -258,6 +264,15 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// The token of an `Authorization: Bearer <token>` value (scheme
+    /// case-insensitive, RFC 6750); "" for any other scheme, which no token
+    /// table holds, so the call is refused as unauthenticated.
+    static func bearerToken(_ value: [UInt8]) -> String {
+        let text = String(decoding: value, as: UTF8.self).trimmingSpaces
+        guard text.count > 7, text.prefix(7).lowercased() == "bearer " else { return "" }
+        return String(String(text.dropFirst(7)).trimmingSpaces)
     }
 
     static func equalsIgnoringCase(_ bytes: [UInt8], _ lowercase: StaticString) -> Bool {
@@ -315,7 +330,8 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         body.withUnsafeBytes { bodyBytes in
             let request = HTTPRequest(method: method, path: path, query: query, contentType: contentType,
                                       idempotencyKey: idempotencyKey, inferenceHeaderLength: inferenceHeaderLength,
-                                      timeoutMs: timeoutMs, noCache: noCache, body: bodyBytes)
+                                      timeoutMs: timeoutMs, noCache: noCache, authToken: authToken, peer: peer,
+                                      body: bodyBytes)
             server.router.route(request) { [self] response in self.respond(sequence, response) }
         }
         // Stop parsing after a request that ends the connection.

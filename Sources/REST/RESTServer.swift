@@ -1,3 +1,4 @@
+import Auth
 import TextFormats
 import Logging
 import Transport
@@ -39,6 +40,8 @@ public final class RESTServer: Sendable {
         public var metadataTTL: Duration = .seconds(1)
         /// How often timeouts are checked.
         public var sweepInterval: Duration = .milliseconds(100)
+        /// `/metrics` without a token even when the server checks tokens (`--metrics-public`).
+        public var metricsPublic = false
 
         public init() {}
     }
@@ -51,13 +54,15 @@ public final class RESTServer: Sendable {
     private let server: StreamServer
 
     /// Binds and starts serving `handler` over HTTP on the loops of `group`.
-    /// - Parameter members: fan-out member health for `/health/all`; nil lists models only.
+    /// - Parameters:
+    ///   - members: fan-out member health for `/health/all`; nil lists models only.
+    ///   - gate: tokens and rate limits for every route but health and readiness; nil admits all.
     public init(options: Options, handler: any CallHandler, group: EventLoopGroup,
                 metrics: RESTMetrics = RESTMetrics(), members: (any MemberHealthSource)? = nil,
-                logger: Logger = Logger(label: "swerve.rest")) throws {
+                gate: AccessGate? = nil, logger: Logger = Logger(label: "swerve.rest")) throws {
         self.options = options
         self.metrics = metrics
-        let router = Router(handler: handler, options: options, metrics: metrics, members: members, logger: logger)
+        let router = Router(handler: handler, options: options, metrics: metrics, members: members, gate: gate, logger: logger)
         let shared = RESTServerShared(options: options, router: router, metrics: metrics)
         let streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
                                                  sweepInterval: options.sweepInterval)
