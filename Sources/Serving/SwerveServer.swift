@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Auth
 import Jobs
 import Logging
 import ModelServer
@@ -49,6 +50,9 @@ public final class SwerveServer: Sendable {
         public var cacheRedis: RedisAddress? = nil
         /// Expiry of every shared cache entry (`--cache-redis-ttl-seconds`).
         public var cacheRedisTTLSeconds = 300
+        /// Tokens and rate limits on the binary and REST ports (`--auth-tokens`,
+        /// `--rate-limit`); nil admits every call.
+        public var gate: AccessGate? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -119,7 +123,7 @@ public final class SwerveServer: Sendable {
         batcher = AdaptiveBatcher()
         dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,
                                 jobService: queue.map { [repository] in JobQueueService(queue: $0, repository: repository) },
-                                fanOut: fanOut, cache: cache, batcher: batcher)
+                                fanOut: fanOut, cache: cache, batcher: batcher, gate: options.gate)
         reference.attach(dispatcher)
         do {
             frameServer = try options.servesBinaryProtocol ? FrameServer(
@@ -128,7 +132,8 @@ public final class SwerveServer: Sendable {
             do {
                 if let restOptions = options.rest {
                     let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
-                                              members: fanOut, logger: logger)
+                                              members: fanOut, gate: options.gate, logger: logger)
+                    if let gate = options.gate { rest.metrics.addCollector { gate.failures.prometheusText() } }
                     rest.metrics.addCollector { [cache] in cache.prometheusText() }
                     rest.metrics.addCollector { [batcher] in batcher.statistics.prometheusText() }
                     restServer = rest

@@ -61,6 +61,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup(title: "Prediction cache") var cacheOptions: CacheOptions
 
+    @OptionGroup(title: "Security") var authOptions: AuthOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -106,6 +108,18 @@ struct Serve: ParsableCommand {
         options.cacheDefault = try cacheOptions.defaultSettings()
         options.cacheRedis = try cacheOptions.redisAddress()
         options.cacheRedisTTLSeconds = cacheOptions.cacheRedisTtlSeconds
+        options.rest?.metricsPublic = authOptions.metricsPublic
+        do {
+            options.gate = try authOptions.makeGate(host: host, logger: logger)
+        } catch {
+            printError("swerve: cannot serve: \(error)")
+            throw ExitCode(1)
+        }
+        // Before the loops start, so only the reload thread receives SIGHUP.
+        if let policy = options.gate?.policy {
+            TokenReloadSignal.block()
+            TokenReloadSignal.start(policy, logger: logger)
+        }
 
         let server: SwerveServer
         do {

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Auth
+import Logging
+import Primitives
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--auth-tokens`, `--metrics-public` and `--rate-limit` for the commands
+/// that listen (`serve`, `rest`).
+struct AuthOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Token file: one '<token> <scope>[,<scope>…]' per line (scopes predict, jobs, admin, metrics, *); calls need a token.",
+        discussion: "The file must not be world-readable. SIGHUP re-reads it without dropping connections."))
+    var authTokens: String? = EnvironmentDefaults.optional("AUTH_TOKENS")
+
+    @Flag(help: "Serve /metrics without a token even with --auth-tokens.")
+    var metricsPublic = EnvironmentDefaults.value("METRICS_PUBLIC", false)
+
+    @Option(help: "Calls a second each token (or, without tokens, each remote host) may make; more get RESOURCE_EXHAUSTED / 429. 0: unlimited.")
+    var rateLimit: Int = EnvironmentDefaults.value("RATE_LIMIT", 0)
+
+    func validate() throws {
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative (0 = unlimited)") }
+        if let authTokens, authTokens.isEmpty { throw ValidationError("--auth-tokens needs a file path") }
+    }
+
+    /// The gate for the listeners, or nil when neither tokens nor a rate
+    /// limit are asked for. Throws a message for an unusable token file.
+    /// Warns when `host` is reachable from other machines and no token is needed.
+    func makeGate(host: String, logger: Logger) throws -> AccessGate? {
+        if authTokens == nil && !Self.isLoopback(host) {
+            logger.warning("listening on \(host) without --auth-tokens: anyone who reaches the port can predict, submit jobs and control the repository")
+        }
+        let policy: AuthPolicy?
+        do {
+            policy = try authTokens.map { path throws(TokenFile.Failure) in try AuthPolicy(path: path) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard policy != nil || rateLimit > 0 else { return nil }
+        return AccessGate(policy: policy, limiter: rateLimit > 0 ? RateLimiter(ratePerSecond: rateLimit) : nil, logger: logger)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+/// SIGHUP re-reads the token file: a thread of its own waits for the
+/// signal (blocked in every other thread), so no loop is involved and no
+/// connection notices.
+enum TokenReloadSignal {
+    /// Blocks SIGHUP in the calling thread and every thread it starts later;
+    /// call before the server starts its loops.
+    static func block() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGHUP)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    /// Starts the thread that reloads `policy` on each SIGHUP. A file that
+    /// no longer parses keeps the old table and logs why.
+    static func start(_ policy: AuthPolicy, logger: Logger) {
+        PThread.detached(name: "swerve-sighup") {
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGHUP)
+            while true {
+                var received: Int32 = 0
+                guard sigwait(&signals, &received) == 0 else { continue }
+                do {
+                    let count = try policy.reload()
+                    logger.notice("auth tokens reloaded from \(policy.path ?? "?"): \(count) tokens")
+                } catch {
+                    logger.error("auth tokens not reloaded, the previous ones stay in force: \(error)")
+                }
+            }
+        }
+    }
+}
