@@ -52,6 +52,8 @@ public final class FanOutAggregator: Sendable {
     let localMetadata: LocalMetadata
     private let logger: Logger
     private let backoff: ReconnectBackoff
+    /// Sent to every member endpoint (`--member-token`).
+    private let memberToken: String?
     private let refreshInterval: Duration
     private let state = Locked(State())
     // Lets `serves` (asked for every Predict the server gets) skip the lock
@@ -64,9 +66,10 @@ public final class FanOutAggregator: Sendable {
     ///   - endpointOverrides: member name (or `model/member`) → endpoint, e.g. from `--member`.
     ///   - local: runs Predict for members without an endpoint.
     ///   - localMetadata: describes members without an endpoint; nil answers UNIMPLEMENTED for them.
+    ///   - memberToken: the bearer token sent to members that check tokens.
     public init(repository: ModelRepository, loops: [EventLoop], endpointOverrides: [String: Endpoint] = [:],
                 refreshInterval: Duration = .seconds(2), backoff: ReconnectBackoff = ReconnectBackoff(),
-                logger: Logger, local: @escaping LocalPredict, localMetadata: LocalMetadata? = nil) {
+                memberToken: String? = nil, logger: Logger, local: @escaping LocalPredict, localMetadata: LocalMetadata? = nil) {
         precondition(!loops.isEmpty, "the aggregator needs at least one event loop")
         self.repository = repository
         self.loops = loops
@@ -77,6 +80,7 @@ public final class FanOutAggregator: Sendable {
         }
         self.logger = logger
         self.backoff = backoff
+        self.memberToken = memberToken
         self.refreshInterval = refreshInterval
         refresh()
         warnAboutUnusedOverrides()
@@ -272,7 +276,7 @@ public final class FanOutAggregator: Sendable {
             }
             for key in wanted where s.pools[key] == nil {
                 s.pools[key] = MemberConnectionPool(endpoint: key.endpoint, size: key.size, loops: loops,
-                                                    backoff: backoff, logger: logger)
+                                                    backoff: backoff, token: memberToken, logger: logger)
             }
             for key in s.pools.keys where !wanted.contains(key) {
                 closing.append(s.pools.removeValue(forKey: key)!)

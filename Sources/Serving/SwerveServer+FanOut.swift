@@ -7,7 +7,7 @@ extension SwerveServer {
     /// Builds the fan-out aggregator on the server's loops. `members` maps a
     /// member name (or `model/member`) to `HOST:PORT` (`swerve serve --member`).
     static func makeFanOut(repository: ModelRepository, group: EventLoopGroup, members: [String: String],
-                           pollInterval: Duration, logger: Logger) throws -> (FanOutAdapter, DispatcherReference) {
+                           memberToken: String?, pollInterval: Duration, logger: Logger) throws -> (FanOutAdapter, DispatcherReference) {
         var overrides: [String: Endpoint] = [:]
         for (name, text) in members {
             guard let endpoint = Endpoint(text) else {
@@ -18,7 +18,7 @@ extension SwerveServer {
         }
         let reference = DispatcherReference()
         let aggregator = FanOutAggregator(repository: repository, loops: group.loops, endpointOverrides: overrides,
-                                          refreshInterval: pollInterval, logger: logger,
+                                          refreshInterval: pollInterval, memberToken: memberToken, logger: logger,
                                           local: { request, deadline, completion in
                                               reference.predict(request, deadline: deadline, completion: completion)
                                           },

@@ -39,6 +39,8 @@ public final class SwerveServer: Sendable {
         public var limits = ServerLimits()
         /// Fan-out member endpoint overrides: member name (or `model/member`) → `HOST:PORT`.
         public var fanOutMembers: [String: String] = [:]
+        /// Bearer token for fan-out members started with `--auth-tokens` (`--member-token`).
+        public var memberToken: String? = nil
         /// The REST adapter on the same loops; nil turns it off.
         public var rest: RESTServer.Options? = RESTServer.Options()
         /// Submit/GetJob and their workers; nil answers them UNIMPLEMENTED.
@@ -108,6 +110,7 @@ public final class SwerveServer: Sendable {
         let reference: DispatcherReference
         do {
             (fanOut, reference) = try Self.makeFanOut(repository: repository, group: group, members: options.fanOutMembers,
+                                                      memberToken: options.memberToken,
                                                       pollInterval: options.pollInterval, logger: logger)
         } catch {
             group.shutdown()

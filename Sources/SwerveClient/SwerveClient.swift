@@ -10,15 +10,19 @@ public final class SwerveClient {
     private let connection: BlockingFrameClient
     private var nextID: UInt64 = 1
     private var requestBuffer: [UInt8] = []
+    /// Sent with every call (`auth_token`) to a server started with `--auth-tokens`; nil sends none.
+    public var token: String?
 
     /// Connects to `address`.
     /// - Parameters:
     ///   - connectTimeout: bound on connection setup.
     ///   - callTimeout: how long a call waits for its answer; also sent to the
     ///     server as the request's `timeout_ms`. Nil waits forever.
+    ///   - token: the bearer token sent with every call; nil sends none.
     public init(address: ServerAddress, connectTimeout: Duration = .seconds(5),
-                callTimeout: Duration? = .seconds(30)) throws {
+                callTimeout: Duration? = .seconds(30), token: String? = nil) throws {
         self.address = address
+        self.token = token
         do {
             connection = try BlockingFrameClient(host: address.host, port: address.port,
                                                  connectTimeout: connectTimeout, ioTimeout: callTimeout)
@@ -36,7 +40,7 @@ public final class SwerveClient {
         let id = nextID
         nextID &+= 1
         requestBuffer.removeAll(keepingCapacity: true)
-        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: timeoutMs), into: &requestBuffer)
+        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: timeoutMs, authToken: token), into: &requestBuffer)
         let payload: [UInt8]
         do {
             payload = try connection.call(requestBuffer)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import Auth
 import Logging
 import REST
 import Serving
@@ -35,6 +36,11 @@ struct Rest: ParsableCommand {
 
     @OptionGroup(title: "REST adapter") var rest: RESTOptions
 
+    @Option(help: "Token sent upstream with every call instead of the caller's own (default: forward the caller's Authorization bearer token).")
+    var upstreamToken: String? = EnvironmentDefaults.optional("UPSTREAM_TOKEN")
+
+    @OptionGroup(title: "Security") var authOptions: AuthOptions
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
@@ -60,6 +66,13 @@ struct Rest: ParsableCommand {
         }
         let logger = Logger(label: "swerve.rest")
         let address = ServerAddress(upstream)!
+        let gate: AccessGate?
+        do {
+            gate = try authOptions.makeGate(host: host, logger: logger)
+        } catch {
+            printError("swerve: cannot serve REST: \(error)")
+            throw ExitCode(1)
+        }
         // Block SIGTERM/SIGINT before any thread starts (threads inherit the
         // mask), so only the main thread's sigwait below receives them.
         var stopSignals = sigset_t()
@@ -67,14 +80,21 @@ struct Rest: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        if let policy = gate?.policy {
+            TokenReloadSignal.block()
+            TokenReloadSignal.start(policy, logger: logger)
+        }
         let group = try EventLoopGroup(loopCount: loops, name: "swerve-rest")
         let handler = UpstreamCallHandler(host: address.host, port: address.port, group: group,
                                           connectionsPerLoop: upstreamConnections,
-                                          requestTimeout: .milliseconds(Int64(upstreamTimeoutSeconds * 1000)))
+                                          requestTimeout: .milliseconds(Int64(upstreamTimeoutSeconds * 1000)),
+                                          token: upstreamToken)
         let server: RESTServer
         do {
-            server = try RESTServer(options: rest.serverOptions(host: host, port: port), handler: handler,
-                                    group: group, logger: logger)
+            var options = rest.serverOptions(host: host, port: port)
+            options.metricsPublic = authOptions.metricsPublic
+            server = try RESTServer(options: options, handler: handler, group: group, gate: gate, logger: logger)
+            if let gate { server.metrics.addCollector { gate.failures.prometheusText() } }
         } catch {
             group.shutdown()
             printError("swerve: cannot serve REST: \(error)")

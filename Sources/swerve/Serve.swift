@@ -97,6 +97,7 @@ struct Serve: ParsableCommand {
         options.repositoryControl = RepositoryControl(rawValue: repositoryControl) ?? .poll
         options.startupModels = loadModels
         options.fanOutMembers = fanOut.endpointOverrides
+        options.memberToken = fanOut.memberToken
         options.limits = ServerLimits(
             maxFrameLength: maxFrameBytes,
             maxInFlightPerConnection: maxInFlight,
