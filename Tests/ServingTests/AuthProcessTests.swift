@@ -174,7 +174,7 @@ final class AuthProcessTests: XCTestCase {
         // A broken file keeps the table in force and says why.
         try writeTokens("fresh-token predict,everything\n")
         server.send(SIGHUP)
-        try waitUntil("the reload error is logged") { server.standardError.contains("auth tokens not reloaded") }
+        waitUntil("the reload error is logged") { server.standardError.contains("auth tokens not reloaded") }
         XCTAssertTrue(server.standardError.contains("line 1: unknown scope 'everything'"), server.standardError)
         XCTAssertEqual(try http.call("GET", "/v1/models/iris", headers: bearer("fresh-token")).status, 200)
         XCTAssertEqual(try binaryCode("fresh-token"), .ok)
@@ -217,5 +217,73 @@ final class AuthProcessTests: XCTestCase {
         XCTAssertEqual(try binary.roundTrip(Request(id: 99, call: call, authToken: "all-token")).status.code, .ok)
         let metrics = try http.call("GET", "/metrics", headers: bearer("metrics-token")).text
         XCTAssertTrue(metrics.contains(#"swerve_auth_refused_total{peer="127.0.0.1",reason="rate_limited"}"#), metrics)
+    }
+}
+
+/// Where swerve is itself a client: the CLI, `swerve rest --upstream` and
+/// the fan-out front calling its members.
+final class AuthClientProcessTests: XCTestCase {
+    private var root: URL!
+    private var tokenFile: URL!
+
+    override func setUpWithError() throws {
+        root = try TestPaths.temporaryDirectory("auth-clients")
+        let repository = root.appendingPathComponent("repo")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent("iris"), to: repository.appendingPathComponent("iris"))
+        tokenFile = root.appendingPathComponent("tokens")
+        XCTAssertTrue(FileManager.default.createFile(atPath: tokenFile.path, contents: Data(AuthProcessTests.tokens.utf8),
+                                       attributes: [.posixPermissions: 0o600]))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    func testCLISendsTokenFromFlagOrEnvironment() throws {
+        let server = try SwerveProcess(models: root.appendingPathComponent("repo"), arguments: ["--auth-tokens", tokenFile.path])
+        let status = ["status", "--server", "127.0.0.1:\(server.port)", "--model", "iris"]
+        let refused = try runCommand(TestPaths.swerveBinary, status)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("UNAUTHENTICATED"), refused.stderr)
+        let denied = try runCommand(TestPaths.swerveBinary, status + ["--token", "jobs-token"])
+        XCTAssertEqual(denied.status, 1)
+        XCTAssertTrue(denied.stderr.contains("PERMISSION_DENIED"), denied.stderr)
+        let flag = try runCommand(TestPaths.swerveBinary, status + ["--token", "predict-token"])
+        XCTAssertEqual(flag.status, 0, flag.stderr)
+        XCTAssertTrue(flag.stdout.contains("AVAILABLE"), flag.stdout)
+        let environment = try runCommand(TestPaths.swerveBinary, status, environment: ["SWERVE_TOKEN": "predict-token"])
+        XCTAssertEqual(environment.status, 0, environment.stderr)
+    }
+
+    func testRESTAdapterForwardsTheCallersTokenOrItsOwn() throws {
+        let server = try SwerveProcess(models: root.appendingPathComponent("repo"),
+                                       arguments: ["--auth-tokens", tokenFile.path, "--rest-port", "0"])
+        let forwarding = try RESTAdapterProcess(upstreamPort: server.port)
+        let c = try RawHTTPClient(port: forwarding.port)
+        XCTAssertEqual(try c.call("GET", "/v1/models/iris").status, 401)
+        XCTAssertEqual(try c.call("GET", "/v1/models/iris", headers: ["Authorization": "Bearer jobs-token"]).status, 403)
+        XCTAssertEqual(try c.call("GET", "/v1/models/iris", headers: ["Authorization": "Bearer predict-token"]).status, 200)
+
+        let own = try RESTAdapterProcess(upstreamPort: server.port, arguments: ["--upstream-token", "predict-token"])
+        let d = try RawHTTPClient(port: own.port)
+        XCTAssertEqual(try d.call("GET", "/v1/models/iris").status, 200)
+        XCTAssertEqual(try d.call("GET", "/v1/models/iris", headers: ["Authorization": "Bearer wrong-token"]).status, 200,
+                       "--upstream-token replaces whatever the caller sent")
+    }
+
+    func testFanOutFrontCallsItsMembersWithTheMemberToken() throws {
+        let memberTokens = root.appendingPathComponent("member-tokens")
+        XCTAssertTrue(FileManager.default.createFile(atPath: memberTokens.path, contents: Data("front-secret predict\n".utf8),
+                                       attributes: [.posixPermissions: 0o600]))
+        let topology = try FanOutTopology(testName: "auth-fanout", memberArguments: ["--auth-tokens", memberTokens.path],
+                                          aggregatorArguments: ["--member-token", "front-secret"])
+        defer { topology.stop() }
+        let row = RequestFrames.predictIris(id: 1, model: "iris-collect")
+        let answer = try topology.aggregatorClient().roundTrip(row)
+        XCTAssertEqual(answer.status.code, .ok, answer.status.message)
+        // A member refuses a caller without the token.
+        let direct = try topology.memberClient(0).roundTrip(RequestFrames.predictIris(id: 2, model: "iris-setosa"))
+        XCTAssertEqual(direct.status.code, .unauthenticated)
     }
 }
