@@ -40,6 +40,8 @@ public final class RESTServer: Sendable {
         public var metadataTTL: Duration = .seconds(1)
         /// How often timeouts are checked.
         public var sweepInterval: Duration = .milliseconds(100)
+        /// Open connections allowed from one remote host (`--max-connections-per-address`); nil = no cap.
+        public var maxConnectionsPerAddress: Int? = nil
         /// `/metrics` without a token even when the server checks tokens (`--metrics-public`).
         public var metricsPublic = false
 
@@ -64,8 +66,9 @@ public final class RESTServer: Sendable {
         self.metrics = metrics
         let router = Router(handler: handler, options: options, metrics: metrics, members: members, gate: gate, logger: logger)
         let shared = RESTServerShared(options: options, router: router, metrics: metrics)
-        let streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
+        var streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
                                                  sweepInterval: options.sweepInterval)
+        streamOptions.maxConnectionsPerAddress = options.maxConnectionsPerAddress
         server = try StreamServer(host: options.host, port: options.port, group: group, options: streamOptions) { connection in
             HTTPConnection(connection: connection, server: shared)
         }

@@ -20,7 +20,14 @@ struct AuthOptions: ParsableArguments {
     @Option(help: "Calls a second each token (or, without tokens, each remote host) may make; more get RESOURCE_EXHAUSTED / 429. 0: unlimited.")
     var rateLimit: Int = EnvironmentDefaults.value("RATE_LIMIT", 0)
 
+    @Option(help: "Open connections allowed from one remote host on each port; more are refused. 0: no per-host cap.")
+    var maxConnectionsPerAddress: Int = EnvironmentDefaults.value("MAX_CONNECTIONS_PER_ADDRESS", 0)
+
+    /// `--max-connections-per-address` as the listeners take it.
+    var connectionsPerAddress: Int? { maxConnectionsPerAddress > 0 ? maxConnectionsPerAddress : nil }
+
     func validate() throws {
+        guard maxConnectionsPerAddress >= 0 else { throw ValidationError("--max-connections-per-address must not be negative (0 = no cap)") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative (0 = unlimited)") }
         if let authTokens, authTokens.isEmpty { throw ValidationError("--auth-tokens needs a file path") }
     }

@@ -93,6 +93,7 @@ struct Rest: ParsableCommand {
         do {
             var options = rest.serverOptions(host: host, port: port)
             options.metricsPublic = authOptions.metricsPublic
+            options.maxConnectionsPerAddress = authOptions.connectionsPerAddress
             server = try RESTServer(options: options, handler: handler, group: group, gate: gate, logger: logger)
             if let gate { server.metrics.addCollector { gate.failures.prometheusText() } }
         } catch {

@@ -110,6 +110,8 @@ struct Serve: ParsableCommand {
         options.cacheRedis = try cacheOptions.redisAddress()
         options.cacheRedisTTLSeconds = cacheOptions.cacheRedisTtlSeconds
         options.rest?.metricsPublic = authOptions.metricsPublic
+        options.rest?.maxConnectionsPerAddress = authOptions.connectionsPerAddress
+        options.limits.maxConnectionsPerAddress = authOptions.connectionsPerAddress
         do {
             options.gate = try authOptions.makeGate(host: host, logger: logger)
         } catch {

@@ -218,6 +218,30 @@ final class AuthProcessTests: XCTestCase {
         let metrics = try http.call("GET", "/metrics", headers: bearer("metrics-token")).text
         XCTAssertTrue(metrics.contains(#"swerve_auth_refused_total{peer="127.0.0.1",reason="rate_limited"}"#), metrics)
     }
+
+    func testConnectionsPerAddressAreCappedOnBothPorts() throws {
+        let server = try startServer(["--max-connections-per-address", "2"])
+        func binary() throws -> BlockingFrameClient {
+            try BlockingFrameClient(host: "127.0.0.1", port: server.port, connectTimeout: .seconds(10), ioTimeout: .seconds(30))
+        }
+        let health = Request(id: 7, call: .health(HealthRequest()))
+        let first = try binary(), second = try binary()
+        XCTAssertEqual(try first.roundTrip(health).status.code, .ok)
+        XCTAssertEqual(try second.roundTrip(health).status.code, .ok)
+        let third = try binary()
+        XCTAssertEqual(try third.roundTrip(health).status.code, .resourceExhausted)
+        second.close()
+        waitUntil("a connection is free again after one closed") {
+            (try? binary().roundTrip(health).status.code) == .ok
+        }
+
+        let port = try XCTUnwrap(server.restPort)
+        let a = try RawHTTPClient(port: port), b = try RawHTTPClient(port: port)
+        XCTAssertEqual(try a.call("GET", "/v2/health/live").status, 200)
+        XCTAssertEqual(try b.call("GET", "/v2/health/live").status, 200)
+        let c = try RawHTTPClient(port: port)
+        XCTAssertThrowsError(try c.call("GET", "/v2/health/live"), "the third REST connection is closed")
+    }
 }
 
 /// Where swerve is itself a client: the CLI, `swerve rest --upstream` and
