@@ -45,7 +45,7 @@ let package = Package(
         // The Redis client (hiredis, synchronous, on callers' own threads): jobs and the prediction cache.
         .target(name: "Redis", dependencies: ["CHiredis", "Primitives"]),
         .target(name: "Jobs", dependencies: [
-            "Redis", "Wire", "ModelRuntime", "Transport", "Primitives",
+            "Auth", "Redis", "Wire", "ModelRuntime", "Transport", "Primitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Aggregator", dependencies: [

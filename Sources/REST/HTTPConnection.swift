@@ -1,3 +1,4 @@
+import Auth
 import Primitives
 import CHTTPParser
 import Transport
@@ -255,7 +256,7 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         case 18 where Self.equalsIgnoringCase(field, "request-timeout-ms"):
             timeoutHeader = String(decoding: value, as: UTF8.self)
         case 13 where Self.equalsIgnoringCase(field, "authorization"):
-            authToken = Self.bearerToken(value)
+            authToken = BearerToken.parse(String(decoding: value, as: UTF8.self))
         case 13 where Self.equalsIgnoringCase(field, "cache-control"):
             // Directives are case-insensitive and comma-separated; either one
             // asks for an answer that does not come from a cache.
@@ -264,15 +265,6 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         default:
             break
         }
-    }
-
-    /// The token of an `Authorization: Bearer <token>` value (scheme
-    /// case-insensitive, RFC 6750); "" for any other scheme, which no token
-    /// table holds, so the call is refused as unauthenticated.
-    static func bearerToken(_ value: [UInt8]) -> String {
-        let text = String(decoding: value, as: UTF8.self).trimmingSpaces
-        guard text.count > 7, text.prefix(7).lowercased() == "bearer " else { return "" }
-        return String(String(text.dropFirst(7)).trimmingSpaces)
     }
 
     static func equalsIgnoringCase(_ bytes: [UInt8], _ lowercase: StaticString) -> Bool {

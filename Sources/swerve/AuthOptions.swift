@@ -6,13 +6,44 @@ import Primitives
 import Glibc
 #endif
 
-/// `--auth-tokens`, `--metrics-public` and `--rate-limit` for the commands
-/// that listen (`serve`, `rest`).
-struct AuthOptions: ParsableArguments {
+/// `--auth-tokens`: for `serve` and `rest` (inside ``AuthOptions``) and for
+/// the metrics ports of `worker` and the stream services.
+struct TokenFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Token file: one '<token> <scope>[,<scope>…]' per line (scopes predict, jobs, admin, metrics, *); calls need a token.",
         discussion: "The file must not be world-readable. SIGHUP re-reads it without dropping connections."))
     var authTokens: String? = EnvironmentDefaults.optional("AUTH_TOKENS")
+
+    func validate() throws {
+        if let authTokens, authTokens.isEmpty { throw ValidationError("--auth-tokens needs a file path") }
+    }
+
+    /// The token table, reloaded on SIGHUP from now on; nil without
+    /// `--auth-tokens`. Call before any thread starts (see ``TokenReloadSignal``).
+    func policy(logger: Logger) throws -> AuthPolicy? {
+        guard let authTokens else { return nil }
+        let policy: AuthPolicy
+        do {
+            policy = try AuthPolicy(path: authTokens)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        TokenReloadSignal.block()
+        TokenReloadSignal.start(policy, logger: logger)
+        return policy
+    }
+
+    /// A gate checking tokens only (a metrics port); nil without `--auth-tokens`.
+    func metricsGate(logger: Logger) throws -> AccessGate? {
+        try policy(logger: logger).map { AccessGate(policy: $0, limiter: nil, logger: logger) }
+    }
+}
+
+/// `--auth-tokens`, `--metrics-public`, `--rate-limit` and
+/// `--max-connections-per-address` for the commands that serve calls
+/// (`serve`, `rest`).
+struct AuthOptions: ParsableArguments {
+    @OptionGroup var tokens: TokenFileOptions
 
     @Flag(help: "Serve /metrics without a token even with --auth-tokens.")
     var metricsPublic = EnvironmentDefaults.value("METRICS_PUBLIC", false)
@@ -29,22 +60,17 @@ struct AuthOptions: ParsableArguments {
     func validate() throws {
         guard maxConnectionsPerAddress >= 0 else { throw ValidationError("--max-connections-per-address must not be negative (0 = no cap)") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative (0 = unlimited)") }
-        if let authTokens, authTokens.isEmpty { throw ValidationError("--auth-tokens needs a file path") }
     }
 
     /// The gate for the listeners, or nil when neither tokens nor a rate
     /// limit are asked for. Throws a message for an unusable token file.
-    /// Warns when `host` is reachable from other machines and no token is needed.
+    /// Warns when `host` is reachable from other machines and no token is
+    /// needed. Call before any thread starts: it sets up the SIGHUP reload.
     func makeGate(host: String, logger: Logger) throws -> AccessGate? {
-        if authTokens == nil && !Self.isLoopback(host) {
+        if tokens.authTokens == nil && !Self.isLoopback(host) {
             logger.warning("listening on \(host) without --auth-tokens: anyone who reaches the port can predict, submit jobs and control the repository")
         }
-        let policy: AuthPolicy?
-        do {
-            policy = try authTokens.map { path throws(TokenFile.Failure) in try AuthPolicy(path: path) }
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let policy = try tokens.policy(logger: logger)
         guard policy != nil || rateLimit > 0 else { return nil }
         return AccessGate(policy: policy, limiter: rateLimit > 0 ? RateLimiter(ratePerSecond: rateLimit) : nil, logger: logger)
     }

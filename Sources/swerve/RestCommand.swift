@@ -66,13 +66,6 @@ struct Rest: ParsableCommand {
         }
         let logger = Logger(label: "swerve.rest")
         let address = ServerAddress(upstream)!
-        let gate: AccessGate?
-        do {
-            gate = try authOptions.makeGate(host: host, logger: logger)
-        } catch {
-            printError("swerve: cannot serve REST: \(error)")
-            throw ExitCode(1)
-        }
         // Block SIGTERM/SIGINT before any thread starts (threads inherit the
         // mask), so only the main thread's sigwait below receives them.
         var stopSignals = sigset_t()
@@ -80,9 +73,13 @@ struct Rest: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-        if let policy = gate?.policy {
-            TokenReloadSignal.block()
-            TokenReloadSignal.start(policy, logger: logger)
+        // After the mask: the SIGHUP reload thread must not take SIGTERM either.
+        let gate: AccessGate?
+        do {
+            gate = try authOptions.makeGate(host: host, logger: logger)
+        } catch {
+            printError("swerve: cannot serve REST: \(error)")
+            throw ExitCode(1)
         }
         let group = try EventLoopGroup(loopCount: loops, name: "swerve-rest")
         let handler = UpstreamCallHandler(host: address.host, port: address.port, group: group,

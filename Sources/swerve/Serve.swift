@@ -118,11 +118,6 @@ struct Serve: ParsableCommand {
             printError("swerve: cannot serve: \(error)")
             throw ExitCode(1)
         }
-        // Before the loops start, so only the reload thread receives SIGHUP.
-        if let policy = options.gate?.policy {
-            TokenReloadSignal.block()
-            TokenReloadSignal.start(policy, logger: logger)
-        }
 
         let server: SwerveServer
         do {

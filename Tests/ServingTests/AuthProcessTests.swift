@@ -310,4 +310,19 @@ final class AuthClientProcessTests: XCTestCase {
         let direct = try topology.memberClient(0).roundTrip(RequestFrames.predictIris(id: 2, model: "iris-setosa"))
         XCTAssertEqual(direct.status.code, .unauthenticated)
     }
+
+    func testWorkerMetricsPortNeedsTheMetricsScope() throws {
+        let redis = try RedisServerProcess()
+        let worker = try SwerveWorkerProcess(models: root.appendingPathComponent("repo"), queue: redis.url,
+                                             arguments: ["--workers", "1", "--metrics-port", "0", "--auth-tokens", tokenFile.path])
+        let port = try XCTUnwrap(worker.metricsPort)
+        // The endpoint answers one request per connection.
+        let none = try RawHTTPClient(port: port).call("GET", "/metrics")
+        XCTAssertEqual(none.status, 401, none.text)
+        XCTAssertEqual(none.headers["www-authenticate"], #"Bearer realm="swerve""#)
+        XCTAssertEqual(try RawHTTPClient(port: port).call("GET", "/metrics", headers: ["Authorization": "Bearer predict-token"]).status, 403)
+        let scrape = try RawHTTPClient(port: port).call("GET", "/metrics", headers: ["authorization": "bearer metrics-token"])
+        XCTAssertEqual(scrape.status, 200, scrape.text)
+        XCTAssertTrue(scrape.text.contains("swerve_worker_jobs_completed_total"), scrape.text)
+    }
 }
