@@ -16,6 +16,8 @@
 # Other settings: SWERVE_BIN (default .build/release/swerve, built if missing),
 # SWERVE_MODELS (default ./models), SWERVE_RUN_DIR (default .run),
 # SWERVE_WORKERS (threads per worker process, default 2).
+# Tokens: SWERVE_AUTH_TOKENS (a token file every service reads), SWERVE_MEMBER_TOKEN
+# (what the aggregator and workers send to the members), SWERVE_TOKEN (what this script sends).
 # Logs and pids go to $SWERVE_RUN_DIR/<service>.log and .pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +49,9 @@ member_list() {
 # shellcheck source=scripts/local-processes.sh
 . scripts/local-processes.sh
 
-http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
+# With SWERVE_AUTH_TOKENS every service checks tokens (worker metrics need
+# scope metrics); SWERVE_TOKEN is then the token this script and the CLI send.
+http_ok() { curl -fsS -o /dev/null --max-time 2 ${SWERVE_TOKEN:+-H "Authorization: Bearer $SWERVE_TOKEN"} "$1"; }
 
 up() {
     command -v redis-server >/dev/null || die "redis-server missing: apt-get install redis-server"
