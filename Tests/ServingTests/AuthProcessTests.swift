@@ -9,38 +9,7 @@ import XCTest
 /// call without a token, with an unknown one, with one lacking the scope and
 /// with the right one; health open; SIGHUP swapping tokens under open
 /// connections; a world-readable file refused; the rate limit per token.
-final class AuthProcessTests: XCTestCase {
-    static let tokens = """
-        # test tokens
-        all-token *
-        predict-token predict
-        jobs-token jobs
-        metrics-token metrics
-
-        """
-    private var root: URL!
-    private var tokenFile: URL!
-
-    override func setUpWithError() throws {
-        root = try TestPaths.temporaryDirectory("auth")
-        let repository = root.appendingPathComponent("repo")
-        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent("iris"), to: repository.appendingPathComponent("iris"))
-        tokenFile = root.appendingPathComponent("tokens")
-        try writeTokens(Self.tokens)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    private func writeTokens(_ text: String, mode: mode_t = 0o600) throws {
-        let temporary = root.appendingPathComponent("tokens.new")
-        try Data(text.utf8).write(to: temporary)
-        chmod(temporary.path, mode)
-        XCTAssertEqual(rename(temporary.path, tokenFile.path), 0)
-    }
-
+final class AuthProcessTests: AuthTestCase {
     private func startServer(_ extra: [String] = []) throws -> SwerveProcess {
         try SwerveProcess(models: root.appendingPathComponent("repo"),
                           arguments: ["--auth-tokens", tokenFile.path, "--repository-control", "both"] + extra)
@@ -241,88 +210,5 @@ final class AuthProcessTests: XCTestCase {
         XCTAssertEqual(try b.call("GET", "/v2/health/live").status, 200)
         let c = try RawHTTPClient(port: port)
         XCTAssertThrowsError(try c.call("GET", "/v2/health/live"), "the third REST connection is closed")
-    }
-}
-
-/// Where swerve is itself a client: the CLI, `swerve rest --upstream` and
-/// the fan-out front calling its members.
-final class AuthClientProcessTests: XCTestCase {
-    private var root: URL!
-    private var tokenFile: URL!
-
-    override func setUpWithError() throws {
-        root = try TestPaths.temporaryDirectory("auth-clients")
-        let repository = root.appendingPathComponent("repo")
-        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestPaths.models.appendingPathComponent("iris"), to: repository.appendingPathComponent("iris"))
-        tokenFile = root.appendingPathComponent("tokens")
-        XCTAssertTrue(FileManager.default.createFile(atPath: tokenFile.path, contents: Data(AuthProcessTests.tokens.utf8),
-                                       attributes: [.posixPermissions: 0o600]))
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    func testCLISendsTokenFromFlagOrEnvironment() throws {
-        let server = try SwerveProcess(models: root.appendingPathComponent("repo"), arguments: ["--auth-tokens", tokenFile.path])
-        let status = ["status", "--server", "127.0.0.1:\(server.port)", "--model", "iris"]
-        let refused = try runCommand(TestPaths.swerveBinary, status)
-        XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("UNAUTHENTICATED"), refused.stderr)
-        let denied = try runCommand(TestPaths.swerveBinary, status + ["--token", "jobs-token"])
-        XCTAssertEqual(denied.status, 1)
-        XCTAssertTrue(denied.stderr.contains("PERMISSION_DENIED"), denied.stderr)
-        let flag = try runCommand(TestPaths.swerveBinary, status + ["--token", "predict-token"])
-        XCTAssertEqual(flag.status, 0, flag.stderr)
-        XCTAssertTrue(flag.stdout.contains("AVAILABLE"), flag.stdout)
-        let environment = try runCommand(TestPaths.swerveBinary, status, environment: ["SWERVE_TOKEN": "predict-token"])
-        XCTAssertEqual(environment.status, 0, environment.stderr)
-    }
-
-    func testRESTAdapterForwardsTheCallersTokenOrItsOwn() throws {
-        let server = try SwerveProcess(models: root.appendingPathComponent("repo"),
-                                       arguments: ["--auth-tokens", tokenFile.path, "--rest-port", "0"])
-        let forwarding = try RESTAdapterProcess(upstreamPort: server.port)
-        let c = try RawHTTPClient(port: forwarding.port)
-        XCTAssertEqual(try c.call("GET", "/v1/models/iris").status, 401)
-        XCTAssertEqual(try c.call("GET", "/v1/models/iris", headers: ["Authorization": "Bearer jobs-token"]).status, 403)
-        XCTAssertEqual(try c.call("GET", "/v1/models/iris", headers: ["Authorization": "Bearer predict-token"]).status, 200)
-
-        let own = try RESTAdapterProcess(upstreamPort: server.port, arguments: ["--upstream-token", "predict-token"])
-        let d = try RawHTTPClient(port: own.port)
-        XCTAssertEqual(try d.call("GET", "/v1/models/iris").status, 200)
-        XCTAssertEqual(try d.call("GET", "/v1/models/iris", headers: ["Authorization": "Bearer wrong-token"]).status, 200,
-                       "--upstream-token replaces whatever the caller sent")
-    }
-
-    func testFanOutFrontCallsItsMembersWithTheMemberToken() throws {
-        let memberTokens = root.appendingPathComponent("member-tokens")
-        XCTAssertTrue(FileManager.default.createFile(atPath: memberTokens.path, contents: Data("front-secret predict\n".utf8),
-                                       attributes: [.posixPermissions: 0o600]))
-        let topology = try FanOutTopology(testName: "auth-fanout", memberArguments: ["--auth-tokens", memberTokens.path],
-                                          aggregatorArguments: ["--member-token", "front-secret"])
-        defer { topology.stop() }
-        let row = RequestFrames.predictIris(id: 1, model: "iris-collect")
-        let answer = try topology.aggregatorClient().roundTrip(row)
-        XCTAssertEqual(answer.status.code, .ok, answer.status.message)
-        // A member refuses a caller without the token.
-        let direct = try topology.memberClient(0).roundTrip(RequestFrames.predictIris(id: 2, model: "iris-setosa"))
-        XCTAssertEqual(direct.status.code, .unauthenticated)
-    }
-
-    func testWorkerMetricsPortNeedsTheMetricsScope() throws {
-        let redis = try RedisServerProcess()
-        let worker = try SwerveWorkerProcess(models: root.appendingPathComponent("repo"), queue: redis.url,
-                                             arguments: ["--workers", "1", "--metrics-port", "0", "--auth-tokens", tokenFile.path])
-        let port = try XCTUnwrap(worker.metricsPort)
-        // The endpoint answers one request per connection.
-        let none = try RawHTTPClient(port: port).call("GET", "/metrics")
-        XCTAssertEqual(none.status, 401, none.text)
-        XCTAssertEqual(none.headers["www-authenticate"], #"Bearer realm="swerve""#)
-        XCTAssertEqual(try RawHTTPClient(port: port).call("GET", "/metrics", headers: ["Authorization": "Bearer predict-token"]).status, 403)
-        let scrape = try RawHTTPClient(port: port).call("GET", "/metrics", headers: ["authorization": "bearer metrics-token"])
-        XCTAssertEqual(scrape.status, 200, scrape.text)
-        XCTAssertTrue(scrape.text.contains("swerve_worker_jobs_completed_total"), scrape.text)
     }
 }
