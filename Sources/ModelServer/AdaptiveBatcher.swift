@@ -26,7 +26,8 @@ public final class AdaptiveBatcher: @unchecked Sendable {
     public typealias Outputs = [(name: String, value: Value)]
     /// A call's answer and when the model run that answered it started (for a
     /// call that never ran, when it failed).
-    public typealias Completion = @Sendable (Result<Outputs, any Error>, _ ran: ContinuousClock.Instant) -> Void
+    /// `ran` is in `MonotonicClock` nanoseconds.
+    public typealias Completion = @Sendable (Result<Outputs, any Error>, _ ran: UInt64) -> Void
 
     /// What must match for calls to share a batch.
     struct Signature: Equatable {
@@ -166,10 +167,9 @@ public final class AdaptiveBatcher: @unchecked Sendable {
     private func runLoop() {
         while let (batches, expired) = lock.withLock({ nextWork() }) {
             for call in expired {
-                let now = ContinuousClock.now
                 finish(call, .failure(ModelServerError(.deadlineExceeded,
-                    "deadline exceeded after \(call.enqueued.duration(to: now)) waiting for a batch of model '\(call.lease.servable.name)'")),
-                       ran: now)
+                    "deadline exceeded after \(call.enqueued.duration(to: .now)) waiting for a batch of model '\(call.lease.servable.name)'")),
+                       ran: MonotonicClock.nanoseconds())
             }
             for (queue, calls) in batches {
                 run(calls, on: queue.servable)
@@ -248,11 +248,12 @@ public final class AdaptiveBatcher: @unchecked Sendable {
     /// Runs one batch (no lock held) and answers each call with its rows.
     private func run(_ calls: [PendingCall], on servable: ServableVersion) {
         let start = ContinuousClock.now
+        let ran = MonotonicClock.nanoseconds()
         let rows = calls.reduce(0) { $0 + $1.rows }
         statistics.record(model: servable.name, rows: rows, delays: calls.map { $0.enqueued.duration(to: start) })
         if calls.count == 1 {
             let call = calls[0]
-            finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: start)
+            finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: ran)
             return
         }
         var feeds: [String: Tensor] = [:]
@@ -266,7 +267,7 @@ public final class AdaptiveBatcher: @unchecked Sendable {
             // One call's values may have failed the whole batch: run each
             // alone, so every caller gets its own answer or its own error.
             for call in calls {
-                let ran = ContinuousClock.now
+                let ran = MonotonicClock.nanoseconds()
                 finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: ran)
             }
             return
@@ -275,28 +276,38 @@ public final class AdaptiveBatcher: @unchecked Sendable {
             // An output without one row per input row cannot be split: this
             // model does not batch, so answer each call from its own run.
             for call in calls {
-                let ran = ContinuousClock.now
+                let ran = MonotonicClock.nanoseconds()
                 finish(call, Result { try Self.runModel(servable.model, call.feeds, call.signature.outputNames) }, ran: ran)
             }
             return
         }
-        for (call, outputs) in zip(calls, split) { finish(call, .success(outputs), ran: start) }
+        for (call, outputs) in zip(calls, split) { finish(call, .success(outputs), ran: ran) }
     }
 
-    private func finish(_ call: PendingCall, _ result: Result<Outputs, any Error>, ran: ContinuousClock.Instant) {
+    private func finish(_ call: PendingCall, _ result: Result<Outputs, any Error>, ran: UInt64) {
         call.completion(result, ran)
         call.lease.release()
     }
 
     /// Runs `model` once: its outputs (all, or the named ones) in model order.
     public static func runModel(_ model: Model, _ feeds: [String: Tensor], _ outputNames: [String]?) throws -> Outputs {
+        // Built element by element: converting an unlabelled tuple array
+        // (`Array(zip(…))`) to `Outputs` is a runtime cast per element.
+        var outputs: Outputs = []
         if let outputNames {
             let values = try model.run(feeds, outputs: outputNames)
-            return model.outputs.compactMap { info in
-                outputNames.contains(info.name) ? values[info.name].map { (info.name, $0) } : nil
+            outputs.reserveCapacity(outputNames.count)
+            for info in model.outputs where outputNames.contains(info.name) {
+                if let value = values[info.name] { outputs.append((name: info.name, value: value)) }
             }
+            return outputs
         }
-        return Array(zip(model.outputs.map(\.name), try model.runAllOutputs(feeds)))
+        let values = try model.runAllOutputs(feeds)
+        outputs.reserveCapacity(values.count)
+        for (info, value) in zip(model.outputs, values) {
+            outputs.append((name: info.name, value: value))
+        }
+        return outputs
     }
 
     /// Each call's rows of every output, or nil when an output does not have

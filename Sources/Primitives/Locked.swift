@@ -14,11 +14,15 @@ import Glibc
 public final class Locked<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var value: Value
+    // Behind a pointer, not a stored `var`: an inout access to a class's
+    // stored property is checked for exclusivity at run time (a thread-local
+    // access set on every call), which the mutex already guarantees.
+    private let value: UnsafeMutablePointer<Value>
 
     /// Wraps `value`.
     public init(_ value: Value) {
-        self.value = value
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         pthread_mutex_init(mutex, nil)
         // Monotonic so a wall-clock jump cannot stretch or cut a wait.
         var attributes = pthread_condattr_t()
@@ -29,6 +33,8 @@ public final class Locked<Value>: @unchecked Sendable {
     }
 
     deinit {
+        value.deinitialize(count: 1)
+        value.deallocate()
         pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
         condition.deallocate()
@@ -40,7 +46,7 @@ public final class Locked<Value>: @unchecked Sendable {
     public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 
     /// Waits for a ``broadcast()``, at most until `deadline` (nil: no bound).

@@ -1,4 +1,5 @@
 import ModelServer
+import Primitives
 import Wire
 
 extension Dispatcher {
@@ -11,7 +12,7 @@ extension Dispatcher {
     func predictBatched(_ request: PredictRequest, deadline: ContinuousClock.Instant?, noCache: Bool,
                         completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void) {
         let call: PreparedPredict
-        switch preparePredict(request, noCache: noCache, arrived: .now) {
+        switch preparePredict(request, noCache: noCache, arrived: MonotonicClock.nanoseconds()) {
         case .failure(let error): return completion(.failure(error))
         case .success(.answered(let answer)): return completion(.success(answer))
         case .success(.ready(let prepared)): call = prepared

@@ -1,5 +1,6 @@
 import ModelRuntime
 import ModelServer
+import Primitives
 import Wire
 
 extension Dispatcher {
@@ -24,7 +25,7 @@ extension Dispatcher {
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
                  noCache: Bool = false) -> Result<PredictResponse, WireError> {
         let call: PreparedPredict
-        switch preparePredict(request, noCache: noCache, arrived: .now) {
+        switch preparePredict(request, noCache: noCache, arrived: MonotonicClock.nanoseconds()) {
         case .failure(let error): return .failure(error)
         case .success(.answered(let answer)): return .success(answer)
         case .success(.ready(let prepared)): call = prepared
@@ -47,7 +48,7 @@ extension Dispatcher {
     /// Calls that fail after their version is resolved, and cache hits,
     /// count in the version's statistics here.
     func preparePredict(_ request: PredictRequest, noCache: Bool,
-                        arrived: ContinuousClock.Instant) -> Result<PredictStage, WireError> {
+                        arrived: UInt64) -> Result<PredictStage, WireError> {
         let spec = request.modelSpec
         if let error = Self.checkSpec(spec) { return .failure(error) }
 
@@ -84,7 +85,7 @@ extension Dispatcher {
 
         let (hit, cacheSlot) = cacheLookup(servable, feeds: feeds, outputNames: outputNames, noCache: noCache)
         if let hit {
-            timing.finished = .now
+            timing.finished = MonotonicClock.nanoseconds()
             timing.succeeded = true
             timing.cacheHit = true
             statistics.record(name: servable.name, version: servable.version, timing)
@@ -106,18 +107,18 @@ extension Dispatcher {
             return .failure(WireError(.deadlineExceeded,
                 "deadline exceeded before model '\(servable.name)' version \(servable.version) ran"))
         }
-        let ran = ContinuousClock.now
+        let ran = MonotonicClock.nanoseconds()
         return answer(call, Result { try AdaptiveBatcher.runModel(servable.model, call.feeds, call.outputNames) }, ran: ran)
     }
 
     /// The response for a call's outputs (model order); stores it in the cache.
     /// Records the call in the version's statistics either way.
     func answer(_ call: PreparedPredict, _ result: Result<AdaptiveBatcher.Outputs, any Error>,
-                ran: ContinuousClock.Instant) -> Result<PredictResponse, WireError> {
+                ran: UInt64) -> Result<PredictResponse, WireError> {
         let servable = call.servable
         var timing = call.timing
         timing.ran = ran
-        timing.finished = .now
+        timing.finished = MonotonicClock.nanoseconds()
         defer { statistics.record(name: servable.name, version: servable.version, timing) }
         let values: AdaptiveBatcher.Outputs
         switch result {

@@ -22,27 +22,28 @@ public final class ModelStatisticsRecorder: Sendable {
     public init() {}
 
     /// One Predict on a resolved version, measured from its arrival at the
-    /// dispatcher. `ran`/`finished` are nil when it failed before or while running.
+    /// dispatcher, in `MonotonicClock` nanoseconds. `ran`/`finished` are nil
+    /// when it failed before or while running.
     public struct Timing {
-        public let arrived: ContinuousClock.Instant
-        public var ran: ContinuousClock.Instant?
-        public var finished: ContinuousClock.Instant?
+        public let arrived: UInt64
+        public var ran: UInt64?
+        public var finished: UInt64?
         public var rows = 0
         public var succeeded = false
         /// Answered from the prediction cache: no model ran.
         public var cacheHit = false
 
-        public init(arrived: ContinuousClock.Instant = .now) { self.arrived = arrived }
+        public init(arrived: UInt64 = MonotonicClock.nanoseconds()) { self.arrived = arrived }
     }
 
     /// Adds one call's outcome to the version's counters.
     public func record(name: String, version: Int64, _ timing: Timing) {
-        let end = timing.finished ?? .now
-        let total = Self.nanoseconds(timing.arrived, end)
+        let end = timing.finished ?? MonotonicClock.nanoseconds()
+        let total = Self.elapsed(timing.arrived, end)
         let wallMs = Self.unixMillis()
         var ran: (queue: UInt64, compute: UInt64)?
         if timing.succeeded, let started = timing.ran {
-            ran = (Self.nanoseconds(timing.arrived, started), Self.nanoseconds(started, end))
+            ran = (Self.elapsed(timing.arrived, started), Self.elapsed(started, end))
         }
         let rows = UInt64(max(timing.rows, 0))
         let cacheHit = timing.succeeded && timing.cacheHit
@@ -83,9 +84,8 @@ public final class ModelStatisticsRecorder: Sendable {
         counters.withLock { $0[Key(name: name, version: version)] } ?? ModelVersionStatistics(name: name, version: version)
     }
 
-    private static func nanoseconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> UInt64 {
-        let (s, atto) = from.duration(to: to).components
-        return UInt64(max(0, s * 1_000_000_000 + atto / 1_000_000_000))
+    private static func elapsed(_ from: UInt64, _ to: UInt64) -> UInt64 {
+        to > from ? to - from : 0
     }
 
     private static func unixMillis() -> UInt64 {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Primitives
 
 /// A simple synchronous client over a plain POSIX socket: for the CLI and for
 /// tests. ``call(_:)`` sends one frame and waits for one; ``send(_:)`` and

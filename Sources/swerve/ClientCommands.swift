@@ -55,16 +55,7 @@ struct Status: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        try client.withClient { swerve in
-            let status = try swerve.modelStatus(modelOptions.spec)
-            var json = JSONWriter()
-            json.raw("{\"model\": ")
-            json.string(status.name)
-            json.raw(", \"versions\": ")
-            json.versionStatuses(status.versions)
-            json.raw("}")
-            print(json.text)
-        }
+        try client.withClient { swerve in printVersions(try swerve.modelStatus(modelOptions.spec)) }
     }
 }
 

@@ -13,6 +13,7 @@ struct Swerve: ParsableCommand {
         """,
         version: SwerveServer.version,
         subcommands: [Serve.self, Predict.self, Status.self, Metadata.self, Models.self, Health.self,
-                      Submit.self, Job.self, Worker.self, Rest.self, BatchCommand.self, Stream.self]
+                      Submit.self, Job.self, Worker.self, Rest.self, BatchCommand.self, Stream.self,
+                      Load.self, Unload.self]
     )
 }
