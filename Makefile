@@ -13,7 +13,8 @@ TEST_APT_PACKAGES += rabbitmq-server
 # swerve batch: SQLite embedded, MySQL/MariaDB through Connector/C; the tests start a real mariadbd.
 APT_PACKAGES += libsqlite3-dev libmariadb-dev
 TEST_APT_PACKAGES += libsqlite3-dev libmariadb-dev mariadb-server mariadb-client
-# TLS on every port (OpenSSL 3); the TLS tests make their certificates with the openssl CLI.
+# TLS on every port (OpenSSL 3), and auth tokens' SHA-256 digests (libcrypto);
+# the TLS tests make their certificates with the openssl CLI.
 APT_PACKAGES += libssl-dev
 TEST_APT_PACKAGES += libssl-dev openssl
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.

@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // TLS (OpenSSL 3 memory BIOs in the Transport stack's byte-transform slot).
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // Auth tokens: SHA-256 and constant-time comparison from libcrypto (imported by Auth only).
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -47,19 +49,24 @@ let package = Package(
         // The Redis client (hiredis, synchronous, on callers' own threads): jobs and the prediction cache.
         .target(name: "Redis", dependencies: ["CHiredis", "Primitives"]),
         .target(name: "Jobs", dependencies: [
-            "Redis", "Wire", "ModelRuntime", "Transport", "Primitives",
+            "Auth", "Redis", "Wire", "ModelRuntime", "Transport", "Primitives",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Aggregator", dependencies: [
             "Transport", "Primitives", "Wire", "ModelServer", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Tokens with scopes and per-caller rate limits for every port (--auth-tokens, --rate-limit).
+        .target(name: "Auth", dependencies: [
+            "CCrypto", "Wire", "Primitives", "TextFormats",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "REST", dependencies: [
-            "CHTTPParser", "Transport", "Primitives", "Wire", "ModelRuntime", "TextFormats",
+            "Auth", "CHTTPParser", "Transport", "Primitives", "Wire", "ModelRuntime", "TextFormats",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Serving", dependencies: [
-            "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
+            "Auth", "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
             "TLS",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -75,7 +82,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swerve", dependencies: [
-            "Batch", "Streaming", "Jobs", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
+            "Auth", "Batch", "Streaming", "Jobs", "Serving", "SwerveClient", "ModelServer", "Wire", "ModelRuntime", "REST", "TextFormats", "Redis",
             "TLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -107,6 +114,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["SwerveBenchCore", "REST", "Wire", "Transport", "Primitives", "ModelRuntime"]),
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "Wire", "SwerveTestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "TLS", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
     ]
 )

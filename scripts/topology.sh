@@ -20,6 +20,8 @@
 # SWERVE_TLS_CERT/_KEY (+ _CLIENT_CA), SWERVE_TLS_CA (+ _CLIENT_CERT/_KEY),
 # SWERVE_MEMBER_TLS_* and SWERVE_UPSTREAM_TLS_* runs every hop over TLS; the
 # REST adapter is then https:// (Redis and the worker metrics stay plain).
+# Tokens: SWERVE_AUTH_TOKENS (a token file every service reads), SWERVE_MEMBER_TOKEN
+# (what the aggregator and workers send to the members), SWERVE_TOKEN (what this script sends).
 # Logs and pids go to $SWERVE_RUN_DIR/<service>.log and .pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +59,9 @@ CURL_TLS=()
 [ -n "${SWERVE_TLS_CLIENT_CERT:-}" ] && CURL_TLS+=(--cert "$SWERVE_TLS_CLIENT_CERT" --key "$SWERVE_TLS_CLIENT_KEY")
 REST_SCHEME=http
 [ -n "${SWERVE_TLS_CERT:-}" ] && REST_SCHEME=https
-http_ok() { curl -fsS -o /dev/null --max-time 2 "${CURL_TLS[@]}" "$1"; }
+# With SWERVE_AUTH_TOKENS every service checks tokens (worker metrics need
+# scope metrics); SWERVE_TOKEN is then the token this script and the CLI send.
+http_ok() { curl -fsS -o /dev/null --max-time 2 "${CURL_TLS[@]}" ${SWERVE_TOKEN:+-H "Authorization: Bearer $SWERVE_TOKEN"} "$1"; }
 
 up() {
     command -v redis-server >/dev/null || die "redis-server missing: apt-get install redis-server"

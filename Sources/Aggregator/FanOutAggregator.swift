@@ -53,6 +53,8 @@ public final class FanOutAggregator: Sendable {
     private let logger: Logger
     private let backoff: ReconnectBackoff
     private let memberTransforms: (any ClientByteTransformFactory)?
+    /// Sent to every member endpoint (`--member-token`).
+    private let memberToken: String?
     private let refreshInterval: Duration
     private let state = Locked(State())
     // Lets `serves` (asked for every Predict the server gets) skip the lock
@@ -66,9 +68,10 @@ public final class FanOutAggregator: Sendable {
     ///   - local: runs Predict for members without an endpoint.
     ///   - localMetadata: describes members without an endpoint; nil answers UNIMPLEMENTED for them.
     ///   - memberTransforms: TLS to the members (`--member-tls-ca`); nil = plain.
+    ///   - memberToken: the bearer token sent to members that check tokens.
     public init(repository: ModelRepository, loops: [EventLoop], endpointOverrides: [String: Endpoint] = [:],
                 refreshInterval: Duration = .seconds(2), backoff: ReconnectBackoff = ReconnectBackoff(),
-                memberTransforms: (any ClientByteTransformFactory)? = nil,
+                memberTransforms: (any ClientByteTransformFactory)? = nil, memberToken: String? = nil,
                 logger: Logger, local: @escaping LocalPredict, localMetadata: LocalMetadata? = nil) {
         precondition(!loops.isEmpty, "the aggregator needs at least one event loop")
         self.repository = repository
@@ -81,6 +84,7 @@ public final class FanOutAggregator: Sendable {
         self.logger = logger
         self.backoff = backoff
         self.memberTransforms = memberTransforms
+        self.memberToken = memberToken
         self.refreshInterval = refreshInterval
         refresh()
         warnAboutUnusedOverrides()
@@ -276,7 +280,8 @@ public final class FanOutAggregator: Sendable {
             }
             for key in wanted where s.pools[key] == nil {
                 s.pools[key] = MemberConnectionPool(endpoint: key.endpoint, size: key.size, loops: loops,
-                                                    backoff: backoff, transforms: memberTransforms, logger: logger)
+                                                    backoff: backoff, transforms: memberTransforms, token: memberToken,
+                                                    logger: logger)
             }
             for key in s.pools.keys where !wanted.contains(key) {
                 closing.append(s.pools.removeValue(forKey: key)!)

@@ -14,12 +14,16 @@ import Wire
 public final class MemberConnectionPool: Sendable {
     public let endpoint: Endpoint
     let pool: FramePool
+    /// Sent as `auth_token` with every call to the member (`--member-token`); nil sends none.
+    let token: String?
 
     /// Opens `size` connections to `endpoint`, the i-th on loop `i % loops.count`
     /// (over TLS when `transforms` is set).
     public init(endpoint: Endpoint, size: Int, loops: [EventLoop], backoff: ReconnectBackoff = ReconnectBackoff(),
-                connectTimeout: Duration = .seconds(2), transforms: (any ClientByteTransformFactory)? = nil, logger: Logger) {
+                connectTimeout: Duration = .seconds(2), transforms: (any ClientByteTransformFactory)? = nil,
+                token: String? = nil, logger: Logger) {
         self.endpoint = endpoint
+        self.token = token
         pool = FramePool(host: endpoint.host, port: endpoint.port, size: size, loops: loops,
                          correlation: .byID(EnvelopeID.peek), backoff: backoff, connectTimeout: connectTimeout,
                          transforms: transforms) { event in
@@ -55,7 +59,7 @@ public final class MemberConnectionPool: Sendable {
         let id = pool.nextID()
         let ms = max(1, timeout.milliseconds)
         var payload: [UInt8] = []
-        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: UInt32(clamping: ms)), into: &payload)
+        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: UInt32(clamping: ms), authToken: token), into: &payload)
         pool.call(payload, id: id, timeout: timeout) { result in
             switch result {
             case .success(let bytes):

@@ -1,3 +1,4 @@
+import Auth
 import Transport
 
 /// A minimal HTTP endpoint for `swerve worker --metrics-port`: answers
@@ -14,7 +15,9 @@ public final class JobMetricsServer: @unchecked Sendable {
     private let server: StreamServer
 
     /// Binds `host:port` (e.g. 0.0.0.0) and starts serving.
-    public init(host: String, port: Int, render: @escaping @Sendable () -> String) throws(JobMetricsError) {
+    /// - Parameter gate: with tokens, `/metrics` needs scope `metrics` (401/403 otherwise); nil serves anyone.
+    public init(host: String, port: Int, gate: AccessGate? = nil,
+                render: @escaping @Sendable () -> String) throws(JobMetricsError) {
         do {
             group = try EventLoopGroup(loopCount: 1, name: "swerve-metrics")
         } catch {
@@ -23,7 +26,7 @@ public final class JobMetricsServer: @unchecked Sendable {
         do {
             server = try StreamServer(host: host, port: port, group: group,
                                       options: StreamServer.Options(maxConnections: 16, closeTimeout: .seconds(2))) { _ in
-                MetricsRequestHandler(render: render)
+                MetricsRequestHandler(render: render, gate: gate)
             }
         } catch {
             group.shutdown()
@@ -65,6 +68,7 @@ public struct JobMetricsError: Error, Sendable, CustomStringConvertible {
 /// One metrics connection: reads the request head (bounded), answers, closes.
 private final class MetricsRequestHandler: StreamHandler {
     private let render: @Sendable () -> String
+    private let gate: AccessGate?
     private var request: [UInt8] = []
     private var answered = false
     private var startedAt: UInt64?
@@ -72,7 +76,10 @@ private final class MetricsRequestHandler: StreamHandler {
     // A slow or silent client is dropped after this long (ms).
     private static let requestTimeout: UInt64 = 2000
 
-    init(render: @escaping @Sendable () -> String) { self.render = render }
+    init(render: @escaping @Sendable () -> String, gate: AccessGate?) {
+        self.render = render
+        self.gate = gate
+    }
 
     func stream(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {
         guard !answered else { return }
@@ -100,6 +107,19 @@ private final class MetricsRequestHandler: StreamHandler {
         let line = String(decoding: request.prefix(while: { $0 != 13 && $0 != 10 }), as: UTF8.self)
         let parts = line.split(separator: " ")
         let ok = parts.count >= 2 && parts[0] == "GET" && (parts[1] == "/metrics" || parts[1].hasPrefix("/metrics?"))
+        if ok, let gate, let refusal = gate.admit(token: BearerToken.fromRequestHead(request), scope: .metrics,
+                                                  call: "metrics", peer: connection.remoteHost) {
+            let head: String
+            switch refusal.code {
+            case .unauthenticated: head = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"swerve\"\r\n"
+            case .permissionDenied: head = "HTTP/1.1 403 Forbidden\r\n"
+            default: head = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\n"
+            }
+            let body = refusal.message + "\n"
+            connection.write(Array((head + "Content-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body).utf8))
+            connection.closeGracefully()
+            return
+        }
         let body = ok ? render() : "not found: only GET /metrics is served here\n"
         let head = ok ? "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
                       : "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"

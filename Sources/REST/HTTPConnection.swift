@@ -1,3 +1,4 @@
+import Auth
 import Primitives
 import CHTTPParser
 import Transport
@@ -33,6 +34,9 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
     private var inferenceHeaderLength: String?
     private var timeoutHeader: String?
     private var noCache = false
+    private var authToken: String?
+    /// The remote host, read once per connection when the server has a gate.
+    private lazy var peer: String = server.router.gate == nil ? "" : connection.remoteHost
     private var expectContinue = false
     private var rejection: (status: Int, message: String)?
 
@@ -203,6 +207,7 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         inferenceHeaderLength = nil
         timeoutHeader = nil
         noCache = false
+        authToken = nil
         expectContinue = false
         rejection = nil
         phase = .headers
@@ -250,6 +255,8 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
             inferenceHeaderLength = String(decoding: value, as: UTF8.self)
         case 18 where Self.equalsIgnoringCase(field, "request-timeout-ms"):
             timeoutHeader = String(decoding: value, as: UTF8.self)
+        case 13 where Self.equalsIgnoringCase(field, "authorization"):
+            authToken = BearerToken.parse(String(decoding: value, as: UTF8.self))
         case 13 where Self.equalsIgnoringCase(field, "cache-control"):
             // Directives are case-insensitive and comma-separated; either one
             // asks for an answer that does not come from a cache.
@@ -315,7 +322,8 @@ final class HTTPConnection: StreamHandler, @unchecked Sendable {
         body.withUnsafeBytes { bodyBytes in
             let request = HTTPRequest(method: method, path: path, query: query, contentType: contentType,
                                       idempotencyKey: idempotencyKey, inferenceHeaderLength: inferenceHeaderLength,
-                                      timeoutMs: timeoutMs, noCache: noCache, body: bodyBytes)
+                                      timeoutMs: timeoutMs, noCache: noCache, authToken: authToken, peer: peer,
+                                      body: bodyBytes)
             server.router.route(request) { [self] response in self.respond(sequence, response) }
         }
         // Stop parsing after a request that ends the connection.

@@ -31,11 +31,17 @@ public struct HTTPRequest {
     public var timeoutMs: UInt32
     /// `Cache-Control: no-cache` (or `no-store`): answer from the model, not the prediction cache.
     public var noCache: Bool
+    /// The token of `Authorization: Bearer <token>`; nil without one.
+    public var authToken: String?
+    /// The connection's remote host; empty when the server checks no tokens and limits no rate.
+    public var peer: String
     public var body: UnsafeRawBufferPointer
 
     public init(method: HTTPMethod, path: Substring, query: Substring = "", contentType: String? = nil,
                 idempotencyKey: String? = nil, inferenceHeaderLength: String? = nil, timeoutMs: UInt32 = 0,
-                noCache: Bool = false, body: UnsafeRawBufferPointer) {
+                noCache: Bool = false, authToken: String? = nil, peer: String = "", body: UnsafeRawBufferPointer) {
+        self.authToken = authToken
+        self.peer = peer
         self.method = method
         self.path = path
         self.query = query

@@ -12,6 +12,10 @@ public struct HTTPResponse: Sendable, Error {
     public var allow: StaticString?
     /// Triton's binary extension: the length of the JSON that leads the body.
     public var inferenceHeaderLength: Int?
+    /// For 401: `WWW-Authenticate: Bearer`, the scheme the server accepts.
+    public var wwwAuthenticate = false
+    /// For 429: `Retry-After` in seconds.
+    public var retryAfterSeconds: Int?
 
     public init(status: Int, body: [UInt8], contentType: StaticString = "application/json", allow: StaticString? = nil) {
         self.status = status
@@ -49,6 +53,11 @@ public struct HTTPResponse: Sendable, Error {
         if let inferenceHeaderLength {
             head.raw("\r\nInference-Header-Content-Length: ")
             head.int(inferenceHeaderLength)
+        }
+        if wwwAuthenticate { head.raw("\r\nWWW-Authenticate: Bearer realm=\"swerve\"") }
+        if let retryAfterSeconds {
+            head.raw("\r\nRetry-After: ")
+            head.int(retryAfterSeconds)
         }
         if close { head.raw("\r\nConnection: close") }
         head.raw("\r\n\r\n")

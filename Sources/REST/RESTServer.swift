@@ -1,3 +1,4 @@
+import Auth
 import TextFormats
 import Logging
 import Transport
@@ -41,6 +42,10 @@ public final class RESTServer: Sendable {
         public var sweepInterval: Duration = .milliseconds(100)
         /// Makes each connection's byte transform: TLS when set (see the TLS module).
         public var transforms: (any ByteTransformFactory)? = nil
+        /// Open connections allowed from one remote host (`--max-connections-per-address`); nil = no cap.
+        public var maxConnectionsPerAddress: Int? = nil
+        /// `/metrics` without a token even when the server checks tokens (`--metrics-public`).
+        public var metricsPublic = false
 
         public init() {}
     }
@@ -53,17 +58,20 @@ public final class RESTServer: Sendable {
     private let server: StreamServer
 
     /// Binds and starts serving `handler` over HTTP on the loops of `group`.
-    /// - Parameter members: fan-out member health for `/health/all`; nil lists models only.
+    /// - Parameters:
+    ///   - members: fan-out member health for `/health/all`; nil lists models only.
+    ///   - gate: tokens and rate limits for every route but health and readiness; nil admits all.
     public init(options: Options, handler: any CallHandler, group: EventLoopGroup,
                 metrics: RESTMetrics = RESTMetrics(), members: (any MemberHealthSource)? = nil,
-                logger: Logger = Logger(label: "swerve.rest")) throws {
+                gate: AccessGate? = nil, logger: Logger = Logger(label: "swerve.rest")) throws {
         self.options = options
         self.metrics = metrics
-        let router = Router(handler: handler, options: options, metrics: metrics, members: members, logger: logger)
+        let router = Router(handler: handler, options: options, metrics: metrics, members: members, gate: gate, logger: logger)
         let shared = RESTServerShared(options: options, router: router, metrics: metrics)
         var streamOptions = StreamServer.Options(maxConnections: options.maxConnections,
                                                  sweepInterval: options.sweepInterval)
         streamOptions.transforms = options.transforms
+        streamOptions.maxConnectionsPerAddress = options.maxConnectionsPerAddress
         server = try StreamServer(host: options.host, port: options.port, group: group, options: streamOptions) { connection in
             HTTPConnection(connection: connection, server: shared)
         }

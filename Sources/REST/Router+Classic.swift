@@ -43,7 +43,7 @@ extension Router {
         case .failure(let r): return respond(r, route: "classic_predict", model: spec.name)
         }
         let route = format == .classic ? "classic_predict" : "classic_predict_label"
-        predict(spec, timeoutMs: request.timeoutMs, noCache: request.noCache, respond: respond, route: route) { meta throws(TranslationError) in
+        predict(spec, context: request.context, respond: respond, route: route) { meta throws(TranslationError) in
             PredictRequest(modelSpec: spec, inputs: try Self.classicInputs(body, meta))
         } format: { response, meta in
             Self.predictBody(response, format: format, meta: meta)
@@ -119,7 +119,7 @@ extension Router {
     }
 
     private func classicHealth(_ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.health(HealthRequest()), timeoutMs: request.timeoutMs) { response in
+        call(.health(HealthRequest()), context: request.context) { response in
             guard case .health(let h)? = response.result else { return respond(Self.failure(response.status), route: "health") }
             var w = JSONWriter()
             w.raw("{\"status\":")
@@ -140,7 +140,7 @@ extension Router {
     /// when all models have an AVAILABLE version and all members are
     /// healthy, else 503.
     private func classicHealthAll(_ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.listModels(ListModelsRequest()), timeoutMs: request.timeoutMs) { [self] response in
+        call(.listModels(ListModelsRequest()), context: request.context) { [self] response in
             guard case .listModels(let list)? = response.result else { return respond(Self.failure(response.status), route: "health_all") }
             guard let members else { return respond(Self.healthAll(list, members: nil), route: "health_all") }
             members.memberHealth { respond(Self.healthAll(list, members: $0), route: "health_all") }
@@ -195,7 +195,7 @@ extension Router {
     }
 
     private func classicMetadata(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK, case .getModelMetadata(let m)? = response.result else {
                 return respond(Self.failure(response.status), route: "metadata", model: spec.name)
             }

@@ -27,8 +27,9 @@ extension Router {
         case .failure(let r): return respond(r, route: "submit", model: spec.name)
         }
         let key = request.idempotencyKey ?? ""
-        let timeoutMs = request.timeoutMs
-        metadata(spec, timeoutMs: timeoutMs) { [self] result in
+        let context = request.context
+        // The lookup serves the submit, so it needs the submit's scope, not predict's.
+        metadata(spec, context: context, scope: .jobs) { [self] result in
             let meta: GetModelMetadataResponse
             switch result {
             case .success(let m): meta = m
@@ -51,7 +52,7 @@ extension Router {
             } catch {
                 return respond(.error(400, (error as? TranslationError)?.message ?? "\(error)"), route: "submit", model: spec.name, version: Self.label(spec))
             }
-            call(.submit(SubmitRequest(request: predict, idempotencyKey: key)), timeoutMs: timeoutMs) { response in
+            call(.submit(SubmitRequest(request: predict, idempotencyKey: key)), context: context) { response in
                 guard response.status.isOK else {
                     return respond(Self.failure(response.status), route: "submit", model: spec.name, version: Self.label(spec))
                 }
@@ -71,7 +72,7 @@ extension Router {
         guard Self.isWellFormedJobID(id) else {
             return respond(.error(404, "job '\(id.prefix(Self.maxJobIDLength))' not found: not a well-formed job id"), route: "get_job")
         }
-        call(.getJob(GetJobRequest(jobId: id)), timeoutMs: request.timeoutMs) { response in
+        call(.getJob(GetJobRequest(jobId: id)), context: request.context) { response in
             guard response.status.isOK else { return respond(Self.failure(response.status), route: "get_job") }
             guard case .getJob(let job)? = response.result else { return respond(Self.unexpected("get_job"), route: "get_job") }
             var w = JSONWriter(capacity: 256)

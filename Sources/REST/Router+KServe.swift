@@ -44,7 +44,7 @@ extension Router {
     }
 
     private func v2ServerMetadata(_ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.health(HealthRequest()), timeoutMs: request.timeoutMs) { response in
+        call(.health(HealthRequest()), context: request.context) { response in
             guard case .health(let h)? = response.result else { return respond(Self.failure(response.status), route: "v2_metadata") }
             var w = JSONWriter()
             w.raw("{\"name\":\"swerve\",\"version\":")
@@ -57,7 +57,7 @@ extension Router {
     /// 200 once every model has an AVAILABLE version or has FAILED (what
     /// Health's `serving` means), else 503.
     private func v2ServerReady(_ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.health(HealthRequest()), timeoutMs: request.timeoutMs) { response in
+        call(.health(HealthRequest()), context: request.context) { response in
             guard case .health(let h)? = response.result else { return respond(Self.failure(response.status), route: "v2_ready") }
             let body = h.serving ? "{\"ready\":true}" : "{\"ready\":false}"
             respond(HTTPResponse(status: h.serving ? 200 : 503, body: Array(body.utf8)), route: "v2_ready")
@@ -65,7 +65,7 @@ extension Router {
     }
 
     private func v2ModelReady(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelStatus(GetModelStatusRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelStatus(GetModelStatusRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK, case .getModelStatus(let status)? = response.result else {
                 return respond(Self.failure(response.status), route: "v2_model_ready", model: spec.name, version: Self.label(spec))
             }
@@ -81,7 +81,7 @@ extension Router {
     }
 
     private func v2ModelMetadata(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK, case .getModelMetadata(let m)? = response.result else {
                 return respond(Self.failure(response.status), route: "v2_model_metadata", model: spec.name, version: Self.label(spec))
             }

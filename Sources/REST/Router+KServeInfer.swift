@@ -38,7 +38,7 @@ extension Router {
         } catch {
             return respond(.error(400, error.message), route: route, model: spec.name, version: Self.label(spec))
         }
-        call(.predict(translated.predict), timeoutMs: request.timeoutMs, noCache: request.noCache) { response in
+        call(.predict(translated.predict), context: request.context) { response in
             guard response.status.isOK else {
                 return respond(Self.failure(response.status), route: route, model: spec.name, version: Self.label(spec))
             }

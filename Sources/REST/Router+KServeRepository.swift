@@ -7,7 +7,7 @@ import Wire
 extension Router {
     /// `GET /v2/models[/{m}[/versions/{v}]]/stats`, in Triton's shape.
     func v2Statistics(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelStatistics(GetModelStatisticsRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelStatistics(GetModelStatisticsRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK, case .getModelStatistics(let g)? = response.result else {
                 return respond(Self.failure(response.status), route: "v2_stats", model: spec.name, version: Self.label(spec))
             }
@@ -50,7 +50,7 @@ extension Router {
     /// `GET /v2/models/{m}/config`: Triton's model configuration, built
     /// from the model's metadata.
     func v2Config(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK, case .getModelMetadata(let m)? = response.result else {
                 return respond(Self.failure(response.status), route: "v2_config", model: spec.name)
             }
@@ -134,7 +134,7 @@ extension Router {
                 }
             }
         }
-        call(.listModels(ListModelsRequest()), timeoutMs: request.timeoutMs) { [readyOnly] response in
+        call(.listModels(ListModelsRequest()), context: request.context) { [readyOnly] response in
             guard case .listModels(let list)? = response.result else {
                 return respond(Self.failure(response.status), route: "v2_repository_index")
             }
@@ -196,11 +196,11 @@ extension Router {
             }
         }
         let control = ModelControlRequest(name: model)
-        call(load ? .loadModel(control) : .unloadModel(control), timeoutMs: request.timeoutMs) { response in
+        call(load ? .loadModel(control) : .unloadModel(control), context: request.context) { response in
             guard response.status.isOK else {
                 // Triton answers a refused or failed load with 400.
                 let code = response.status.code == .failedPrecondition ? 400 : HTTPStatus.code(for: response.status.code)
-                return respond(.error(code, response.status.message), route: route, model: model)
+                return respond(Self.failure(response.status, code: code), route: route, model: model)
             }
             respond(HTTPResponse(status: 200, body: []), route: route, model: model)
         }

@@ -31,7 +31,7 @@ extension Router {
             }
             context = members
         }
-        predict(spec, timeoutMs: request.timeoutMs, noCache: request.noCache, respond: respond, route: api.route) { [context] meta throws(TranslationError) in
+        predict(spec, context: request.context, respond: respond, route: api.route) { [context] meta throws(TranslationError) in
             try Self.checkOutputs(for: api, meta)
             return PredictRequest(modelSpec: spec, inputs: [try Self.exampleInput(examples, context: context, meta)])
         } format: { response, meta in

@@ -80,7 +80,7 @@ extension Router {
                            route: "predict", model: spec.name)
         }
         let output = body["output_filter"]
-        predict(spec, timeoutMs: request.timeoutMs, noCache: request.noCache, respond: respond, route: "predict") { meta throws(TranslationError) in
+        predict(spec, context: request.context, respond: respond, route: "predict") { meta throws(TranslationError) in
             let inputs = format == .rows ? try Self.rowInputs(body["instances"]!, meta)
                                          : try Self.columnInputs(body["inputs"]!, meta)
             return PredictRequest(modelSpec: spec, inputs: inputs, outputFilter: try Self.outputFilter(output))
@@ -90,10 +90,10 @@ extension Router {
     }
 
     /// Metadata (cached), then the Predict call, then the JSON answer.
-    func predict(_ spec: ModelSpec, timeoutMs: UInt32, noCache: Bool, respond: TimedRespond, route: String,
+    func predict(_ spec: ModelSpec, context: CallContext, respond: TimedRespond, route: String,
                  build: @escaping @Sendable (GetModelMetadataResponse) throws(TranslationError) -> PredictRequest,
                  format: @escaping @Sendable (PredictResponse, GetModelMetadataResponse) -> [UInt8]) {
-        metadata(spec, timeoutMs: timeoutMs) { [self] result in
+        metadata(spec, context: context) { [self] result in
             let meta: GetModelMetadataResponse
             switch result {
             case .success(let m): meta = m
@@ -106,7 +106,7 @@ extension Router {
             } catch {
                 return respond(.error(400, (error as? TranslationError)?.message ?? "\(error)"), route: route, model: spec.name, version: Self.label(spec))
             }
-            call(.predict(predictRequest), timeoutMs: timeoutMs, noCache: noCache) { response in
+            call(.predict(predictRequest), context: context) { response in
                 guard response.status.isOK else {
                     return respond(Self.failure(response.status), route: route, model: spec.name, version: Self.label(spec))
                 }
@@ -252,7 +252,7 @@ extension Router {
     // MARK: Status and metadata
 
     private func tfStatus(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelStatus(GetModelStatusRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelStatus(GetModelStatusRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK else {
                 return respond(Self.failure(response.status), route: "model_status", model: spec.name, version: Self.label(spec))
             }
@@ -279,7 +279,7 @@ extension Router {
     }
 
     private func tfMetadata(_ spec: ModelSpec, _ request: HTTPRequest, _ respond: TimedRespond) {
-        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), timeoutMs: request.timeoutMs) { response in
+        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context: request.context) { response in
             guard response.status.isOK else {
                 return respond(Self.failure(response.status), route: "model_metadata", model: spec.name, version: Self.label(spec))
             }

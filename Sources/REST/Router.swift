@@ -1,3 +1,4 @@
+import Auth
 import Primitives
 import TextFormats
 import Logging
@@ -21,11 +22,14 @@ final class Router: Sendable {
     let metrics: RESTMetrics
     let logger: Logger
     let members: (any MemberHealthSource)?
+    /// Tokens and rate limits; nil admits every call.
+    let gate: AccessGate?
     let metadataCache = Locked([String: (response: GetModelMetadataResponse, expires: ContinuousClock.Instant)]())
 
     init(handler: any CallHandler, options: RESTServer.Options, metrics: RESTMetrics,
-         members: (any MemberHealthSource)? = nil, logger: Logger) {
+         members: (any MemberHealthSource)? = nil, gate: AccessGate? = nil, logger: Logger) {
         self.handler = handler
+        self.gate = gate
         self.members = members
         self.options = options
         self.metrics = metrics
@@ -60,10 +64,10 @@ final class Router: Sendable {
         case "v1": return routeV1(Array(s.dropFirst()), request, respond)
         case "v2": return routeV2(Array(s.dropFirst()), request, respond)
         case "metrics":
-            if s.count == 1 { return only(.get, "GET", request, respond) { self.metricsPage(respond) } }
+            if s.count == 1 { return only(.get, "GET", request, respond) { self.metricsPage(request, respond) } }
         case "monitoring":
             if s == ["monitoring", "prometheus", "metrics"] {
-                return only(.get, "GET", request, respond) { self.metricsPage(respond) }
+                return only(.get, "GET", request, respond) { self.metricsPage(request, respond) }
             }
         default:
             return routeClassic(s, request, respond)
@@ -122,16 +126,37 @@ final class Router: Sendable {
         }
     }
 
-    /// Sends one call to the handler.
-    func call(_ call: Request.Call, timeoutMs: UInt32, noCache: Bool = false,
+    /// Sends one call to the handler once the gate (if any) admits it; a
+    /// refusal completes with UNAUTHENTICATED, PERMISSION_DENIED or RESOURCE_EXHAUSTED.
+    /// - Parameter lookupFor: set for a lookup made on behalf of a later call
+    ///   (input metadata for a submit): checked with that call's scope and
+    ///   not counted against the rate limit, which the later call pays.
+    func call(_ call: Request.Call, context: CallContext, lookupFor scope: AuthScope? = nil,
               _ completion: @escaping @Sendable (Response) -> Void) {
-        let request = Request(id: 0, call: call, timeoutMs: timeoutMs, noCache: noCache)
+        if let gate, let needed = scope ?? AuthScope.required(for: call),
+           let refusal = gate.admit(token: context.authToken, scope: needed, call: call.name,
+                                    peer: context.peer, rateLimited: scope == nil) {
+            return completion(.failure(id: 0, refusal))
+        }
+        let request = Request(id: 0, call: call, timeoutMs: context.timeoutMs, noCache: context.noCache,
+                              authToken: context.authToken)
         handler.handle(request, deadline: request.deadline(receivedAt: .now), completion: completion)
     }
 
     /// The error response for a failed call: the mapped status and its message.
     static func failure(_ status: Status) -> HTTPResponse {
-        .error(HTTPStatus.code(for: status.code), status.message.isEmpty ? status.code.protoName : status.message)
+        failure(status, code: HTTPStatus.code(for: status.code))
+    }
+
+    /// The error response for a failed call answered with HTTP `code`: a 401
+    /// names the scheme to authenticate with, a 429 when to come back.
+    static func failure(_ status: Status, code: Int) -> HTTPResponse {
+        var response = HTTPResponse.error(code, status.message.isEmpty ? status.code.protoName : status.message)
+        if status.code == .unauthenticated { response.wwwAuthenticate = true }
+        // A token bucket of at least 1/s refills within a second; queue and
+        // connection limits are worth a retry after as long.
+        if status.code == .resourceExhausted { response.retryAfterSeconds = 1 }
+        return response
     }
 
     static func unexpected(_ call: String) -> HTTPResponse {
@@ -148,13 +173,14 @@ final class Router: Sendable {
 
     /// Model metadata, cached for `metadataTTL` (row-format requests need
     /// the input names and types; asking on every call would double the work).
-    func metadata(_ spec: ModelSpec, timeoutMs: UInt32, _ completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
+    func metadata(_ spec: ModelSpec, context: CallContext, scope: AuthScope = .predict, _ completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
+        // A cached answer skips the gate: the call it serves is checked itself.
         let key = "\(spec.name)\u{0}\(spec.version.map(String.init) ?? "")\u{0}\(spec.versionLabel ?? "")"
         let now = ContinuousClock.now
         if let cached = metadataCache.withLock({ $0[key] }), cached.expires > now {
             return completion(.success(cached.response))
         }
-        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), timeoutMs: timeoutMs) { [self] response in
+        call(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context: context, lookupFor: scope) { [self] response in
             guard response.status.isOK else { return completion(.failure(WireError(response.status.code, response.status.message))) }
             guard case .getModelMetadata(let m)? = response.result else {
                 return completion(.failure(WireError(.internal, "get_model_metadata: unexpected result")))
@@ -196,8 +222,13 @@ final class Router: Sendable {
 
     // MARK: Metrics page
 
-    private func metricsPage(_ respond: TimedRespond) {
-        call(.listModels(ListModelsRequest()), timeoutMs: 0) { [self] response in
+    private func metricsPage(_ request: HTTPRequest, _ respond: TimedRespond) {
+        if let gate, !options.metricsPublic,
+           let refusal = gate.admit(token: request.authToken, scope: .metrics, call: "metrics", peer: request.peer) {
+            return respond(Self.failure(refusal.status), route: "metrics")
+        }
+        // The caller passed the `metrics` check; the model states are part of the page.
+        handler.handle(Request(id: 0, call: .listModels(ListModelsRequest())), deadline: nil) { [self] response in
             var extra = "# HELP swerve_model_version_state 1 for each model version's current state.\n"
             extra += "# TYPE swerve_model_version_state gauge\n"
             if case .listModels(let list)? = response.result {

@@ -18,13 +18,18 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
     public let port: Int
     private let requestTimeout: Duration
     private let pool: FramePool
+    /// Replaces the caller's token on every forwarded call; nil forwards the caller's own.
+    private let token: String?
 
     /// - Parameters:
     ///   - requestTimeout: bound on a call without its own deadline.
     ///   - transforms: TLS to the upstream (`--upstream-tls-ca`); nil = plain.
+    ///   - token: sent upstream instead of the caller's token (`--upstream-token`); nil forwards the caller's.
     public init(host: String, port: Int, group: EventLoopGroup, connectionsPerLoop: Int = 2,
-                requestTimeout: Duration = .seconds(30), transforms: (any ClientByteTransformFactory)? = nil) {
+                requestTimeout: Duration = .seconds(30), transforms: (any ClientByteTransformFactory)? = nil,
+                token: String? = nil) {
         self.host = host
+        self.token = token
         self.port = port
         self.requestTimeout = requestTimeout
         pool = FramePool(host: host, port: port, size: group.loops.count * max(1, connectionsPerLoop), loops: group.loops,
@@ -40,6 +45,7 @@ public final class UpstreamCallHandler: CallHandler, @unchecked Sendable {
                        completion: @escaping @Sendable (Response) -> Void) {
         var request = request
         request.id = pool.nextID()
+        if let token { request.authToken = token }
         if let deadline {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {

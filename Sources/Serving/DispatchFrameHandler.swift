@@ -16,7 +16,7 @@ final class DispatchFrameHandler: FrameHandler {
     }
 
     func handleFrame(_ payload: UnsafeRawBufferPointer, reply: FrameReply) {
-        switch dispatcher.handleFrameInline(payload, receivedAt: .now) {
+        switch dispatcher.handleFrameInline(payload, receivedAt: .now, peer: { reply.remoteHost }) {
         case .answered(let response):
             // On the loop thread: protobuf-c packs straight into the
             // connection's output buffer (no array, zero-fill or copy).

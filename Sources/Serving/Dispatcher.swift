@@ -1,3 +1,4 @@
+import Auth
 import Logging
 import ModelServer
 import Wire
@@ -22,6 +23,8 @@ public final class Dispatcher: Sendable {
     public let cache: PredictionCache?
     /// Merges Predict calls of batching models into one model run; nil runs each call alone.
     public let batcher: AdaptiveBatcher?
+    /// Checks tokens and rate limits of calls from the binary port; nil admits every call.
+    public let gate: AccessGate?
     /// Reported by Health.
     public let serverVersion: String
     let logger: Logger
@@ -36,9 +39,11 @@ public final class Dispatcher: Sendable {
     ///   - fanOut: runs Predict on fan-out models.
     ///   - cache: the prediction cache (models with `"cache"` in config.json, or its default).
     ///   - batcher: batches models with `"batching"` in config.json.
+    ///   - gate: tokens and rate limits for calls that arrive as frames (`handleFrameInline`).
     public init(repository: ModelRepository, serverVersion: String, logger: Logger,
                 jobService: (any JobService)? = nil, fanOut: (any FanOutService)? = nil,
-                cache: PredictionCache? = nil, batcher: AdaptiveBatcher? = nil) {
+                cache: PredictionCache? = nil, batcher: AdaptiveBatcher? = nil, gate: AccessGate? = nil) {
+        self.gate = gate
         self.repository = repository
         self.serverVersion = serverVersion
         self.logger = logger
@@ -113,11 +118,17 @@ public final class Dispatcher: Sendable {
     /// (INVALID_ARGUMENT, or UNIMPLEMENTED for an unknown call) under the
     /// request's id when the envelope parsed, else id 0.
     ///
-    /// - Parameter receivedAt: when the frame arrived; `timeoutMs` counts from here.
-    func handleFrameInline(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant) -> FrameOutcome {
+    /// - Parameters:
+    ///   - receivedAt: when the frame arrived; `timeoutMs` counts from here.
+    ///   - peer: the remote host, read only for a refusal or a per-host rate limit.
+    func handleFrameInline(_ payload: UnsafeRawBufferPointer, receivedAt: ContinuousClock.Instant,
+                           peer: () -> String = { "" }) -> FrameOutcome {
         var id: UInt64 = 0
         switch ProtobufCodec.decodeRequest(payload, id: &id) {
         case .success(let request):
+            if let gate, let refusal = gate.admit(request, peer: peer()) {
+                return .answered(.failure(id: id, refusal))
+            }
             let deadline = request.deadline(receivedAt: receivedAt)
             if let response = handleInline(request, deadline: deadline) {
                 return .answered(response)

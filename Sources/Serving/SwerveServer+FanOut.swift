@@ -8,7 +8,7 @@ extension SwerveServer {
     /// Builds the fan-out aggregator on the server's loops. `members` maps a
     /// member name (or `model/member`) to `HOST:PORT` (`swerve serve --member`).
     static func makeFanOut(repository: ModelRepository, group: EventLoopGroup, members: [String: String],
-                           memberTLS: TLSClientConfiguration?,
+                           memberTLS: TLSClientConfiguration?, memberToken: String?,
                            pollInterval: Duration, logger: Logger) throws -> (FanOutAdapter, DispatcherReference) {
         var overrides: [String: Endpoint] = [:]
         for (name, text) in members {
@@ -21,7 +21,8 @@ extension SwerveServer {
         let memberTransforms = try memberTLS.map { try TLSClientContext($0) }
         let reference = DispatcherReference()
         let aggregator = FanOutAggregator(repository: repository, loops: group.loops, endpointOverrides: overrides,
-                                          refreshInterval: pollInterval, memberTransforms: memberTransforms, logger: logger,
+                                          refreshInterval: pollInterval, memberTransforms: memberTransforms,
+                                          memberToken: memberToken, logger: logger,
                                           local: { request, deadline, completion in
                                               reference.predict(request, deadline: deadline, completion: completion)
                                           },

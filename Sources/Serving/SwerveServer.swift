@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Auth
 import Jobs
 import Logging
 import ModelServer
@@ -39,6 +40,8 @@ public final class SwerveServer: Sendable {
         public var limits = ServerLimits()
         /// Fan-out member endpoint overrides: member name (or `model/member`) → `HOST:PORT`.
         public var fanOutMembers: [String: String] = [:]
+        /// Bearer token for fan-out members started with `--auth-tokens` (`--member-token`).
+        public var memberToken: String? = nil
         /// The REST adapter on the same loops; nil turns it off.
         public var rest: RESTServer.Options? = RESTServer.Options()
         /// Submit/GetJob and their workers; nil answers them UNIMPLEMENTED.
@@ -56,6 +59,9 @@ public final class SwerveServer: Sendable {
         /// TLS to fan-out members (`--member-tls-ca`, and a client certificate
         /// for members that want one); nil = plain text.
         public var memberTLS: TLSClientConfiguration? = nil
+        /// Tokens and rate limits on the binary and REST ports (`--auth-tokens`,
+        /// `--rate-limit`); nil admits every call.
+        public var gate: AccessGate? = nil
 
         public init(modelsDirectory: String) {
             self.modelsDirectory = modelsDirectory
@@ -111,7 +117,7 @@ public final class SwerveServer: Sendable {
         let reference: DispatcherReference
         do {
             (fanOut, reference) = try Self.makeFanOut(repository: repository, group: group, members: options.fanOutMembers,
-                                                      memberTLS: options.memberTLS,
+                                                      memberTLS: options.memberTLS, memberToken: options.memberToken,
                                                       pollInterval: options.pollInterval, logger: logger)
         } catch {
             group.shutdown()
@@ -127,7 +133,7 @@ public final class SwerveServer: Sendable {
         batcher = AdaptiveBatcher()
         dispatcher = Dispatcher(repository: repository, serverVersion: Self.version, logger: logger,
                                 jobService: queue.map { [repository] in JobQueueService(queue: $0, repository: repository) },
-                                fanOut: fanOut, cache: cache, batcher: batcher)
+                                fanOut: fanOut, cache: cache, batcher: batcher, gate: options.gate)
         reference.attach(dispatcher)
         do {
             let tls = try Self.makeTLS(options.tls, logger: logger)
@@ -138,7 +144,8 @@ public final class SwerveServer: Sendable {
                 if var restOptions = options.rest {
                     if let tls { restOptions.transforms = tls.rest }
                     let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
-                                              members: fanOut, logger: logger)
+                                              members: fanOut, gate: options.gate, logger: logger)
+                    if let gate = options.gate { rest.metrics.addCollector { gate.failures.prometheusText() } }
                     rest.metrics.addCollector { [cache] in cache.prometheusText() }
                     rest.metrics.addCollector { [batcher] in batcher.statistics.prometheusText() }
                     restServer = rest

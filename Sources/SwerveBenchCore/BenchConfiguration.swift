@@ -78,6 +78,8 @@ public struct BenchConfiguration: Sendable {
     public var showProgress: Bool
     /// TLS to the target (`https://` or `--tls-ca`); nil = plain text.
     public var tls: TLSClientConfiguration? = nil
+    /// Bearer token sent with every request (binary `auth_token`, HTTP `Authorization`); nil sends none.
+    public var token: String?
 
     public init(target: Target, mix: [WorkloadWeight] = [WorkloadWeight(kind: .predict, weight: 1)],
                 model: String = "iris", fanOutModel: String? = nil, batch: Int = 1,
@@ -86,7 +88,8 @@ public struct BenchConfiguration: Sendable {
                 duration: Double? = 10, requests: Int? = nil, warmup: Double = 1, loops: Int = 1,
                 timeout: Double = 30, pollInterval: Double = 1, tick: Double = 0,
                 jsonPath: String? = nil, htmlPath: String? = nil, serverPID: Int32? = nil,
-                showProgress: Bool = true, repeatPercent: Int? = nil) {
+                showProgress: Bool = true, repeatPercent: Int? = nil, token: String? = nil) {
+        self.token = token
         self.target = target
         self.mix = mix
         self.model = model

@@ -58,7 +58,7 @@ public final class BenchRunner {
         case .http(let host, let port, let path):
             let source = rows ?? randomRows(features: configuration.features ?? 1)
             return RequestTemplates(httpHost: host, port: port, path: path, rows: source, batch: configuration.batch,
-                                    variety: variety(source))
+                                    variety: variety(source), token: configuration.token)
         case .binary(let host, let port):
             var inputName = configuration.inputName
             var features = configuration.features ?? rows?.features
@@ -95,7 +95,7 @@ public final class BenchRunner {
         let metadata: GetModelMetadataResponse
         do {
             let client = try SwerveClient(address: ServerAddress(host: host, port: port), connectTimeout: .seconds(5), callTimeout: .seconds(10),
-                                          tls: tls)
+                                          tls: tls, token: configuration.token)
             defer { client.close() }
             metadata = try client.metadata(ModelSpec(name: model))
         } catch {

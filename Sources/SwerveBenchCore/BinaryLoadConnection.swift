@@ -10,6 +10,7 @@ final class BinaryLoadConnection: LoadConnection {
     let client: FrameClient
     /// Encoded requests without id, indexed by `WorkloadKind.index`.
     private let templates: [[[UInt8]]]
+    private let token: String?
     private let rowsPerRequest: Int
     private let pollInterval: Duration
     private var nextID: UInt64 = 1
@@ -26,6 +27,7 @@ final class BinaryLoadConnection: LoadConnection {
         options.correlation = .byID(EnvelopeID.peek)
         client = FrameClient(host: host, port: port, loop: worker.loop, options: options)
         self.templates = WorkloadKind.allCases.map { templates.binary[$0] ?? [] }
+        token = templates.token
         rowsPerRequest = templates.batch
         self.pollInterval = pollInterval
     }
@@ -132,7 +134,7 @@ final class BinaryLoadConnection: LoadConnection {
         }
         let id = nextID
         nextID &+= 1
-        client.call(RequestTemplates.getJob(jobID, id: id), id: id) { [weak self] result in
+        client.call(RequestTemplates.getJob(jobID, id: id, token: token), id: id) { [weak self] result in
             self?.polled(result, jobID: jobID, origin: origin, measured: measured)
         }
     }

@@ -15,6 +15,8 @@ public struct RequestTemplates: Sendable {
     public let http: [[UInt8]]
     /// Rows in each request.
     public let batch: Int
+    /// Sent with every request, including the GetJob polls; nil sends none.
+    public let token: String?
 
     /// Different batches prepared (requests cycle through them).
     public static let variety = 64
@@ -30,28 +32,32 @@ public struct RequestTemplates: Sendable {
                 let predict = PredictRequest(modelSpec: ModelSpec(name: model), inputs: [NamedTensor(inputName, tensor)])
                 let call: Request.Call = kind == .submit ? .submit(SubmitRequest(request: predict)) : .predict(predict)
                 var bytes: [UInt8] = []
-                ProtobufCodec.encode(Request(id: 0, call: call), into: &bytes)
+                ProtobufCodec.encode(Request(id: 0, call: call, authToken: configuration.token), into: &bytes)
                 return bytes
             }
         }
         self.binary = binary
         self.http = []
         self.batch = configuration.batch
+        self.token = configuration.token
     }
 
     /// HTTP templates: `POST path` with a TF-Serving row-format body
     /// `{"instances": [[...], ...]}`.
-    public init(httpHost host: String, port: Int, path: String, rows: RowSource, batch: Int, variety: Int = variety) {
+    public init(httpHost host: String, port: Int, path: String, rows: RowSource, batch: Int, variety: Int = variety,
+                token: String? = nil) {
         let batches = rows.batches(of: batch, limit: variety)
         let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
         self.http = batches.map { batch in
             let body = Self.instancesJSON(batch)
-            let head = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\n"
+            let head = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\n" + authorization
                 + "Content-Length: \(body.utf8.count)\r\n\r\n"
             return Array(head.utf8) + Array(body.utf8)
         }
         self.binary = [:]
         self.batch = batch
+        self.token = token
     }
 
     /// `{"instances": [[5.1, 3.5], [...]]}` with shortest round-trip floats.
@@ -60,9 +66,9 @@ public struct RequestTemplates: Sendable {
     }
 
     /// An encoded GetJob request.
-    static func getJob(_ jobID: String, id: UInt64) -> [UInt8] {
+    static func getJob(_ jobID: String, id: UInt64, token: String?) -> [UInt8] {
         var bytes: [UInt8] = []
-        ProtobufCodec.encode(Request(id: id, call: .getJob(GetJobRequest(jobId: jobID))), into: &bytes)
+        ProtobufCodec.encode(Request(id: id, call: .getJob(GetJobRequest(jobId: jobID)), authToken: token), into: &bytes)
         return bytes
     }
 }

@@ -92,6 +92,9 @@ public struct SwerveBenchCommand: ParsableCommand {
     @Option(help: "Milliseconds between GetJob polls of one job (submit workload).")
     var pollInterval: Double = 1
 
+    @Option(help: "Bearer token for a server started with --auth-tokens (default: SWERVE_TOKEN).")
+    var token: String? = getenv("SWERVE_TOKEN").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+
     @Option(help: "Write the result as JSON to this file.")
     var json: String?
 
@@ -217,7 +220,8 @@ public struct SwerveBenchCommand: ParsableCommand {
             connections: connections, load: load,
             duration: requests == nil ? (duration ?? 10) : nil, requests: requests,
             warmup: warmup, loops: loops, timeout: timeout, pollInterval: pollInterval, tick: tickMicroseconds,
-            jsonPath: json, htmlPath: html, serverPID: serverPid, showProgress: !quiet, repeatPercent: repeatPercent)
+            jsonPath: json, htmlPath: html, serverPID: serverPid, showProgress: !quiet, repeatPercent: repeatPercent,
+            token: token)
         configuration.tls = tls
         return configuration
     }

@@ -11,6 +11,8 @@ public final class SwerveClient {
     private let connection: BlockingFrameClient
     private var nextID: UInt64 = 1
     private var requestBuffer: [UInt8] = []
+    /// Sent with every call (`auth_token`) to a server started with `--auth-tokens`; nil sends none.
+    public var token: String?
 
     /// Connects to `address`.
     /// - Parameters:
@@ -18,9 +20,11 @@ public final class SwerveClient {
     ///   - callTimeout: how long a call waits for its answer; also sent to the
     ///     server as the request's `timeout_ms`. Nil waits forever.
     ///   - tls: speak TLS, checking the server's certificate against `address.host`; nil = plain text.
+    ///   - token: the bearer token sent with every call; nil sends none.
     public init(address: ServerAddress, connectTimeout: Duration = .seconds(5),
-                callTimeout: Duration? = .seconds(30), tls: TLSClientContext? = nil) throws {
+                callTimeout: Duration? = .seconds(30), tls: TLSClientContext? = nil, token: String? = nil) throws {
         self.address = address
+        self.token = token
         do {
             connection = try BlockingFrameClient(host: address.host, port: address.port,
                                                  connectTimeout: connectTimeout, ioTimeout: callTimeout,
@@ -39,7 +43,7 @@ public final class SwerveClient {
         let id = nextID
         nextID &+= 1
         requestBuffer.removeAll(keepingCapacity: true)
-        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: timeoutMs), into: &requestBuffer)
+        ProtobufCodec.encode(Request(id: id, call: call, timeoutMs: timeoutMs, authToken: token), into: &requestBuffer)
         let payload: [UInt8]
         do {
             payload = try connection.call(requestBuffer)

@@ -47,3 +47,10 @@ public struct FrameReply: @unchecked Sendable {
         }
     }
 }
+
+extension FrameReply {
+    /// The remote host of the request's connection (see
+    /// ``StreamConnection/remoteHost``). Loop thread only: read it inside
+    /// ``FrameHandler/handleFrame(_:reply:)``.
+    public var remoteHost: String { connection.channel.connection.remoteHost }
+}

@@ -60,7 +60,7 @@ public final class FrameServer: @unchecked Sendable {
 
     private let ownsGroup: Bool
     private let serverLoops: [ServerLoop]
-    private let shared = ServerShared()
+    private let shared: ServerShared
     private let phase = Locked(Phase.running)
     private let finished = Semaphore()
 
@@ -140,6 +140,7 @@ public final class FrameServer: @unchecked Sendable {
         }
         self.host = host
         self.limits = limits
+        shared = ServerShared(limits: limits)
         if let group {
             self.group = group
             self.ownsGroup = false

@@ -27,6 +27,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var closeTimeout: Duration
     /// The `listen()` backlog of each listening socket.
     public var listenBacklog: Int
+    /// Open connections allowed from one remote host; beyond it a connection
+    /// is refused like one over ``maxConnections``. nil = no per-host cap.
+    public var maxConnectionsPerAddress: Int? = nil
 
     public init(
         maxFrameLength: Int = Frame.defaultMaxPayloadLength,
@@ -55,6 +58,7 @@ public struct ServerLimits: Sendable, Equatable {
         if writeHighWaterMark < 1 { throw ServerLimitsError("writeHighWaterMark must be at least 1, got \(writeHighWaterMark)") }
         if maxConnections < 1 { throw ServerLimitsError("maxConnections must be at least 1, got \(maxConnections)") }
         if let idleTimeout, idleTimeout <= .zero { throw ServerLimitsError("idleTimeout must be positive (or nil to disable), got \(idleTimeout)") }
+        if let perAddress = maxConnectionsPerAddress, perAddress < 1 { throw ServerLimitsError("maxConnectionsPerAddress must be at least 1 (or nil for no cap), got \(perAddress)") }
         if listenBacklog < 1 { throw ServerLimitsError("listenBacklog must be at least 1, got \(listenBacklog)") }
     }
 }

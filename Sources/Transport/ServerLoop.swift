@@ -8,6 +8,12 @@ import Glibc
 /// Counters shared by all loops of one server.
 final class ServerShared: Sendable {
     let openConnections = Atomic<Int>(0)
+    /// Set when the limits cap connections per remote host.
+    let perAddress: AddressConnectionCounter?
+
+    init(limits: ServerLimits) {
+        perAddress = limits.maxConnectionsPerAddress.map(AddressConnectionCounter.init(limit:))
+    }
 }
 
 /// A ``FrameServer``'s state on one loop: its listening socket, its
@@ -80,7 +86,7 @@ final class ServerLoop: UVHandleOwner {
         connection.index = connections.count
         connections.append(connection)
         let open = shared.openConnections.add(1, ordering: .relaxed).newValue
-        if open > limits.maxConnections || isShuttingDown {
+        if open > limits.maxConnections || isShuttingDown || !admitPerAddress(stream) {
             stats.rejectedConnections += 1
             connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.milliseconds)
         } else {
@@ -89,8 +95,17 @@ final class ServerLoop: UVHandleOwner {
         }
     }
 
+    private func admitPerAddress(_ stream: StreamConnection) -> Bool {
+        guard let perAddress = shared.perAddress else { return true }
+        let host = stream.remoteHost
+        guard perAddress.admit(host) else { return false }
+        stream.countedHost = host
+        return true
+    }
+
     func connectionDidClose(_ connection: ServerConnection) {
         shared.openConnections.subtract(1, ordering: .relaxed)
+        if let host = connection.channel.connection.countedHost { shared.perAddress?.release(host) }
         let i = connection.index
         guard i >= 0, i < connections.count, connections[i] === connection else { return }
         let last = connections.removeLast()

@@ -106,7 +106,8 @@ struct SocketAddress: CustomStringConvertible, @unchecked Sendable {
         }
     }
 
-    var description: String {
+    /// The numeric host without the port (IPv6 without brackets).
+    var host: String {
         var text = [CChar](repeating: 0, count: 64)
         withUnsafeBytes(of: storage) { raw in
             if family == AF_INET6 {
@@ -117,7 +118,11 @@ struct SocketAddress: CustomStringConvertible, @unchecked Sendable {
                 _ = uv_ip4_name(&a, &text, text.count)
             }
         }
-        let host = String(cString: text)
+        return String(cString: text)
+    }
+
+    var description: String {
+        let host = self.host
         return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

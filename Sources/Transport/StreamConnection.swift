@@ -75,6 +75,9 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
     var isFlushScheduled = false
     /// Position in the owner's connection list (O(1) removal).
     var index = -1
+    /// The remote host this connection counts against in a server's
+    /// per-address limit; nil when none applies.
+    var countedHost: String?
 
     private(set) var handle: UnsafeMutablePointer<uv_tcp_t>?
     private var output = OutputBuffer()

@@ -31,6 +31,8 @@ public final class StreamServer: @unchecked Sendable {
         public var listenBacklog: Int = 1024
         /// Makes each accepted connection's byte transform (TLS); nil = plain.
         public var transforms: (any ByteTransformFactory)? = nil
+        /// Open connections allowed from one remote host; more are closed at once. nil = no per-host cap.
+        public var maxConnectionsPerAddress: Int? = nil
 
         public init(maxConnections: Int = 10_000, sweepInterval: Duration = .milliseconds(100),
                     closeTimeout: Duration = .seconds(2), listenBacklog: Int = 1024) {
@@ -63,11 +65,13 @@ public final class StreamServer: @unchecked Sendable {
         let bound = try ListeningSocket.bindAll(address, count: group.loops.count)
         boundPort = bound.port
         let counter = Locked(0)
+        let perAddress = options.maxConnectionsPerAddress.map(AddressConnectionCounter.init(limit:))
         var loops: [StreamServerLoop] = []
         var handedOver = 0
         do {
             for (i, loop) in group.loops.enumerated() {
-                let serverLoop = StreamServerLoop(loop: loop, options: options, makeHandler: makeHandler, openConnections: counter)
+                let serverLoop = StreamServerLoop(loop: loop, options: options, makeHandler: makeHandler, openConnections: counter,
+                                                  perAddress: perAddress)
                 let fd = bound.fds[i]
                 handedOver = i + 1
                 try loop.submitAndWait { try serverLoop.listen(fd: fd) }
@@ -114,14 +118,17 @@ final class StreamServerLoop: StreamConnectionOwner {
     let options: StreamServer.Options
     let makeHandler: StreamServer.HandlerFactory
     let openConnections: Locked<Int>
+    let perAddress: AddressConnectionCounter?
     private var listener: Listener?
     private var connections: [StreamConnection] = []
     private var sweepTimer: LoopTimer?
     private var isShuttingDown = false
     private var onDrained: (() -> Void)?
 
-    init(loop: EventLoop, options: StreamServer.Options, makeHandler: @escaping StreamServer.HandlerFactory, openConnections: Locked<Int>) {
+    init(loop: EventLoop, options: StreamServer.Options, makeHandler: @escaping StreamServer.HandlerFactory, openConnections: Locked<Int>,
+         perAddress: AddressConnectionCounter?) {
         self.loop = loop
+        self.perAddress = perAddress
         self.options = options
         self.makeHandler = makeHandler
         self.openConnections = openConnections
@@ -150,6 +157,14 @@ final class StreamServerLoop: StreamConnectionOwner {
             connection.close()
             return
         }
+        if let perAddress {
+            let host = connection.remoteHost
+            guard perAddress.admit(host) else {
+                connection.close()
+                return
+            }
+            connection.countedHost = host
+        }
         if let transforms = options.transforms {
             do {
                 connection.setTransform(try transforms.makeTransform(for: connection))
@@ -164,6 +179,7 @@ final class StreamServerLoop: StreamConnectionOwner {
 
     func connectionDidClose(_ connection: StreamConnection) {
         openConnections.withLock { $0 -= 1 }
+        if let host = connection.countedHost { perAddress?.release(host) }
         let i = connection.index
         guard i >= 0, i < connections.count, connections[i] === connection else { return }
         let last = connections.removeLast()

@@ -44,7 +44,9 @@ extension ProtobufCodec {
             throw .invalidArgument("Request sets no call: set one of predict, submit, get_job, "
                 + "get_model_status, get_model_metadata, list_models, health, get_model_statistics, load_model, unload_model")
         }
-        return Request(id: r.id, call: call, timeoutMs: r.timeout_ms, noCache: r.no_cache != 0)
+        // protobuf-c points an absent string at a shared empty one: no String for it.
+        let token = r.auth_token.flatMap { $0.pointee == 0 ? nil : String(cString: $0) }
+        return Request(id: r.id, call: call, timeoutMs: r.timeout_ms, noCache: r.no_cache != 0, authToken: token)
     }
 
     static func response(_ m: UnsafePointer<Swerve__V1__Response>) throws(WireError) -> Response {

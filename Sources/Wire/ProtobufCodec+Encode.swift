@@ -10,6 +10,7 @@ extension ProtobufCodec {
         m.pointee.id = request.id
         m.pointee.timeout_ms = request.timeoutMs
         m.pointee.no_cache = request.noCache ? 1 : 0
+        if let token = request.authToken { m.pointee.auth_token = arena.cString(token) }
         switch request.call {
         case .predict(let p):
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_PREDICT

@@ -40,12 +40,16 @@ public struct Request: Sendable {
     /// True: Predict answers from the model, never from the prediction cache
     /// (the fresh answer still refreshes the cache).
     public var noCache: Bool
+    /// The caller's bearer token (`auth_token`); nil = none sent.
+    public var authToken: String?
 
-    public init(id: UInt64, call: Call, timeoutMs: UInt32 = 0, noCache: Bool = false) {
+    public init(id: UInt64, call: Call, timeoutMs: UInt32 = 0, noCache: Bool = false,
+                authToken: String? = nil) {
         self.id = id
         self.call = call
         self.timeoutMs = timeoutMs
         self.noCache = noCache
+        self.authToken = authToken
     }
 
     /// The absolute deadline for a request received at `receivedAt`, or nil

@@ -14,12 +14,16 @@ struct ClientOptions: ParsableArguments {
 
     @OptionGroup(title: "TLS") var tls: ClientTLSOptions
 
+    @Option(help: "Bearer token for a server started with --auth-tokens (SWERVE_TOKEN).")
+    var token: String? = EnvironmentDefaults.optional("TOKEN")
+
     func connect() throws -> SwerveClient {
         guard let address = ServerAddress(server) else {
             throw ValidationError("--server '\(server)' is not host:port (IPv6 in brackets: [::1]:8500)")
         }
         let timeout = Duration.milliseconds(Int64(timeoutSeconds * 1000))
-        return try SwerveClient(address: address, connectTimeout: timeout, callTimeout: timeout, tls: try tls.context())
+        return try SwerveClient(address: address, connectTimeout: timeout, callTimeout: timeout, tls: try tls.context(),
+                                token: token)
     }
 
     /// Runs `body` with a connected client; a connection or call failure is

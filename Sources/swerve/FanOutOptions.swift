@@ -9,6 +9,9 @@ import TLS
 /// comma-separated list in `SWERVE_MEMBERS` (`setosa=host:port,...`) applies,
 /// as docker-compose.yml sets it.
 struct FanOutOptions: ParsableArguments {
+    @Option(help: "Bearer token sent to fan-out members started with --auth-tokens (needs scope predict).")
+    var memberToken: String? = EnvironmentDefaults.optional("MEMBER_TOKEN")
+
     @Option(name: .customLong("member"),
             help: ArgumentHelp("Serve a fan-out member from HOST:PORT instead of its config.json endpoint "
                 + "(or in-process); NAME is a member name, or MODEL/MEMBER for one fan-out model. Repeatable; "

@@ -3,6 +3,7 @@ import TextFormats
 import Glibc
 #endif
 import ArgumentParser
+import Auth
 import Jobs
 import Logging
 import ModelRuntime
@@ -173,6 +174,9 @@ struct Worker: ParsableCommand {
 
     @OptionGroup(title: "Fan-out models") var fanOut: FanOutOptions
 
+    /// With `--auth-tokens`, the metrics endpoint needs scope `metrics`.
+    @OptionGroup(title: "Security") var tokens: TokenFileOptions
+
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus text on GET /metrics at this port (0 picks one; default: off).")
     var metricsPortFlag: Int?
 
@@ -220,6 +224,14 @@ struct Worker: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "swerve-worker")
+        // Before any thread starts, so only the reload thread takes SIGHUP.
+        let gate: AccessGate?
+        do {
+            gate = try tokens.metricsGate(logger: logger)
+        } catch {
+            printError("swerve worker: \(error)")
+            throw ExitCode(1)
+        }
         guard var options = try jobOptions.queueOptions(), case .redis(let address) = options.backend else {
             throw ValidationError("--queue must be redis://host:port[/db]")
         }
@@ -230,6 +242,7 @@ struct Worker: ParsableCommand {
         serverOptions.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
         serverOptions.fanOutMembers = fanOut.endpointOverrides
         serverOptions.memberTLS = fanOut.memberTLS
+        serverOptions.memberToken = fanOut.memberToken
         serverOptions.jobs = options
         let server: SwerveServer
         do {
@@ -242,7 +255,7 @@ struct Worker: ParsableCommand {
         var metrics: JobMetricsServer?
         if let metricsPort {
             do {
-                metrics = try JobMetricsServer(host: metricsHost, port: metricsPort) {
+                metrics = try JobMetricsServer(host: metricsHost, port: metricsPort, gate: gate) {
                     server.jobStatistics().map { JobMetricsServer.text($0) } ?? ""
                 }
             } catch {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import Auth
 import Logging
 import REST
 import Serving
@@ -47,6 +48,11 @@ struct Rest: ParsableCommand {
     @Option(help: ArgumentHelp("The private key of --upstream-tls-client-cert.", valueName: "PEM"))
     var upstreamTlsClientKey: String = EnvironmentDefaults.value("UPSTREAM_TLS_CLIENT_KEY", "")
 
+    @Option(help: "Token sent upstream with every call instead of the caller's own (default: forward the caller's Authorization bearer token).")
+    var upstreamToken: String? = EnvironmentDefaults.optional("UPSTREAM_TOKEN")
+
+    @OptionGroup(title: "Security") var authOptions: AuthOptions
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
@@ -89,9 +95,12 @@ struct Rest: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        // After the mask: the SIGHUP reload thread must not take SIGTERM either.
+        let gate: AccessGate?
         let upstreamTLS: TLSClientContext?
         var restOptions = rest.serverOptions(host: host, port: port)
         do {
+            gate = try authOptions.makeGate(host: host, logger: logger)
             upstreamTLS = try upstreamTLSContext()
             if let configuration = tls.configuration {
                 restOptions.transforms = try TLSServerContext(configuration, alpn: ["http/1.1"], logger: logger)
@@ -104,10 +113,13 @@ struct Rest: ParsableCommand {
         let handler = UpstreamCallHandler(host: address.host, port: address.port, group: group,
                                           connectionsPerLoop: upstreamConnections,
                                           requestTimeout: .milliseconds(Int64(upstreamTimeoutSeconds * 1000)),
-                                          transforms: upstreamTLS)
+                                          transforms: upstreamTLS, token: upstreamToken)
         let server: RESTServer
         do {
-            server = try RESTServer(options: restOptions, handler: handler, group: group, logger: logger)
+            restOptions.metricsPublic = authOptions.metricsPublic
+            restOptions.maxConnectionsPerAddress = authOptions.connectionsPerAddress
+            server = try RESTServer(options: restOptions, handler: handler, group: group, gate: gate, logger: logger)
+            if let gate { server.metrics.addCollector { gate.failures.prometheusText() } }
         } catch {
             group.shutdown()
             printError("swerve: cannot serve REST: \(error)")

@@ -63,6 +63,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup(title: "TLS") var tlsOptions: ServerTLSOptions
 
+    @OptionGroup(title: "Security") var authOptions: AuthOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -98,6 +100,7 @@ struct Serve: ParsableCommand {
         options.startupModels = loadModels
         options.fanOutMembers = fanOut.endpointOverrides
         options.memberTLS = fanOut.memberTLS
+        options.memberToken = fanOut.memberToken
         options.limits = ServerLimits(
             maxFrameLength: maxFrameBytes,
             maxInFlightPerConnection: maxInFlight,
@@ -110,6 +113,15 @@ struct Serve: ParsableCommand {
         options.cacheRedis = try cacheOptions.redisAddress()
         options.cacheRedisTTLSeconds = cacheOptions.cacheRedisTtlSeconds
         options.tls = tlsOptions.configuration
+        options.rest?.metricsPublic = authOptions.metricsPublic
+        options.rest?.maxConnectionsPerAddress = authOptions.connectionsPerAddress
+        options.limits.maxConnectionsPerAddress = authOptions.connectionsPerAddress
+        do {
+            options.gate = try authOptions.makeGate(host: host, logger: logger)
+        } catch {
+            printError("swerve: cannot serve: \(error)")
+            throw ExitCode(1)
+        }
 
         let server: SwerveServer
         do {

@@ -49,9 +49,11 @@ struct StreamFeatures: ParsableCommand {
     }
 
     func run() throws {
+        let logger = service.logger("swerve-stream-features")
+        // Before any thread starts, so only the reload thread takes SIGHUP.
+        let gate = try service.tokens.metricsGate(logger: logger)
         let stop = StopSignal()
         stop.installSignalHandling()
-        let logger = service.logger("swerve-stream-features")
         let table: FeatureTable
         do { table = try FeatureTable.load(data) } catch { throw ValidationError("\(error)") }
         var options = FeaturesService.Options(broker: try broker.options(), table: table, count: count, rate: rate,
@@ -60,7 +62,7 @@ struct StreamFeatures: ParsableCommand {
         options.xQueue = xQueue
         options.yTrueQueue = yTrueQueue
         let features = FeaturesService(options, logger: logger, stop: stop)
-        let metrics = try service.serveMetrics(features.statistics, service: "features")
+        let metrics = try service.serveMetrics(features.statistics, service: "features", gate: gate)
         print("swerve stream features: \(table.rows.count) rows of \(data), ids \(options.idPrefix)-N")
         fflush(stdout)
         let published = features.run()
@@ -105,9 +107,11 @@ struct StreamModel: ParsableCommand {
     }
 
     func run() throws {
+        let logger = service.logger("swerve-stream-model")
+        // Before any thread starts, so only the reload thread takes SIGHUP.
+        let gate = try service.tokens.metricsGate(logger: logger)
         let stop = StopSignal()
         stop.installSignalHandling()
-        let logger = service.logger("swerve-stream-model")
         let repository = ModelRepository(root: models, pollInterval: .milliseconds(Int64(pollSeconds * 1000)), logger: logger)
         do {
             try repository.start()
@@ -128,7 +132,7 @@ struct StreamModel: ParsableCommand {
         options.xQueue = xQueue
         options.yPredQueue = yPredQueue
         let service = ModelService(options, repository: repository, logger: logger, stop: stop)
-        let metrics = try self.service.serveMetrics(service.statistics, service: "model")
+        let metrics = try self.service.serveMetrics(service.statistics, service: "model", gate: gate)
         print("swerve stream model: running \(model) from \(models)")
         fflush(stdout)
         service.run()
@@ -169,9 +173,11 @@ struct StreamMetrics: ParsableCommand {
     }
 
     func run() throws {
+        let logger = service.logger("swerve-stream-metrics")
+        // Before any thread starts, so only the reload thread takes SIGHUP.
+        let gate = try service.tokens.metricsGate(logger: logger)
         let stop = StopSignal()
         stop.installSignalHandling()
-        let logger = service.logger("swerve-stream-metrics")
         var options = MetricsService.Options(broker: try broker.options(), csvPath: csv)
         options.joinTimeout = .milliseconds(Int64(joinTimeoutSeconds * 1000))
         options.maxPending = maxPending
@@ -185,7 +191,7 @@ struct StreamMetrics: ParsableCommand {
             printError("swerve stream metrics: \(error)")
             throw ExitCode(1)
         }
-        let endpoint = try service.serveMetrics(metricsService.statistics, service: "metrics")
+        let endpoint = try service.serveMetrics(metricsService.statistics, service: "metrics", gate: gate)
         print("swerve stream metrics: writing \(csv)")
         fflush(stdout)
         metricsService.run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Auth
 import Jobs
 import Logging
 import Streaming
@@ -38,6 +39,9 @@ struct StreamServiceOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = EnvironmentDefaults.value("LOG_LEVEL", "info")
 
+    /// With `--auth-tokens`, the metrics endpoint needs scope `metrics`.
+    @OptionGroup var tokens: TokenFileOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -62,10 +66,10 @@ struct StreamServiceOptions: ParsableArguments {
     }
 
     /// Starts the metrics endpoint when asked for; prints where it listens.
-    func serveMetrics(_ statistics: StreamStatistics, service: String) throws -> JobMetricsServer? {
+    func serveMetrics(_ statistics: StreamStatistics, service: String, gate: AccessGate?) throws -> JobMetricsServer? {
         guard let metricsPort else { return nil }
         do {
-            let server = try JobMetricsServer(host: metricsHost, port: metricsPort) { statistics.prometheusText() }
+            let server = try JobMetricsServer(host: metricsHost, port: metricsPort, gate: gate) { statistics.prometheusText() }
             print("swerve stream \(service): metrics on \(metricsHost):\(server.port)")
             return server
         } catch {

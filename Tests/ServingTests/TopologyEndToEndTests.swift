@@ -10,20 +10,29 @@ import XCTest
 /// every port moved to a free one: Redis, three fan-out members, the
 /// aggregator front, two workers and the standalone REST adapter. Every hop
 /// but Redis runs over mutual TLS (certificates from ``TestCertificates``),
-/// set through the flags' SWERVE_* variables.
+/// set through the flags' SWERVE_* variables, and every service checks
+/// tokens (`SWERVE_AUTH_TOKENS`): the front calls its members with
+/// `SWERVE_MEMBER_TOKEN`, the REST adapter forwards the caller's token.
 final class TopologyEndToEndTests: XCTestCase {
     private var certificates: TestCertificates!
     private var runDirectory: URL!
     private var environment: [String: String] = [:]
     private var restPort = 0
     private var binaryPort = 0
+    private static let token = "topology-secret-7f3a"
 
     override func setUpWithError() throws {
         runDirectory = try TestPaths.temporaryDirectory("topology")
         let ports = try (0..<8).map { _ in try FanOutTest.freeLoopbackPort() }
         restPort = ports[2]
         binaryPort = ports[1]
+        let tokens = runDirectory.appendingPathComponent("tokens")
+        XCTAssertTrue(FileManager.default.createFile(atPath: tokens.path, contents: Data("\(Self.token) *\n".utf8),
+                                                    attributes: [.posixPermissions: 0o600]))
         environment = [
+            "SWERVE_AUTH_TOKENS": tokens.path,
+            "SWERVE_MEMBER_TOKEN": Self.token,
+            "SWERVE_TOKEN": Self.token,
             "SWERVE_BIN": TestPaths.swerveBinary.path,
             "SWERVE_RUN_DIR": runDirectory.path,
             "SWERVE_REDIS_PORT": String(ports[0]),
@@ -61,6 +70,10 @@ final class TopologyEndToEndTests: XCTestCase {
     }
 
     func testRequestsFlowThroughEveryPartAndSurviveFailures() throws {
+        // Every part checks tokens: a caller without one is refused at the front door.
+        let refused = try curl(["-H", "Content-Type: application/json", "-d", #"{"instances": [[5.1, 3.5, 1.4, 0.2]]}"#,
+                                "https://127.0.0.1:\(restPort)/v1/models/iris-ovr:predict"])
+        XCTAssertEqual(refused.status, 401, refused.body)
         // REST → aggregator → members: the fan-out answers with the species.
         let ovr = try postJSON("/v1/models/iris-ovr:predict", #"{"instances": [[5.1, 3.5, 1.4, 0.2]]}"#)
         XCTAssertEqual(ovr.status, 200, ovr.body)
@@ -88,7 +101,8 @@ final class TopologyEndToEndTests: XCTestCase {
         let tls = try TLSClientContext(TLSClientConfiguration(caFile: certificates.caCertificate,
                                                               certificateFile: certificates.clientCertificate,
                                                               privateKeyFile: certificates.clientKey))
-        let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort), tls: tls)
+        let client = try SwerveClient(address: ServerAddress(host: "127.0.0.1", port: binaryPort), tls: tls,
+                                       token: Self.token)
         defer { client.close() }
         let rows = 100_000
         let heavy = Tensor(shape: [rows, 4], floats: (0..<rows).flatMap { i in [4.5 + Float(i % 30) * 0.1, 3.0, 4.0, 1.2] })
@@ -156,7 +170,8 @@ final class TopologyEndToEndTests: XCTestCase {
     }
 
     private func postJSON(_ path: String, _ body: String) throws -> (status: Int, body: String) {
-        try curl(["-H", "Content-Type: application/json", "-d", body, "https://127.0.0.1:\(restPort)\(path)"])
+        try curl(["-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(Self.token)", "-d", body,
+                  "https://127.0.0.1:\(restPort)\(path)"])
     }
 
     private func submit(_ body: String, model: String) throws -> String {
@@ -170,7 +185,7 @@ final class TopologyEndToEndTests: XCTestCase {
     private func waitForJob(_ id: String, timeout: TimeInterval = 30) throws -> String {
         var last = ""
         try waitUntil("job \(id) finished (last: \(last))", timeout: timeout) {
-            last = try curl(["https://127.0.0.1:\(restPort)/v1/jobs/\(id)"]).body
+            last = try curl(["-H", "Authorization: Bearer \(Self.token)", "https://127.0.0.1:\(restPort)/v1/jobs/\(id)"]).body
             return last.contains(#""status":"completed""#) || last.contains(#""status":"failed""#)
         }
         return last

@@ -22,14 +22,17 @@ final class FanOutTopology {
         ?? TestPaths.swerveBinary
     static var binaryDescription: String { binary.path }
 
-    init(testName: String) throws {
+    /// - Parameters:
+    ///   - memberArguments: added to every member's command line (e.g. `--auth-tokens`).
+    ///   - aggregatorArguments: added to the aggregator's (e.g. `--member-token`).
+    init(testName: String, memberArguments: [String] = [], aggregatorArguments: [String] = []) throws {
         var ports: [Int] = []
         for species in Self.species {
             let repository = try TestPaths.repository(with: ["iris-\(species)"], testName: "\(testName)-\(species)")
             memberRepositories.append(repository)
             let port = try FanOutTest.freeLoopbackPort()
             ports.append(port)
-            members.append(try FanOutServerProcess(models: repository, arguments: ["--port", String(port)]))
+            members.append(try FanOutServerProcess(models: repository, arguments: ["--port", String(port)] + memberArguments))
         }
         memberPorts = ports
 
@@ -51,7 +54,7 @@ final class FanOutTopology {
         for (species, port) in zip(Self.species, ports) {
             arguments += ["--member", "\(species)=127.0.0.1:\(port)"]
         }
-        aggregator = try FanOutServerProcess(models: aggregatorRepository, arguments: arguments)
+        aggregator = try FanOutServerProcess(models: aggregatorRepository, arguments: arguments + aggregatorArguments)
     }
 
     func aggregatorClient() throws -> BlockingFrameClient {

@@ -3173,7 +3173,7 @@ const ProtobufCMessageDescriptor swerve__v1__health_response__descriptor =
   (ProtobufCMessageInit) swerve__v1__health_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[13] =
+static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[14] =
 {
   {
     "id",
@@ -3331,8 +3331,21 @@ static const ProtobufCFieldDescriptor swerve__v1__request__field_descriptors[13]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "auth_token",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Swerve__V1__Request, auth_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned swerve__v1__request__field_indices_by_name[] = {
+  13,   /* field[13] = auth_token */
   3,   /* field[3] = get_job */
   5,   /* field[5] = get_model_metadata */
   8,   /* field[8] = get_model_statistics */
@@ -3351,7 +3364,7 @@ static const ProtobufCIntRange swerve__v1__request__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 20, 11 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
 {
@@ -3361,7 +3374,7 @@ const ProtobufCMessageDescriptor swerve__v1__request__descriptor =
   "Swerve__V1__Request",
   "swerve.v1",
   sizeof(Swerve__V1__Request),
-  13,
+  14,
   swerve__v1__request__field_descriptors,
   swerve__v1__request__field_indices_by_name,
   2,  swerve__v1__request__number_ranges,

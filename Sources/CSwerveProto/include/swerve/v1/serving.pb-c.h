@@ -600,6 +600,11 @@ struct  Swerve__V1__Request
    * answer still refreshes the cache).
    */
   protobuf_c_boolean no_cache;
+  /*
+   * The caller's bearer token when the server runs with --auth-tokens;
+   * empty = none (UNAUTHENTICATED on a server that needs one).
+   */
+  char *auth_token;
   Swerve__V1__Request__CallCase call_case;
   union {
     Swerve__V1__PredictRequest *predict;
@@ -619,7 +624,7 @@ struct  Swerve__V1__Request
 };
 #define SWERVE__V1__REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&swerve__v1__request__descriptor) \
-    , 0, 0, 0, SWERVE__V1__REQUEST__CALL__NOT_SET, {0} }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, SWERVE__V1__REQUEST__CALL__NOT_SET, {0} }
 
 
 typedef enum {
