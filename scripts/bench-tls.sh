@@ -3,8 +3,8 @@
 # (swerve-bench, keep-alive connections opened before measuring, so the
 # handshakes are not counted):
 #
-#   binary Predict    plain  vs  TLS           (swerve serve, --target)
-#   REST predict      plain  vs  TLS           (swerve serve's REST port, --http / https)
+#   binary Predict    plain  vs  TLS + token   (swerve serve, --target)
+#   REST predict      plain  vs  TLS + token   (swerve serve's REST port, --http / https)
 #   nginx fixed 200   over TLS, same certificate (a reference for the REST figure)
 #
 # Goals (issue 18): TLS costs <= 25% of plain throughput; swerve REST over
@@ -90,10 +90,14 @@ run_bench binary-plain --target "127.0.0.1:$PORT" --server-pid "$SERVER_PID"
 run_bench rest-plain --http "http://127.0.0.1:$REST_PORT/v1/models/iris:predict" --features 4 --server-pid "$SERVER_PID"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 
-start_swerve tls --tls-cert "$TMP/server.pem" --tls-key "$TMP/server.key"
-run_bench binary-tls --target "127.0.0.1:$PORT" --tls-ca "$TMP/ca.pem" --server-pid "$SERVER_PID"
+# The secured server checks a bearer token on every call too, as a server
+# exposed beyond loopback would.
+printf 'bench-token predict\n' >"$TMP/tokens"
+chmod 600 "$TMP/tokens"
+start_swerve tls --tls-cert "$TMP/server.pem" --tls-key "$TMP/server.key" --auth-tokens "$TMP/tokens"
+run_bench binary-tls --target "127.0.0.1:$PORT" --tls-ca "$TMP/ca.pem" --token bench-token --server-pid "$SERVER_PID"
 run_bench rest-tls --http "https://127.0.0.1:$REST_PORT/v1/models/iris:predict" --features 4 --tls-ca "$TMP/ca.pem" \
-    --server-pid "$SERVER_PID"
+    --token bench-token --server-pid "$SERVER_PID"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 
 if [ -x "$NGINX" ]; then
