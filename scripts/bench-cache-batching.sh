@@ -35,19 +35,11 @@ MAX_ROWS=${MAX_ROWS:-64}
 log() { printf '\n== %s\n' "$*" >&2; }
 
 log "building $CONFIG (swerve, swerve-bench)"
-swift build -c "$CONFIG" --product swerve 2>&1 | tail -1
-swift build -c "$CONFIG" --product swerve-bench 2>&1 | tail -1
-BIN=$(swift build -c "$CONFIG" --show-bin-path)
-SWERVE=$BIN/swerve
-BENCH=$BIN/swerve-bench
-
-TMP=$(mktemp -d /tmp/swerve-bench-cache-batching.XXXXXX)
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
+bench_build "$CONFIG"
+bench_scratch bench-cache-batching
 SWERVE_PID=""
-cleanup() {
-    if [ -n "$SWERVE_PID" ]; then kill "$SWERVE_PID" 2>/dev/null || true; wait "$SWERVE_PID" 2>/dev/null || true; fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
 
 # ---------------------------------------------------------------- models
 REPO=$TMP/models
@@ -96,6 +88,7 @@ start_server() { # VARIANT: off | cache | batching
     "$SWERVE" serve --models "$REPO" --host 127.0.0.1 --port 0 --rest-port 0 --log-level warning \
         >"$TMP/swerve.out" 2>"$TMP/swerve.err" &
     SWERVE_PID=$!
+    PIDS+=("$SWERVE_PID")
     for _ in $(seq 1 600); do
         grep -q "listening on" "$TMP/swerve.out" 2>/dev/null && break
         kill -0 "$SWERVE_PID" 2>/dev/null || { cat "$TMP/swerve.err" >&2; exit 1; }

@@ -47,21 +47,12 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # ---------------------------------------------------------------- build
 log "building release (swerve, swerve-bench)"
-swift build -c release --product swerve 2>&1 | tail -1
-swift build -c release --product swerve-bench 2>&1 | tail -1
-BIN=$(swift build -c release --show-bin-path)
-SWERVE=$BIN/swerve
-BENCH=$BIN/swerve-bench
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
+bench_build release
 
 # ---------------------------------------------------------------- processes
-TMP=$(mktemp -d /tmp/swerve-bench-compare.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+bench_scratch bench-compare
 
 # A loopback port nobody listens on (connect refused) from a random start.
 free_port() {

@@ -30,20 +30,10 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 log() { printf '\n== %s\n' "$*" >&2; }
 
 log "building $CONFIG (swerve, swerve-bench)"
-swift build -c "$CONFIG" --product swerve 2>&1 | tail -1
-swift build -c "$CONFIG" --product swerve-bench 2>&1 | tail -1
-BIN=$(swift build -c "$CONFIG" --show-bin-path)
-SWERVE=$BIN/swerve
-BENCH=$BIN/swerve-bench
-
-TMP=$(mktemp -d /tmp/swerve-bench-tls.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
+bench_build "$CONFIG"
+bench_scratch bench-tls
 
 # ---------------------------------------------------------------- certificates
 log "certificates (openssl)"
