@@ -85,17 +85,8 @@ start_server() { # VARIANT: off | cache | batching
         batching) config="{\"batching\": {\"max_rows\": $MAX_ROWS, \"max_delay_us\": $MAX_DELAY_US}}" ;;
     esac
     for m in iris forest100 mlp; do printf '%s\n' "$config" >"$REPO/$m/config.json"; done
-    "$SWERVE" serve --models "$REPO" --host 127.0.0.1 --port 0 --rest-port 0 --log-level warning \
-        >"$TMP/swerve.out" 2>"$TMP/swerve.err" &
-    SWERVE_PID=$!
-    PIDS+=("$SWERVE_PID")
-    for _ in $(seq 1 600); do
-        grep -q "listening on" "$TMP/swerve.out" 2>/dev/null && break
-        kill -0 "$SWERVE_PID" 2>/dev/null || { cat "$TMP/swerve.err" >&2; exit 1; }
-        sleep 0.05
-    done
-    PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/swerve.out" | head -1)
-    [ -n "$PORT" ] || { echo "swerve did not report its port" >&2; cat "$TMP/swerve.err" >&2; exit 1; }
+    bench_serve "swerve-$variant" --models "$REPO" --host 127.0.0.1 --port 0 --rest-port 0 --log-level warning
+    PORT=$BINARY_PORT
     log "swerve ($variant) pid $SWERVE_PID on 127.0.0.1:$PORT"
 }
 

@@ -26,3 +26,22 @@ bench_cleanup() {
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$TMP"
 }
+
+# bench_serve NAME ARGS...: starts `swerve serve ARGS` in the background
+# (its output in TMP/NAME.out and .err) and waits, bounded, until it
+# listens; sets SWERVE_PID, BINARY_PORT and, when it serves REST, REST_PORT.
+bench_serve() {
+    local name=$1 rest; shift
+    "$SWERVE" serve "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    SWERVE_PID=$!
+    PIDS+=("$SWERVE_PID")
+    for _ in $(seq 1 600); do
+        grep -q "listening on" "$TMP/$name.out" 2>/dev/null && break
+        kill -0 "$SWERVE_PID" 2>/dev/null || { cat "$TMP/$name.err" >&2; exit 1; }
+        sleep 0.05 # the pace of a poll with a deadline
+    done
+    BINARY_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/$name.out" | head -1)
+    [ -n "$BINARY_PORT" ] || { echo "swerve ($name) did not report its port" >&2; cat "$TMP/$name.err" >&2; exit 1; }
+    rest=$(sed -n 's/^swerve REST on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/$name.out" | head -1)
+    REST_PORT=${rest:-${REST_PORT:-}}
+}

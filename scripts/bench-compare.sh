@@ -108,23 +108,14 @@ rm -f "$OUT"/*.json "$OUT"/*.html "$OUT"/*.txt "$OUT"/*.csv
 
 # ---------------------------------------------------------------- swerve
 REST_PORT=""
-SERVE_ARGS=(serve --models "$ROOT/models" --host 127.0.0.1 --port 0 --log-level warning)
+SERVE_ARGS=(--models "$ROOT/models" --host 127.0.0.1 --port 0 --log-level warning)
 # Not `grep -q`: it stops reading early, and with pipefail the help's SIGPIPE fails the test.
 if "$SWERVE" serve --help 2>&1 | grep -- '--rest-port' >/dev/null; then
     REST_PORT=$(free_port)
     SERVE_ARGS+=(--rest-port "$REST_PORT")
 fi
-log "starting swerve ${SERVE_ARGS[*]}"
-"$SWERVE" "${SERVE_ARGS[@]}" >"$TMP/swerve.out" 2>"$TMP/swerve.err" &
-SWERVE_PID=$!
-PIDS+=("$SWERVE_PID")
-for _ in $(seq 1 600); do
-    grep -q "listening on" "$TMP/swerve.out" 2>/dev/null && break
-    kill -0 "$SWERVE_PID" 2>/dev/null || { cat "$TMP/swerve.err" >&2; exit 1; }
-    sleep 0.05
-done
-BINARY_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/swerve.out" | head -1)
-[ -n "$BINARY_PORT" ] || { echo "swerve did not report its port" >&2; cat "$TMP/swerve.err" >&2; exit 1; }
+log "starting swerve serve ${SERVE_ARGS[*]}"
+bench_serve swerve "${SERVE_ARGS[@]}"
 TARGET=127.0.0.1:$BINARY_PORT
 log "swerve pid $SWERVE_PID on $TARGET${REST_PORT:+, REST on $REST_PORT}"
 

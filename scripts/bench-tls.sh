@@ -46,22 +46,14 @@ openssl x509 -req -in "$TMP/server.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -
 chmod 600 "$TMP/server.key"
 
 # ---------------------------------------------------------------- servers
-start_swerve() { # NAME EXTRA-ARGS... ; sets PORT and REST_PORT
+start_swerve() { # NAME EXTRA-ARGS... ; sets PORT, REST_PORT and SERVER_PID
     local name=$1; shift
-    "$SWERVE" serve --models "$ROOT/models" --host 127.0.0.1 --port 0 --rest-port=-1 --log-level warning "$@" \
-        >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    local pid=$!
-    PIDS+=("$pid")
-    for _ in $(seq 1 600); do
-        grep -q "listening on" "$TMP/$name.out" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || { cat "$TMP/$name.err" >&2; exit 1; }
-        sleep 0.05
-    done
-    PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/$name.out" | head -1)
-    REST_PORT=$(sed -n 's/^swerve REST on [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/$name.out" | head -1)
-    [ -n "$PORT" ] && [ -n "$REST_PORT" ] || { echo "swerve ($name) did not report its ports" >&2; cat "$TMP/$name.err" >&2; exit 1; }
-    SERVER_PID=$pid
-    log "swerve ($name) pid $pid: binary 127.0.0.1:$PORT, REST 127.0.0.1:$REST_PORT"
+    REST_PORT=""
+    bench_serve "$name" --models "$ROOT/models" --host 127.0.0.1 --port 0 --rest-port=-1 --log-level warning "$@"
+    [ -n "$REST_PORT" ] || { echo "swerve ($name) did not report its REST port" >&2; cat "$TMP/$name.err" >&2; exit 1; }
+    PORT=$BINARY_PORT
+    SERVER_PID=$SWERVE_PID
+    log "swerve ($name) pid $SERVER_PID: binary 127.0.0.1:$PORT, REST 127.0.0.1:$REST_PORT"
 }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -48,15 +48,11 @@ extension ProtobufCodec {
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_GET_MODEL_STATISTICS
             m.pointee.get_model_statistics = c
         case .loadModel(let l):
-            let c = arena.message(Swerve__V1__ModelControlRequest.self, swerve__v1__model_control_request__init)
-            c.pointee.name = arena.cString(l.name)
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_LOAD_MODEL
-            m.pointee.load_model = c
+            m.pointee.load_model = encodeModelControl(l, arena: &arena)
         case .unloadModel(let u):
-            let c = arena.message(Swerve__V1__ModelControlRequest.self, swerve__v1__model_control_request__init)
-            c.pointee.name = arena.cString(u.name)
             m.pointee.call_case = SWERVE__V1__REQUEST__CALL_UNLOAD_MODEL
-            m.pointee.unload_model = c
+            m.pointee.unload_model = encodeModelControl(u, arena: &arena)
         }
         return m
     }
@@ -121,6 +117,13 @@ extension ProtobufCodec {
     }
 
     // MARK: Messages
+
+    static func encodeModelControl(_ r: ModelControlRequest,
+                                   arena: inout EncodeArena) -> UnsafeMutablePointer<Swerve__V1__ModelControlRequest> {
+        let c = arena.message(Swerve__V1__ModelControlRequest.self, swerve__v1__model_control_request__init)
+        c.pointee.name = arena.cString(r.name)
+        return c
+    }
 
     static func encodeModelStatus(_ g: GetModelStatusResponse,
                                   arena: inout EncodeArena) -> UnsafeMutablePointer<Swerve__V1__GetModelStatusResponse> {
