@@ -140,8 +140,10 @@ start_worker() {
 start_worker 0
 start_worker 1
 
+# Submit-then-poll polls each job every 100 ms: a shorter interval turns a
+# backlog (a worker just killed) into a storm of GetJob calls that feeds itself.
 BINARY_LOAD=(--target "127.0.0.1:$PORT" --mix predict=6,submit=2,fanout=2 --model iris --fanout-model iris-ovr
-             --poll-interval 10 --timeout 60 --connections 8)
+             --poll-interval 100 --timeout 60 --connections 8)
 REST_LOAD=(--http "http://127.0.0.1:$REST_PORT/v1/models/iris:predict" --features 4 --timeout 60 --connections 8)
 
 # top_level_number FILE FIELD: a number from the first lines of a swerve-bench
