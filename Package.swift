@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "Transport", "Primitives", "SwerveTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "SwerveTestSupport"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "Primitives", "SwerveTestSupport"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
         .target(name: "SwerveTestSupport", dependencies: ["REST"], path: "Tests/SwerveTestSupport"),
         .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Primitives", "Redis"]),

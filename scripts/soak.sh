@@ -212,7 +212,7 @@ bench_progress() {
 }
 
 SAMPLES=$RUN_DIR/samples.csv
-echo "second,front_rss_kb,front_fds,front_threads,member_rss_kb,member_fds,member_threads,workers_rss_kb,workers_fds,workers_threads,binary_rps,binary_errors,rest_rps,rest_errors,iris_versions,event" >"$SAMPLES"
+echo "second,front_rss_kb,front_fds,front_threads,member_rss_kb,member_fds,member_threads,workers_rss_kb,workers_fds,workers_threads,binary_rps,binary_errors,rest_rps,rest_errors,iris_versions,sampler_lag_ms,event" >"$SAMPLES"
 FRONT_PID=$(cat "$RUN_DIR/front.pid")
 MEMBER_PID=$(cat "$RUN_DIR/member.pid")
 VERSION_DIR=$RUN_DIR/models/iris/2
@@ -224,6 +224,10 @@ for ((second = 1; second <= SECONDS_TOTAL; second++)); do
     now_ns=$(date +%s%N)
     wait_ns=$((start_ns + second * 1000000000 - now_ns))
     [ $wait_ns -gt 0 ] && sleep "$(printf '%d.%09d' $((wait_ns / 1000000000)) $((wait_ns % 1000000000)))"
+    # How late this sample is: a second or more means the whole machine
+    # stalled (every process here is that late), which the verdict reports
+    # apart from faults of swerve's own.
+    lag_ms=$((($(date +%s%N) - start_ns - second * 1000000000) / 1000000))
     event=""
     if ((second % 10 == 0)); then
         if [ -d "$VERSION_DIR" ]; then
@@ -246,7 +250,7 @@ for ((second = 1; second <= SECONDS_TOTAL; second++)); do
     fi
     versions=$(find "$RUN_DIR/models/iris" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*' | wc -l)
     kill -0 "$FRONT_PID" 2>/dev/null || die "the front server died at second $second (log: $RUN_DIR/front.log)"
-    echo "$second,$(proc_figures "$FRONT_PID"),$(proc_figures "$MEMBER_PID"),$(proc_figures "${WORKER_PIDS[@]}"),$(bench_progress "$RUN_DIR/bench-binary.err"),$(bench_progress "$RUN_DIR/bench-rest.err"),$versions,$event" >>"$SAMPLES"
+    echo "$second,$(proc_figures "$FRONT_PID"),$(proc_figures "$MEMBER_PID"),$(proc_figures "${WORKER_PIDS[@]}"),$(bench_progress "$RUN_DIR/bench-binary.err"),$(bench_progress "$RUN_DIR/bench-rest.err"),$versions,$lag_ms,$event" >>"$SAMPLES"
     ((second % 60 == 0)) && log "$((second / 60)) min: $(tail -n 1 "$RUN_DIR/bench-binary.err"); REST $(tail -n 1 "$RUN_DIR/bench-rest.err")"
 done
 

@@ -35,6 +35,16 @@ enum ChartCanvas {
         }
     }
 
+    /// The left and bottom axis lines of a plot area, in black.
+    static func axes(_ cr: OpaquePointer, left: Double, top: Double, width: Double, height: Double) {
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        cairo_set_line_width(cr, 1)
+        cairo_move_to(cr, left, top)
+        cairo_line_to(cr, left, top + height)
+        cairo_line_to(cr, left + width, top + height)
+        cairo_stroke(cr)
+    }
+
     static func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, centered: Bool = false, alignRight: Bool = false) {
         var extents = cairo_text_extents_t()
         cairo_text_extents(cr, s, &extents)

@@ -42,13 +42,7 @@ public struct HistogramChart: Sendable {
         }
         cairo_fill(cr)
 
-        // Axes.
-        cairo_set_source_rgb(cr, 0, 0, 0)
-        cairo_set_line_width(cr, 1)
-        cairo_move_to(cr, left, top)
-        cairo_line_to(cr, left, top + plotHeight)
-        cairo_line_to(cr, left + plotWidth, top + plotHeight)
-        cairo_stroke(cr)
+        ChartCanvas.axes(cr, left: left, top: top, width: plotWidth, height: plotHeight)
         cairo_set_font_size(cr, 11)
         for value in yTicks {
             let y = top + plotHeight - plotHeight * value / yTop

@@ -94,12 +94,7 @@ public struct LineChart: Sendable {
                 cairo_stroke(cr)
                 ChartCanvas.text(cr, line.name, x: left + 10 + Double(n) * 150, y: panelTop + 12)
             }
-            cairo_set_source_rgb(cr, 0, 0, 0)
-            cairo_set_line_width(cr, 1)
-            cairo_move_to(cr, left, panelTop)
-            cairo_line_to(cr, left, panelTop + panelHeight)
-            cairo_line_to(cr, left + plotWidth, panelTop + panelHeight)
-            cairo_stroke(cr)
+            ChartCanvas.axes(cr, left: left, top: panelTop, width: plotWidth, height: panelHeight)
             cairo_set_font_size(cr, 12)
             ChartCanvas.verticalText(cr, panel.yLabel, x: 16, y: panelTop + panelHeight / 2)
         }

@@ -3,12 +3,14 @@ import TextFormats
 /// The per-second samples `scripts/soak.sh` writes (samples.csv): a number
 /// column per measure, and an `event` column naming what the script did in
 /// that second (`version-added`, `version-removed`, `worker-1-killed`).
+/// `sampler_lag_ms` is how late the sampler took that sample: a second or
+/// more means the machine itself stalled.
 public struct SoakSamples: Sendable {
     /// The numeric columns every samples file has.
     public static let numericColumns = [
         "second", "front_rss_kb", "front_fds", "front_threads", "member_rss_kb", "member_fds", "member_threads",
         "workers_rss_kb", "workers_fds", "workers_threads", "binary_rps", "binary_errors", "rest_rps", "rest_errors",
-        "iris_versions",
+        "iris_versions", "sampler_lag_ms",
     ]
 
     /// Values by column name, one per sampled second.

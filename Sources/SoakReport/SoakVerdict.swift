@@ -24,6 +24,8 @@ public struct SoakVerdict: Sendable {
     /// are the drain's (the repository poll, the drain itself and the
     /// one-second sampling each take their share).
     public var drainWindowSeconds: Double = 5
+    /// A sample this late (ms) marks a stall of the whole machine.
+    public var stallMilliseconds: Double = 1000
     /// Largest fitted rise of RSS or descriptors over the run after warm-up.
     public var maxRelativeRise: Double = 0.10
     /// Processes whose RSS and descriptors must stay flat (sample column prefixes).
@@ -64,23 +66,48 @@ public struct SoakVerdict: Sendable {
     }
 
     /// Every second whose error count rose lies within the drain window of
-    /// a version removal.
+    /// a version removal, or of a machine stall (a sample taken
+    /// ``stallMilliseconds`` or more late: every process on the machine,
+    /// load generators included, stood still, and a fan-out's member
+    /// deadline passed meanwhile). Stalls and the errors they explain are
+    /// listed, never hidden.
     func errorTimingCheck(_ samples: SoakSamples) -> SoakCheck {
         let seconds = samples["second"]
+        let lags = samples["sampler_lag_ms"]
         let removals = zip(seconds, samples.events).filter { $0.1.contains("version-removed") }.map(\.0)
+        let stallIndices = seconds.indices.filter { lags[$0] >= stallMilliseconds }
+        let stalls = stallIndices.map { seconds[$0] }
+        func near(_ t: Double, _ starts: [Double], before: Double) -> Bool {
+            starts.contains { t >= $0 - before && t <= $0 + drainWindowSeconds }
+        }
         var outside: [Int] = []
+        var duringStalls = 0
         for column in ["binary_errors", "rest_errors"] {
             let counts = samples[column]
             for i in counts.indices where counts[i] > (i == 0 ? 0 : counts[i - 1]) {
                 let t = seconds[i]
-                if !removals.contains(where: { t >= $0 && t <= $0 + drainWindowSeconds }) { outside.append(Int(t)) }
+                if near(t, removals, before: 0) { continue }
+                // A stall is seen when it ends, so it may have begun before.
+                if near(t, stalls, before: 1) {
+                    duringStalls += Int(counts[i] - (i == 0 ? 0 : counts[i - 1]))
+                    continue
+                }
+                outside.append(Int(t))
             }
         }
+        var stallNote = ""
+        if !stalls.isEmpty {
+            let longest = stallIndices.map { lags[$0] }.max() ?? 0
+            stallNote = "; machine stalled (sample ≥ \(Int(stallMilliseconds / 1000)) s late) in \(stalls.count) second(s), "
+                + "longest \(Self.short(longest / 1000)) s, \(duringStalls) error(s) then"
+        }
         if outside.isEmpty {
-            return SoakCheck(name: "error timing", passed: true, detail: "errors only within \(Int(drainWindowSeconds)) s of a version removal")
+            return SoakCheck(name: "error timing", passed: true,
+                             detail: "errors only within \(Int(drainWindowSeconds)) s of a version removal\(stallNote)")
         }
         let listed = Set(outside).sorted().prefix(10).map(String.init).joined(separator: ", ")
-        return SoakCheck(name: "error timing", passed: false, detail: "errors at second(s) \(listed) away from any version removal")
+        return SoakCheck(name: "error timing", passed: false,
+                         detail: "errors at second(s) \(listed) away from any version removal\(stallNote)")
     }
 
     func flatCheck(_ samples: SoakSamples, column: String, name: String, unit: String) -> SoakCheck {

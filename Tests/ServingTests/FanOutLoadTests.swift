@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import Synchronization
 import Transport
 import Wire
@@ -13,7 +14,7 @@ final class FanOutLoadTests: XCTestCase {
         let clients = 64
         let duration: Duration = .seconds(10)
         let calls = Atomic<Int>(0)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let finished = DispatchGroup()
         let start = ContinuousClock.now
         let end = start.advanced(by: duration)

@@ -26,7 +26,7 @@ final class SoakRecordsTests: XCTestCase {
     private let header = SoakSamples.numericColumns.joined(separator: ",") + ",event\n"
 
     private func row(_ second: Int, rss: Int = 30000, event: String = "") -> String {
-        "\(second),\(rss),41,7,28000,29,6,57000,32,16,6800,0,4100,0,1,\(event)\n"
+        "\(second),\(rss),41,7,28000,29,6,57000,32,16,6800,0,4100,0,1,2,\(event)\n"
     }
 
     func testSamplesAreReadWithTheirEvents() throws {

@@ -4,9 +4,11 @@ import XCTest
 /// The soak's verdict on made-up runs: each rule passes a good run and fails
 /// the run that breaks it.
 final class SoakVerdictTests: XCTestCase {
-    /// A run of `seconds` samples: flat figures, a version removed every 20 s.
+    /// A run of `seconds` samples: flat figures, samples on time, a version
+    /// removed every 20 s.
     private func soakRun(seconds: Int = 300, frontRSS: (Int) -> Double = { _ in 30_000 }, frontFDs: (Int) -> Double = { _ in 41 },
-                     binaryErrors: (Int) -> Double = { _ in 0 }) -> SoakSamples {
+                         binaryErrors: (Int) -> Double = { _ in 0 },
+                         lagMilliseconds: (Int) -> Double = { _ in 3 }) -> SoakSamples {
         var columns: [String: [Double]] = [:]
         var events: [String] = []
         for s in 1...seconds {
@@ -16,6 +18,7 @@ final class SoakVerdictTests: XCTestCase {
             columns["front_fds"]![s - 1] = frontFDs(s)
             columns["binary_errors"]![s - 1] = binaryErrors(s)
             columns["rest_errors"]![s - 1] = 0
+            columns["sampler_lag_ms"]![s - 1] = lagMilliseconds(s)
             events.append(s % 20 == 0 ? "version-removed" : s % 20 == 10 ? "version-added" : "")
         }
         return SoakSamples(columns: columns, events: events)
@@ -71,6 +74,21 @@ final class SoakVerdictTests: XCTestCase {
         let checks = SoakVerdict().checks(samples: samples, bench: unavailable, jobsAccepted: 1, jobsCompleted: 1)
         XCTAssertEqual(failed(checks), ["error timing"])
         XCTAssertTrue(checks.first { $0.name == "error timing" }!.detail.contains("30"))
+    }
+
+    func testErrorsRightAfterAMachineStallAreReportedButDoNotFail() {
+        // The sampler ran 8 s late at second 33 (the whole machine stood
+        // still); fan-out deadlines passed meanwhile, counted at second 35.
+        let samples = soakRun(binaryErrors: { $0 >= 35 ? 843 : 0 }, lagMilliseconds: { $0 == 33 ? 8100 : 3 })
+        let timeouts = [BenchOutcome(target: "binary", ok: 1000, failed: 843, errors: ["UNAVAILABLE": 843], okByWorkload: [:])]
+        let checks = SoakVerdict().checks(samples: samples, bench: timeouts, jobsAccepted: 1, jobsCompleted: 1)
+        XCTAssertEqual(failed(checks), [])
+        let timing = checks.first { $0.name == "error timing" }!.detail
+        XCTAssertTrue(timing.contains("machine stalled") && timing.contains("longest 8.1 s") && timing.contains("843 error(s) then"), timing)
+
+        // The same errors 17 s after the stall (and 10 s after a removal) are swerve's own.
+        let later = soakRun(binaryErrors: { $0 >= 50 ? 843 : 0 }, lagMilliseconds: { $0 == 33 ? 8100 : 3 })
+        XCTAssertEqual(failed(SoakVerdict().checks(samples: later, bench: timeouts, jobsAccepted: 1, jobsCompleted: 1)), ["error timing"])
     }
 
     func testAJobNotCompletedFailsAndNoJobsAtAllFails() {
