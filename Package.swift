@@ -34,6 +34,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Auth tokens: SHA-256 and constant-time comparison from libcrypto (imported by Auth only).
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        // gRPC: HTTP/2 framing (nghttp2) and grpc-encoding gzip (zlib), imported by GRPC only.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -43,6 +46,8 @@ let package = Package(
         .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
         .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
+        // gRPC over HTTP/2 on the Transport stack's connections: unary calls routed by :path.
+        .target(name: "GRPC", dependencies: ["CNGHTTP2", "CZlib", "Transport", "Wire"]),
         // TLS for every port and every client: a ByteTransform over OpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "Transport", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime", "TLS"]),
