@@ -23,6 +23,9 @@ let package = Package(
         .systemLibrary(name: "CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CONNXProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "CSwerveProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // gRPC services (KServe V2 / Triton, TF Serving, grpc.health.v1): protoc-c output of the
+        // vendored protos under proto/; imported only by GRPCServices.
+        .target(name: "CGRPCServiceProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         // Batch scoring's databases: SQLite embedded, MySQL/MariaDB through Connector/C.
