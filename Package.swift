@@ -47,10 +47,12 @@ let package = Package(
         .target(name: "Primitives"),
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
         .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", "Primitives", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
+        .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime", "Primitives"]),
         .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
         // gRPC over HTTP/2 on the Transport stack's connections: unary calls routed by :path.
         .target(name: "GRPC", dependencies: ["CNGHTTP2", "CZlib", "Transport", "Wire"]),
+        // KServe V2, TF Serving and grpc.health.v1 over GRPC, answering through a Wire CallHandler.
+        .target(name: "GRPCServices", dependencies: ["GRPC", "CGRPCServiceProto", "Wire", "ModelRuntime", "Auth", "Primitives"]),
         // TLS for every port and every client: a ByteTransform over OpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "Transport", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime", "TLS"]),
