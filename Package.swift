@@ -77,7 +77,7 @@ let package = Package(
         ]),
         .target(name: "Serving", dependencies: [
             "Auth", "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
-            "TLS",
+            "TLS", "GRPC", "GRPCServices",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Offline scoring: files (CSV, JSON Lines, .npy) and SQL tables (SQLite, MySQL/MariaDB).
