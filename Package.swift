@@ -125,6 +125,6 @@ let package = Package(
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Wire", "SwerveTestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "TLS", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
+        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "TLS", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis", "TextFormats"]),
     ]
 )
