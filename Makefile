@@ -30,8 +30,10 @@ GRPC_VENV := .build/grpc-venv
 GRPC_STUBS := .build/grpc-stubs
 GRPC_PIP_PACKAGES := 'tritonclient[grpc]==2.73.0' 'grpcio==1.81.1' 'grpcio-tools==1.81.1' \
 	'grpcio-health-checking==1.81.1' 'protobuf==6.33.6' 'numpy==2.4.6'
+# Raw HTTP/2 frames for the abuse checks (scripts/grpc-abuse-check.py).
+GRPC_PIP_PACKAGES += 'h2==4.1.0' 'hpack==4.2.0' 'hyperframe==6.1.0'
 # One importable module per pinned distribution, checked by the install guard.
-GRPC_PY_MODULES := tritonclient.grpc grpc grpc_tools.protoc grpc_health.v1.health_pb2_grpc google.protobuf numpy
+GRPC_PY_MODULES := tritonclient.grpc grpc grpc_tools.protoc grpc_health.v1.health_pb2_grpc google.protobuf numpy h2 hpack hyperframe
 GRPC_STUB_PROTOS := $(shell find proto/tensorflow proto/tensorflow_serving -name '*.proto' 2>/dev/null | LC_ALL=C sort)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1

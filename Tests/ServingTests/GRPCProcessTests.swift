@@ -125,13 +125,15 @@ final class GRPCProcessTests: XCTestCase {
 /// Runs scripts/grpc-check.py with the venv's python.
 enum GRPCCheck {
     static let python = TestPaths.repositoryRoot.appendingPathComponent(".build/grpc-venv/bin/python")
-    static let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/grpc-check.py")
 
-    static func run(_ arguments: [String], timeout: TimeInterval) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs `scripts/<script>` with the venv's python.
+    static func run(_ arguments: [String], script: String = "grpc-check.py",
+                    timeout: TimeInterval) throws -> (status: Int32, stdout: String, stderr: String) {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw ProcessFailure("\(python.path) is missing: run `make grpc-test-deps` (make test does)")
         }
-        return try runCommand(python, [script.path] + arguments, timeout: timeout)
+        let path = TestPaths.repositoryRoot.appendingPathComponent("scripts").appendingPathComponent(script).path
+        return try runCommand(python, [path] + arguments, timeout: timeout)
     }
 }
 
