@@ -112,6 +112,7 @@ let package = Package(
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
+        .testTarget(name: "GRPCTests", dependencies: ["GRPC", "Wire"]),
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "Transport", "Primitives", "SwerveTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Abuse of swerve's gRPC port, one bad connection at a time, with raw HTTP/2
+"""PING, then abuse of swerve's gRPC port, one bad connection at a time, with raw HTTP/2
 frames (h2, hpack, hyperframe), after each a well-behaved call on a fresh
 connection that must still be answered.
 
@@ -61,6 +61,7 @@ class Client:
         self.flush()
         self.trailers = {}   # stream id -> dict of trailer (or trailers-only) headers
         self.resets = set()
+        self.pings = []
         self.closed = False
 
     def flush(self):
@@ -85,6 +86,8 @@ class Client:
                     headers = dict(event.headers)
                     if "grpc-status" in headers:
                         self.trailers[event.stream_id] = headers
+                elif isinstance(event, h2.events.PingAckReceived):
+                    self.pings.append(event.ping_data)
                 elif isinstance(event, h2.events.StreamReset):
                     self.resets.add(event.stream_id)
                 elif isinstance(event, h2.events.DataReceived):
@@ -123,6 +126,16 @@ def expect_closed(sock, what):
         except socket.timeout:
             break
     raise Failure("%s: the server kept the connection open" % what)
+
+
+def case_ping(target):
+    c = Client(target)
+    c.conn.ping(b"swerve!!")
+    c.flush()
+    c.pump(lambda: c.pings or c.closed)
+    if c.pings != [b"swerve!!"]:
+        raise Failure("PING was not acknowledged with its data (got %r)" % c.pings)
+    return "PING acknowledged"
 
 
 def case_bad_preface(target):
@@ -276,6 +289,7 @@ def main():
     parser.add_argument("--max-message-bytes", type=int, required=True)
     args = parser.parse_args()
     cases = [
+        ("ping", lambda: case_ping(args.target)),
         ("bad preface", lambda: case_bad_preface(args.target)),
         ("garbage after the preface", lambda: case_garbage_after_preface(args.target)),
         ("headers over the limit", lambda: case_headers_over_limit(args.target)),
