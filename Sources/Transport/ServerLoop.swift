@@ -128,8 +128,7 @@ final class ServerLoop: UVHandleOwner, StreamConnectionOwner {
     private func serveFrames(_ stream: StreamConnection, admitted: Bool) -> StreamHandler {
         let channel = FrameChannel(connection: stream, maxPayloadLength: limits.maxFrameLength)
         let connection = ServerConnection(owner: self, channel: channel)
-        connection.index = connections.count
-        connections.append(connection)
+        connections.appendMember(connection)
         if admitted {
             stream.startReading()
         } else {
@@ -141,31 +140,19 @@ final class ServerLoop: UVHandleOwner, StreamConnectionOwner {
     private func track(_ stream: StreamConnection) {
         stream.owner = self
         stream.closeTimeoutMilliseconds = limits.closeTimeout.milliseconds
-        stream.index = streams.count
-        streams.append(stream)
+        streams.appendMember(stream)
     }
 
     private func untrack(_ stream: StreamConnection) {
         stream.owner = nil
-        removeStream(stream)
-    }
-
-    private func removeStream(_ stream: StreamConnection) {
-        let i = stream.index
-        guard i >= 0, i < streams.count, streams[i] === stream else { return }
-        let last = streams.removeLast()
-        if i < streams.count {
-            streams[i] = last
-            last.index = i
-        }
-        stream.index = -1
+        streams.removeMember(stream)
     }
 
     /// A stream connection (undecided, or the shared protocol's) closed.
     func connectionDidClose(_ stream: StreamConnection) {
         shared.openConnections.subtract(1, ordering: .relaxed)
         if let host = stream.countedHost { shared.perAddress?.release(host) }
-        removeStream(stream)
+        streams.removeMember(stream)
         checkDrained()
     }
 
@@ -180,14 +167,7 @@ final class ServerLoop: UVHandleOwner, StreamConnectionOwner {
     func connectionDidClose(_ connection: ServerConnection) {
         shared.openConnections.subtract(1, ordering: .relaxed)
         if let host = connection.channel.connection.countedHost { shared.perAddress?.release(host) }
-        let i = connection.index
-        guard i >= 0, i < connections.count, connections[i] === connection else { return }
-        let last = connections.removeLast()
-        if i < connections.count {
-            connections[i] = last
-            last.index = i
-        }
-        connection.index = -1
+        guard connections.removeMember(connection) else { return }
         checkDrained()
     }
 

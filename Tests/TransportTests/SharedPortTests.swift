@@ -3,17 +3,19 @@ import SwerveTestSupport
 import Transport
 import XCTest
 
-/// Answers "P:" and echoes: stands in for gRPC's HTTP/2 handler.
-private final class SecondProtocolHandler: StreamHandler {
-    private var answered = false
-    func stream(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {
-        if !answered { connection.write(Array("P:".utf8)) }
-        answered = true
-        connection.write(bytes)
+/// Hands what it reads on one byte at a time, as TLS hands on a read that
+/// held several records: each piece must reach the handler of the moment.
+private final class PieceByPieceTransform: ByteTransform {
+    func inbound(_ bytes: UnsafeRawBufferPointer, deliver: (UnsafeRawBufferPointer) -> Void,
+                 reply: (UnsafeRawBufferPointer) -> Void) throws {
+        for i in bytes.indices { deliver(UnsafeRawBufferPointer(rebasing: bytes[i..<i + 1])) }
     }
-    func streamDidReadEOF(_ connection: StreamConnection) { connection.closeGracefully() }
-    func streamDidWrite(_ connection: StreamConnection) {}
-    func streamDidClose(_ connection: StreamConnection) {}
+
+    func outbound(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) throws { emit(bytes) }
+}
+
+private struct PieceByPieceTransforms: ByteTransformFactory {
+    func makeTransform(for connection: StreamConnection) throws -> ByteTransform { PieceByPieceTransform() }
 }
 
 /// A FrameServer port shared with a second protocol chosen by the first
@@ -21,7 +23,7 @@ private final class SecondProtocolHandler: StreamHandler {
 final class SharedPortTests: XCTestCase {
     private func server(_ limits: ServerLimits = ServerLimits()) throws -> FrameServer {
         try FrameServer(host: "127.0.0.1", port: 0, handler: ReversingHandler(), limits: limits,
-                        sharedWith: .http2 { _ in SecondProtocolHandler() })
+                        sharedWith: .http2 { _ in PrefaceHandler() })
     }
 
     func testFramesAndTheSecondProtocolShareOnePort() throws {
@@ -32,7 +34,20 @@ final class SharedPortTests: XCTestCase {
         frames.send(Frame.encode([1, 2, 3]))
         other.send(Array("PRI *".utf8))
         XCTAssertEqual(frames.read(count: 8), Frame.encode([3, 2, 1]))
-        XCTAssertEqual(other.read(count: 7), Array("P:PRI *".utf8))
+        XCTAssertEqual(other.read(count: 8), Array("H2 PRI *".utf8))
+        XCTAssertEqual(server.statistics().openConnections, 2)
+    }
+
+    func testBytesAfterTheChoiceInTheSameReadGoToTheChosenHandler() throws {
+        let server = try FrameServer(host: "127.0.0.1", port: 0, handler: ReversingHandler(), transforms: PieceByPieceTransforms(),
+                                     sharedWith: .http2 { _ in PrefaceHandler() })
+        defer { server.shutdown(grace: .seconds(1)) }
+        let frames = try TestSocket(port: server.boundPort)
+        frames.send(Frame.encode([1, 2, 3]) + Frame.encode([4]))
+        XCTAssertEqual(frames.read(count: 14), Frame.encode([3, 2, 1]) + Frame.encode([4]))
+        let other = try TestSocket(port: server.boundPort)
+        other.send(Array("PRI *".utf8))
+        XCTAssertEqual(other.read(count: 8), Array("H2 PRI *".utf8))
         XCTAssertEqual(server.statistics().openConnections, 2)
     }
 
@@ -65,7 +80,7 @@ final class SharedPortTests: XCTestCase {
         frames.send(Frame.encode([1]))
         other.send(Array("P".utf8))
         XCTAssertEqual(frames.read(count: 6), Frame.encode([1]))
-        XCTAssertEqual(other.read(count: 3), Array("P:P".utf8))
+        XCTAssertEqual(other.read(count: 4), Array("H2 P".utf8))
         server.shutdown(grace: .seconds(1))
         XCTAssertEqual(frames.readToEnd(), [])
         XCTAssertEqual(other.readToEnd(), [])
