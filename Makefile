@@ -17,6 +17,9 @@ TEST_APT_PACKAGES += libsqlite3-dev libmariadb-dev mariadb-server mariadb-client
 # the TLS tests make their certificates with the openssl CLI.
 APT_PACKAGES += libssl-dev
 TEST_APT_PACKAGES += libssl-dev openssl
+# gRPC: HTTP/2 through nghttp2, grpc-encoding gzip through zlib.
+APT_PACKAGES += libnghttp2-dev zlib1g-dev
+TEST_APT_PACKAGES += libnghttp2-dev zlib1g-dev
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 # Manifest checks (pinned): kubernetes-validate bundles the Kubernetes schemas;
