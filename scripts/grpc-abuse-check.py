@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PING, then abuse of swerve's gRPC port, one bad connection at a time, with raw HTTP/2
+"""PING and a large answer, then abuse of swerve's gRPC port, one bad connection at a time, with raw HTTP/2
 frames (h2, hpack, hyperframe), after each a well-behaved call on a fresh
 connection that must still be answered.
 
@@ -136,6 +136,20 @@ def case_ping(target):
     if c.pings != [b"swerve!!"]:
         raise Failure("PING was not acknowledged with its data (got %r)" % c.pings)
     return "PING acknowledged"
+
+
+def case_large_answer(target):
+    # 3,000 rows (a 48 KB request, under the test server's 64 KiB limit): an
+    # answer of ~60 KB in several DATA frames.
+    import numpy as np
+    import tritonclient.grpc as grpcclient
+    rows = np.tile(np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]], dtype=np.float32), (1500, 1))
+    x = grpcclient.InferInput("input", list(rows.shape), "FP32")
+    x.set_data_from_numpy(rows)
+    labels = grpcclient.InferenceServerClient(target).infer("iris", [x]).as_numpy("label")
+    if labels.shape != (3000,) or not (labels[::2] == 0).all() or not (labels[1::2] == 2).all():
+        raise Failure("the 3,000-row answer came back wrong: shape %s" % (labels.shape,))
+    return "3,000 labels intact"
 
 
 def case_bad_preface(target):
@@ -290,6 +304,7 @@ def main():
     args = parser.parse_args()
     cases = [
         ("ping", lambda: case_ping(args.target)),
+        ("a large answer", lambda: case_large_answer(args.target)),
         ("bad preface", lambda: case_bad_preface(args.target)),
         ("garbage after the preface", lambda: case_garbage_after_preface(args.target)),
         ("headers over the limit", lambda: case_headers_over_limit(args.target)),

@@ -46,17 +46,8 @@ enum GRPCMessage {
         return inflated.withUnsafeBytes(body)
     }
 
-    /// `message` with its uncompressed prefix in front.
-    static func prefixed(_ message: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(prefixLength + message.count)
-        let n = UInt32(message.count)
-        out.append(0)
-        out.append(UInt8(truncatingIfNeeded: n >> 24))
-        out.append(UInt8(truncatingIfNeeded: n >> 16))
-        out.append(UInt8(truncatingIfNeeded: n >> 8))
-        out.append(UInt8(truncatingIfNeeded: n))
-        out.append(contentsOf: message)
-        return out
+    /// Byte `index` (0..<5) of the uncompressed prefix of a `length`-byte message.
+    static func prefixByte(_ index: Int, length: Int) -> UInt8 {
+        index == 0 ? 0 : UInt8(truncatingIfNeeded: UInt32(length) >> (8 * (4 - index)))
     }
 }

@@ -29,8 +29,9 @@ final class GRPCStream: @unchecked Sendable {
     var isClosed = false
     /// The handler has answered (or the call was refused).
     var isAnswered = false
-    /// What the data provider sends: the 5-byte prefix and the message.
-    var responseData: [UInt8] = []
+    /// The response message the data provider sends after its 5-byte prefix.
+    var responseMessage: [UInt8] = []
+    /// Bytes of prefix and message handed to nghttp2 so far.
     var responseOffset = 0
 
     init(id: Int32) {

@@ -214,15 +214,13 @@ public final class HTTP2Connection: StreamHandler, @unchecked Sendable {
         if !stream.isClosed, let session {
             switch outcome {
             case .message(let message):
-                stream.responseData = GRPCMessage.prefixed(message)
-                var headers = HeaderBlock()
-                headers.add(":status", "200")
-                headers.add("content-type", "application/grpc")
-                headers.add("grpc-accept-encoding", "identity,gzip")
+                stream.responseMessage = message
                 var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: Unmanaged.passUnretained(stream).toOpaque()),
                                                      read_callback: readResponse)
-                let rc = headers.withFields { nghttp2_submit_response(session, stream.id, $0, $1, &provider) }
-                if rc != 0 { nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_INTERNAL_ERROR.rawValue) }
+                let headers = StaticHeaders.okResponse
+                if nghttp2_submit_response(session, stream.id, headers.fields, headers.count, &provider) != 0 {
+                    nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_INTERNAL_ERROR.rawValue)
+                }
             case .status(let status):
                 var headers = HeaderBlock()
                 headers.add(":status", "200")
@@ -314,25 +312,35 @@ public final class HTTP2Connection: StreamHandler, @unchecked Sendable {
         lastActivity = connection.now
     }
 
-    /// Copies response bytes into nghttp2's DATA frame; at the end, ends the
-    /// data without END_STREAM and queues the OK trailers.
+    /// Copies the prefix and message into nghttp2's DATA frame; at the end,
+    /// ends the data without END_STREAM and queues the OK trailers.
     fileprivate func copyResponse(_ stream: GRPCStream, into buffer: UnsafeMutablePointer<UInt8>, length: Int,
                                   flags: UnsafeMutablePointer<UInt32>) -> Int {
-        let count = min(length, stream.responseData.count - stream.responseOffset)
-        stream.responseData.withUnsafeBytes { bytes in
-            buffer.update(from: bytes.bindMemory(to: UInt8.self).baseAddress! + stream.responseOffset, count: count)
+        let messageLength = stream.responseMessage.count
+        var written = 0
+        while stream.responseOffset < GRPCMessage.prefixLength && written < length {
+            buffer[written] = GRPCMessage.prefixByte(stream.responseOffset, length: messageLength)
+            written += 1
+            stream.responseOffset += 1
         }
-        stream.responseOffset += count
-        if stream.responseOffset == stream.responseData.count {
+        let from = stream.responseOffset - GRPCMessage.prefixLength
+        let count = min(length - written, messageLength - from)
+        if count > 0 {
+            stream.responseMessage.withUnsafeBufferPointer { message in
+                (buffer + written).update(from: message.baseAddress! + from, count: count)
+            }
+            written += count
+            stream.responseOffset += count
+        }
+        if stream.responseOffset == GRPCMessage.prefixLength + messageLength {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-            stream.responseData = []
-            var trailers = HeaderBlock()
-            Self.addStatus(GRPCStatus(.ok), to: &trailers)
+            stream.responseMessage = []
             if let session {
-                _ = trailers.withFields { nghttp2_submit_trailer(session, stream.id, $0, $1) }
+                let trailers = StaticHeaders.okTrailers
+                _ = nghttp2_submit_trailer(session, stream.id, trailers.fields, trailers.count)
             }
         }
-        return count
+        return written
     }
 }
 

@@ -35,3 +35,33 @@ struct HeaderBlock {
         }
     }
 }
+
+/// Header fields that never change (the OK response's headers and
+/// trailers), built once and handed to nghttp2 without a copy.
+final class StaticHeaders: @unchecked Sendable {
+    let fields: UnsafeMutablePointer<nghttp2_nv>
+    let count: Int
+
+    static let okResponse = StaticHeaders([(":status", "200"), ("content-type", "application/grpc"),
+                                           ("grpc-accept-encoding", "identity,gzip")])
+    static let okTrailers = StaticHeaders([("grpc-status", "0")])
+
+    // Lives as long as the process (static lets only), so nghttp2 may keep
+    // pointing at it until the frames are sent.
+    private init(_ pairs: [(String, String)]) {
+        count = pairs.count
+        fields = .allocate(capacity: pairs.count)
+        for (i, (name, value)) in pairs.enumerated() {
+            fields[i] = nghttp2_nv(name: Self.bytes(name), value: Self.bytes(value), namelen: name.utf8.count,
+                                   valuelen: value.utf8.count,
+                                   flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
+        }
+    }
+
+    private static func bytes(_ text: String) -> UnsafeMutablePointer<UInt8> {
+        let utf8 = Array(text.utf8)
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(utf8.count, 1))
+        p.initialize(from: utf8, count: utf8.count)
+        return p
+    }
+}

@@ -10,7 +10,7 @@ import Glibc
 /// encoding and method lookup, each failure naming the problem.
 final class GRPCMessageTests: XCTestCase {
     private func message(_ payload: [UInt8], flag: UInt8 = 0) -> [UInt8] {
-        var m = GRPCMessage.prefixed(payload)
+        var m = (0..<GRPCMessage.prefixLength).map { GRPCMessage.prefixByte($0, length: payload.count) } + payload
         m[0] = flag
         return m
     }
@@ -21,6 +21,10 @@ final class GRPCMessageTests: XCTestCase {
         } catch {
             return .failure(error)
         }
+    }
+
+    func testThePrefixIsAZeroFlagAndABigEndianLength() {
+        XCTAssertEqual((0..<5).map { GRPCMessage.prefixByte($0, length: 0x0102_0304) }, [0, 1, 2, 3, 4])
     }
 
     func testOneMessageIsHandedOverWithoutItsPrefix() {
