@@ -506,7 +506,10 @@ def run_load(target, expected, connections, seconds):
         channel = grpc.insecure_channel(target, options=OWN_CONNECTION)
         stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
         try:
-            grpc.channel_ready_future(channel).result(timeout=10)
+            try:
+                grpc.channel_ready_future(channel).result(timeout=10)
+            except grpc.FutureTimeoutError:
+                raise Mismatch(f"no HTTP/2 connection to {target} within 10 s")
             start.wait()
             deadline = time.monotonic() + seconds
             n = index
@@ -519,7 +522,7 @@ def run_load(target, expected, connections, seconds):
                 n += 1
         except Exception as error:  # every failure is reported, the first one decides
             with lock:
-                failures.append(f"connection {index}: {error}")
+                failures.append(f"connection {index}: {type(error).__name__} {error}".rstrip())
         finally:
             channel.close()
 
