@@ -92,12 +92,14 @@ final class GRPCProcessTests: XCTestCase {
               + (run.stdout.split(separator: "\n").last.map(String.init) ?? ""))
     }
 
-    /// `--grpc-port N` puts gRPC on a port of its own; the swerve port keeps serving.
-    func testGRPCPortFlagServesGRPCOnItsOwnPort() throws {
+    /// `--grpc-port N` puts gRPC on a port of its own; there, with `--repository-control both`,
+    /// tritonclient's unload_model / load_model work.
+    func testGRPCPortFlagServesGRPCOnItsOwnPortAndRepositoryControl() throws {
         let grpcPort = try RedisServerProcess.freePort()
-        server = try SwerveProcess(models: repository.models, arguments: ["--grpc-port", String(grpcPort)])
+        server = try SwerveProcess(models: repository.models,
+                                   arguments: ["--grpc-port", String(grpcPort), "--repository-control", "both"])
         let expected = try repository.writeExpectedOutputs(swervePort: server.port)
-        for group in ["health", "tfserving"] {
+        for group in ["health", "tfserving", "repository"] {
             let run = try GRPCCheck.run(["127.0.0.1:\(grpcPort)", "--expected", expected.path, "--only", group], timeout: 120)
             XCTAssertEqual(run.status, 0, "grpc-check --only \(group) on the gRPC port failed:\n\(run.stdout)\(run.stderr)\nserver stderr:\n\(server.standardError)")
         }
