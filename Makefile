@@ -43,7 +43,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: grpc-test-deps rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: grpc-test-deps bench-grpc rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -170,6 +170,19 @@ bench-tls: release
 # batch run rows/s on SQLite and MariaDB (BENCHMARKS.md).
 bench-batch: release
 	scripts/bench-batch.sh
+
+# gRPC ModelInfer on swerve beside a fixed-answer C++ gRPC server and a Python grpcio + onnxruntime
+# server (issue 16); h2load drives all three. Bench-only packages, never installed by make test.
+GRPC_BENCH_APT_PACKAGES := nghttp2-client libgrpc++-dev protobuf-compiler-grpc protobuf-compiler
+bench-grpc: release grpc-test-deps
+	@missing=$$(for p in $(GRPC_BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@$(GRPC_VENV)/bin/python -c "import onnxruntime" 2>/dev/null || \
+		$(GRPC_VENV)/bin/pip install -q --disable-pip-version-check $$(grep '^onnxruntime==' models/requirements.txt)
+	scripts/bench-grpc.sh
 
 clean:
 	rm -rf .build

@@ -27,7 +27,10 @@ Checks, one line each, stopping at the first mismatch with a non-zero exit:
     GetModelMetadata (signature_def), GetModelStatus, by version number and label;
   - grpc.health.v1.Health through grpcio-health-checking's stub;
   - status codes: unknown model NOT_FOUND, bad shape INVALID_ARGUMENT, malformed
-    message INVALID_ARGUMENT, unknown method or service UNIMPLEMENTED.
+    message INVALID_ARGUMENT, unknown method or service UNIMPLEMENTED, explicit
+    load/unload FAILED_PRECONDITION in the default (poll) repository mode.
+With --only repository (a server started with --repository-control both):
+unload_model / load_model through tritonclient.
 With --load N, instead: N channels (each its own connection) call ModelInfer
 concurrently for --seconds and every answer must equal the expected one.
 """
@@ -256,6 +259,10 @@ def check_tritonclient(target, expected):
     narrow.set_data_from_numpy(np.ascontiguousarray(rows[:, :3]))
     triton_error("infer with shape [N, 3] on iris", "StatusCode.INVALID_ARGUMENT", lambda: client.infer("iris", [narrow]), "input")
     triton_error("infer on iris version 9", "StatusCode.NOT_FOUND", lambda: client.infer("iris", [tensor], model_version="9"), "9")
+    # The server runs in the default repository-control mode (poll): explicit load/unload are refused, naming it.
+    triton_error("load_model in poll mode", "StatusCode.FAILED_PRECONDITION", lambda: client.load_model("iris"), "poll")
+    triton_error("unload_model in poll mode", "StatusCode.FAILED_PRECONDITION", lambda: client.unload_model("iris"), "poll")
+    check(client.is_model_ready("iris"), "iris is not ready after a refused unload")
 
     # A message that is not a ModelInferRequest, and methods that do not exist.
     garbage = channel.unary_unary("/inference.GRPCInferenceService/ModelInfer")
@@ -269,6 +276,42 @@ def check_tritonclient(target, expected):
     check(response.ready, "ModelReady on the connection that saw the errors")
     passed("the connection that carried the failed calls still serves")
     channel.close()
+    client.close()
+
+
+def check_repository_control(target, expected):
+    """RepositoryModelUnload / RepositoryModelLoad, on a server started with --repository-control both."""
+    import tritonclient.grpc as tc
+    from tritonclient.utils import InferenceServerException
+
+    client = tc.InferenceServerClient(url=target)
+    rows = expected.rows("diabetes")
+    tensor = tc.InferInput(expected.models["diabetes"]["input"], list(rows.shape), "FP32")
+    tensor.set_data_from_numpy(rows)
+    client.unload_model("diabetes")
+    check(not client.is_model_ready("diabetes"), "diabetes is still ready after unload_model")
+    try:
+        client.infer("diabetes", [tensor])
+        raise Mismatch("infer on an unloaded diabetes answered")
+    except InferenceServerException as error:
+        check(error.status() in ("StatusCode.UNAVAILABLE", "StatusCode.NOT_FOUND") and "diabetes" in (error.message() or ""),
+              f"infer on an unloaded model: {error.status()} {error.message()}")
+    index = {(m.name, m.version): m.state for m in client.get_model_repository_index().models}
+    check(index.get(("diabetes", "1")) not in (None, "READY"), f"repository index after unloading diabetes: {index}")
+    passed(f"tritonclient: unload_model(diabetes): not ready, infer refused, index says {index[('diabetes', '1')]}")
+    client.load_model("diabetes")
+    check(client.is_model_ready("diabetes"), "diabetes is not ready after load_model")
+    result = client.infer("diabetes", [tensor])
+    compare_outputs("infer diabetes after unload and load", expected.outputs("diabetes"),
+                    {o.name: result.as_numpy(o.name) for o in result.get_response().outputs})
+    passed("tritonclient: load_model(diabetes): ready again, answers equal to the binary protocol")
+    try:
+        client.load_model("no_such_model")
+        raise Mismatch("load_model of an unknown model succeeded")
+    except InferenceServerException as error:
+        check(error.status() == "StatusCode.NOT_FOUND" and "no_such_model" in (error.message() or ""),
+              f"load_model of an unknown model: {error.status()} {error.message()}")
+    passed("tritonclient: load_model(no_such_model): NOT_FOUND")
     client.close()
 
 
@@ -506,7 +549,10 @@ def run_load(target, expected, connections, seconds):
         channel = grpc.insecure_channel(target, options=OWN_CONNECTION)
         stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
         try:
-            grpc.channel_ready_future(channel).result(timeout=10)
+            try:
+                grpc.channel_ready_future(channel).result(timeout=10)
+            except grpc.FutureTimeoutError:
+                raise Mismatch(f"no HTTP/2 connection to {target} within 10 s")
             start.wait()
             deadline = time.monotonic() + seconds
             n = index
@@ -519,7 +565,7 @@ def run_load(target, expected, connections, seconds):
                 n += 1
         except Exception as error:  # every failure is reported, the first one decides
             with lock:
-                failures.append(f"connection {index}: {error}")
+                failures.append(f"connection {index}: {type(error).__name__} {error}".rstrip())
         finally:
             channel.close()
 
@@ -542,7 +588,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("target", help="HOST:PORT of swerve's gRPC")
     parser.add_argument("--expected", help="the binary protocol's answers (JSON)")
-    parser.add_argument("--only", choices=["health", "triton", "tfserving"], help="run one group of checks")
+    parser.add_argument("--only", choices=["health", "triton", "tfserving", "repository"],
+                        help="run one group of checks (repository, never run by default, needs --repository-control both)")
     parser.add_argument("--load", type=int, metavar="CONNECTIONS", help="load mode: this many concurrent connections")
     parser.add_argument("--seconds", type=float, default=5.0, help="load mode: how long")
     args = parser.parse_args()
@@ -559,6 +606,8 @@ def main():
             check_tritonclient(args.target, expected)
         if args.only in (None, "tfserving"):
             check_tf_serving(args.target, expected)
+        if args.only == "repository":
+            check_repository_control(args.target, expected)
     except Mismatch as error:
         print(f"FAIL {error}", flush=True)
         return 1

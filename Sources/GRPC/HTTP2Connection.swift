@@ -172,10 +172,10 @@ public final class HTTP2Connection: StreamHandler, @unchecked Sendable {
     // MARK: Calls
 
     private func startReadyCalls() {
-        guard !ready.isEmpty else { return }
-        let batch = ready
+        // Starting a call never readies another (only nghttp2's receive
+        // callbacks do), so the list is walked in place and kept for reuse.
+        for stream in ready where !stream.isClosed && !stream.isStarted { start(stream) }
         ready.removeAll(keepingCapacity: true)
-        for stream in batch where !stream.isClosed && !stream.isStarted { start(stream) }
     }
 
     private func start(_ stream: GRPCStream) {

@@ -63,59 +63,43 @@ final class GRPCProcessTests: XCTestCase {
         }
 
         let clients = 64
-        let calls = Atomic<Int>(0)
-        let failures = Mutex<[String]>([])
-        let finished = DispatchGroup()
-        let end = ContinuousClock.now.advanced(by: .seconds(seconds))
-        let expectedLabels = irisOutputs.first { $0.name == "label" }?.tensor.storage
-        for c in 0..<clients {
-            finished.enter()
-            let thread = Thread {
-                defer { finished.leave() }
-                do {
-                    let client = try BlockingFrameClient(host: "127.0.0.1", port: self.server.port,
-                                                         connectTimeout: .seconds(10), ioTimeout: .seconds(30))
-                    defer { client.close() }
-                    var id: UInt64 = 1
-                    while ContinuousClock.now < end {
-                        let row = (c + Int(id)) % rows.count
-                        let response = try client.roundTrip(RequestFrames.predictIris(id: id, rows: [rows[row]]))
-                        guard response.status.isOK, response.id == id,
-                              case .predict(let predict)? = response.result,
-                              case .int64(let label)? = predict.outputs.first(where: { $0.name == "label" })?.tensor.storage,
-                              case .int64(let labels)? = expectedLabels, label == [labels[row]] else {
-                            failures.withLock { $0.append("swerve client \(c) call \(id): \(response.status) \(String(describing: response.result))") }
-                            break
-                        }
-                        calls.add(1, ordering: .relaxed)
-                        id += 1
-                    }
-                } catch {
-                    failures.withLock { $0.append("swerve client \(c): \(error)") }
-                }
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+        guard case .int64(let expectedLabels)? = irisOutputs.first(where: { $0.name == "label" })?.tensor.storage else {
+            return XCTFail("the binary protocol's iris answer has no INT64 label output: \(irisOutputs.map(\.name))")
         }
-        XCTAssertEqual(finished.wait(timeout: .now() + .seconds(seconds + 60)), .success, "swerve clients did not finish")
+        let port = server.port
+        let load = ClientLoad(clients: clients, duration: .seconds(seconds), connect: { _ in
+            try BlockingFrameClient(host: "127.0.0.1", port: port, connectTimeout: .seconds(10), ioTimeout: .seconds(30))
+        }) { client, c, id in
+            let row = (c + Int(id)) % rows.count
+            let response = try client.roundTrip(RequestFrames.predictIris(id: id, rows: [rows[row]]))
+            guard response.status.isOK, response.id == id, case .predict(let predict)? = response.result,
+                  case .int64(let label)? = predict.outputs.first(where: { $0.name == "label" })?.tensor.storage,
+                  label == [expectedLabels[row]] else {
+                return "\(response.status) \(String(describing: response.result))"
+            }
+            return nil
+        }
+        XCTAssertTrue(load.wait(timeout: .now() + .seconds(seconds + 60)), "swerve clients did not finish")
         XCTAssertEqual(grpcFinished.wait(timeout: .now() + .seconds(seconds + 150)), .success, "the gRPC load did not finish")
 
-        let errors = failures.withLock { $0 }
+        let errors = load.failureList
         XCTAssertTrue(errors.isEmpty, "\(errors.count) swerve-protocol failure(s), first: \(errors.prefix(3))")
-        XCTAssertGreaterThan(calls.load(ordering: .relaxed), clients, "every swerve client made calls")
+        XCTAssertGreaterThan(load.callCount, clients, "every swerve client made calls")
         let run = try XCTUnwrap(grpcResult.withLock { $0 }).get()
         XCTAssertEqual(run.status, 0, "gRPC load failed:\n\(run.stdout)\(run.stderr)\nserver stderr:\n\(server.standardError)")
         XCTAssertTrue(run.stdout.contains("over 64 connections"), run.stdout)
-        print("port sharing: \(calls.load(ordering: .relaxed)) swerve-protocol calls by \(clients) clients; "
+        print("port sharing: \(load.callCount) swerve-protocol calls by \(clients) clients; "
               + (run.stdout.split(separator: "\n").last.map(String.init) ?? ""))
     }
 
-    /// `--grpc-port N` puts gRPC on a port of its own; the swerve port keeps serving.
-    func testGRPCPortFlagServesGRPCOnItsOwnPort() throws {
+    /// `--grpc-port N` puts gRPC on a port of its own; there, with `--repository-control both`,
+    /// tritonclient's unload_model / load_model work.
+    func testGRPCPortFlagServesGRPCOnItsOwnPortAndRepositoryControl() throws {
         let grpcPort = try RedisServerProcess.freePort()
-        server = try SwerveProcess(models: repository.models, arguments: ["--grpc-port", String(grpcPort)])
+        server = try SwerveProcess(models: repository.models,
+                                   arguments: ["--grpc-port", String(grpcPort), "--repository-control", "both"])
         let expected = try repository.writeExpectedOutputs(swervePort: server.port)
-        for group in ["health", "tfserving"] {
+        for group in ["health", "tfserving", "repository"] {
             let run = try GRPCCheck.run(["127.0.0.1:\(grpcPort)", "--expected", expected.path, "--only", group], timeout: 120)
             XCTAssertEqual(run.status, 0, "grpc-check --only \(group) on the gRPC port failed:\n\(run.stdout)\(run.stderr)\nserver stderr:\n\(server.standardError)")
         }
@@ -230,13 +214,9 @@ final class GRPCTestRepository {
                 w.key(output.name)
                 try Self.writeTensor(output.tensor, named: output.name, to: &w)
             }
-            w.raw("},\"versions\":[")
-            let versions = model == "iris" ? Self.irisVersions : [1]
-            for (i, v) in versions.enumerated() {
-                if i > 0 { w.byte(UInt8(ascii: ",")) }
-                w.int(v)
-            }
-            w.raw("],\"version_labels\":{")
+            w.raw("},\"versions\":")
+            Self.writeIntegers(model == "iris" ? Self.irisVersions : [1], to: &w)
+            w.raw(",\"version_labels\":{")
             for (i, (label, version)) in (model == "iris" ? Self.irisVersionLabels : []).enumerated() {
                 if i > 0 { w.byte(UInt8(ascii: ",")) }
                 w.key(label)
@@ -271,19 +251,18 @@ final class GRPCTestRepository {
     }
 
     private static func writeNumbers(_ values: [Double], to w: inout JSONWriter) {
-        w.byte(UInt8(ascii: "["))
-        for (i, v) in values.enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.double(v)
-        }
-        w.byte(UInt8(ascii: "]"))
+        writeArray(values, to: &w) { $0.double($1) }
     }
 
     private static func writeIntegers(_ values: [Int64], to w: inout JSONWriter) {
+        writeArray(values, to: &w) { $0.int($1) }
+    }
+
+    private static func writeArray<T>(_ values: [T], to w: inout JSONWriter, _ element: (inout JSONWriter, T) -> Void) {
         w.byte(UInt8(ascii: "["))
         for (i, v) in values.enumerated() {
             if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.int(v)
+            element(&w, v)
         }
         w.byte(UInt8(ascii: "]"))
     }
