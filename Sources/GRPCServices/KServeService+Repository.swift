@@ -97,52 +97,47 @@ extension KServeService {
 
     /// Triton's model configuration, built from the model's metadata.
     func modelConfig(_ bytes: UnsafeRawBufferPointer, _ context: GRPCCallContext, _ responder: GRPCResponder) {
-        do throws(GRPCStatus) {
-            let spec = try ProtobufMessages.withUnpacked(bytes, as: "inference.ModelConfigRequest",
-                                                         unpack: inference__model_config_request__unpack,
-                                                         free: inference__model_config_request__free_unpacked) { request throws(GRPCStatus) in
-                try Self.spec(request.pointee.name, request.pointee.version)
+        calls.run(context, responder) { () throws(GRPCStatus) in
+            let spec = try Self.spec(bytes, as: "inference.ModelConfigRequest", unpack: inference__model_config_request__unpack,
+                                     free: inference__model_config_request__free_unpacked)
+            return .getModelMetadata(GetModelMetadataRequest(modelSpec: spec))
+        } answer: { result throws(GRPCStatus) in
+            guard case .getModelMetadata(let m) = result else { throw ServingCalls.unexpected("ModelConfig") }
+            var arena = BumpArena()
+            let config = arena.message(Inference__ModelConfig.self, inference__model_config__init)
+            config.pointee.name = arena.cString(m.modelSpec.name)
+            config.pointee.platform = arena.cString("onnxruntime_onnx")
+            config.pointee.backend = arena.cString("onnxruntime")
+            config.pointee.max_batch_size = Int32(clamping: m.maxBatchSize)
+            // With a batch limit, Triton's dims leave out the batch dimension.
+            let batched = m.maxBatchSize > 0
+            var inputs: [UnsafeMutablePointer<Inference__ModelInput>] = []
+            KServeV2.forEachTensor(m.inputs) { name, type, shape in
+                let t = arena.message(Inference__ModelInput.self, inference__model_input__init)
+                t.pointee.name = arena.cString(name)
+                t.pointee.data_type = Self.configType(type)
+                let dims = Array(batched ? shape.dropFirst() : shape[...])
+                t.pointee.n_dims = dims.count
+                t.pointee.dims = arena.copy(dims)
+                inputs.append(t)
             }
-            calls.run(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context, responder) { result throws(GRPCStatus) in
-                guard case .getModelMetadata(let m) = result else { throw ServingCalls.unexpected("ModelConfig") }
-                var arena = BumpArena()
-                let config = arena.message(Inference__ModelConfig.self, inference__model_config__init)
-                config.pointee.name = arena.cString(m.modelSpec.name)
-                config.pointee.platform = arena.cString("onnxruntime_onnx")
-                config.pointee.backend = arena.cString("onnxruntime")
-                config.pointee.max_batch_size = Int32(clamping: m.maxBatchSize)
-                // With a batch limit, Triton's dims leave out the batch dimension.
-                let batched = m.maxBatchSize > 0
-                var inputs: [UnsafeMutablePointer<Inference__ModelInput>] = []
-                KServeV2.forEachTensor(m.inputs) { name, type, shape in
-                    let t = arena.message(Inference__ModelInput.self, inference__model_input__init)
-                    t.pointee.name = arena.cString(name)
-                    t.pointee.data_type = Self.configType(type)
-                    let dims = Array(batched ? shape.dropFirst() : shape[...])
-                    t.pointee.n_dims = dims.count
-                    t.pointee.dims = arena.copy(dims)
-                    inputs.append(t)
-                }
-                var outputs: [UnsafeMutablePointer<Inference__ModelOutput>] = []
-                KServeV2.forEachTensor(m.outputs) { name, type, shape in
-                    let t = arena.message(Inference__ModelOutput.self, inference__model_output__init)
-                    t.pointee.name = arena.cString(name)
-                    t.pointee.data_type = Self.configType(type)
-                    let dims = Array(batched ? shape.dropFirst() : shape[...])
-                    t.pointee.n_dims = dims.count
-                    t.pointee.dims = arena.copy(dims)
-                    outputs.append(t)
-                }
-                config.pointee.n_input = inputs.count
-                config.pointee.input = arena.pointers(inputs)
-                config.pointee.n_output = outputs.count
-                config.pointee.output = arena.pointers(outputs)
-                let response = arena.message(Inference__ModelConfigResponse.self, inference__model_config_response__init)
-                response.pointee.config = config
-                return ProtobufMessages.packed(response)
+            var outputs: [UnsafeMutablePointer<Inference__ModelOutput>] = []
+            KServeV2.forEachTensor(m.outputs) { name, type, shape in
+                let t = arena.message(Inference__ModelOutput.self, inference__model_output__init)
+                t.pointee.name = arena.cString(name)
+                t.pointee.data_type = Self.configType(type)
+                let dims = Array(batched ? shape.dropFirst() : shape[...])
+                t.pointee.n_dims = dims.count
+                t.pointee.dims = arena.copy(dims)
+                outputs.append(t)
             }
-        } catch {
-            responder.fail(error)
+            config.pointee.n_input = inputs.count
+            config.pointee.input = arena.pointers(inputs)
+            config.pointee.n_output = outputs.count
+            config.pointee.output = arena.pointers(outputs)
+            let response = arena.message(Inference__ModelConfigResponse.self, inference__model_config_response__init)
+            response.pointee.config = config
+            return ProtobufMessages.packed(response)
         }
     }
 

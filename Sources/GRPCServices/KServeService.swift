@@ -39,6 +39,17 @@ struct KServeService: Sendable {
         return ModelSpec(name: modelName, version: v)
     }
 
+    /// The model spec of a request that names a model and a version.
+    static func spec<Message: ModelVersionRequest>(
+        _ bytes: UnsafeRawBufferPointer, as name: String,
+        unpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<Message>?,
+        free: (UnsafeMutablePointer<Message>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void
+    ) throws(GRPCStatus) -> ModelSpec {
+        try ProtobufMessages.withUnpacked(bytes, as: name, unpack: unpack, free: free) { request throws(GRPCStatus) in
+            try spec(request.pointee.name, request.pointee.version)
+        }
+    }
+
     // MARK: Health and metadata
 
     private func serverLive(_ bytes: UnsafeRawBufferPointer, _ context: GRPCCallContext, _ responder: GRPCResponder) {
@@ -61,21 +72,16 @@ struct KServeService: Sendable {
     }
 
     private func modelReady(_ bytes: UnsafeRawBufferPointer, _ context: GRPCCallContext, _ responder: GRPCResponder) {
-        do throws(GRPCStatus) {
-            let spec = try ProtobufMessages.withUnpacked(bytes, as: "inference.ModelReadyRequest",
-                                                         unpack: inference__model_ready_request__unpack,
-                                                         free: inference__model_ready_request__free_unpacked) { request throws(GRPCStatus) in
-                try Self.spec(request.pointee.name, request.pointee.version)
-            }
-            calls.run(.getModelStatus(GetModelStatusRequest(modelSpec: spec)), context, responder) { result throws(GRPCStatus) in
-                guard case .getModelStatus(let status) = result else { throw ServingCalls.unexpected("ModelReady") }
-                var arena = BumpArena()
-                let response = arena.message(Inference__ModelReadyResponse.self, inference__model_ready_response__init)
-                response.pointee.ready = status.versions.contains { $0.state == .available } ? 1 : 0
-                return ProtobufMessages.packed(response)
-            }
-        } catch {
-            responder.fail(error)
+        calls.run(context, responder) { () throws(GRPCStatus) in
+            let spec = try Self.spec(bytes, as: "inference.ModelReadyRequest", unpack: inference__model_ready_request__unpack,
+                                     free: inference__model_ready_request__free_unpacked)
+            return .getModelStatus(GetModelStatusRequest(modelSpec: spec))
+        } answer: { result throws(GRPCStatus) in
+            guard case .getModelStatus(let status) = result else { throw ServingCalls.unexpected("ModelReady") }
+            var arena = BumpArena()
+            let response = arena.message(Inference__ModelReadyResponse.self, inference__model_ready_response__init)
+            response.pointee.ready = status.versions.contains { $0.state == .available } ? 1 : 0
+            return ProtobufMessages.packed(response)
         }
     }
 
@@ -91,31 +97,29 @@ struct KServeService: Sendable {
     }
 
     private func modelMetadata(_ bytes: UnsafeRawBufferPointer, _ context: GRPCCallContext, _ responder: GRPCResponder) {
+        let spec: ModelSpec
         do throws(GRPCStatus) {
-            let spec = try ProtobufMessages.withUnpacked(bytes, as: "inference.ModelMetadataRequest",
-                                                         unpack: inference__model_metadata_request__unpack,
-                                                         free: inference__model_metadata_request__free_unpacked) { request throws(GRPCStatus) in
-                try Self.spec(request.pointee.name, request.pointee.version)
-            }
-            calls.run(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context, responder) { result throws(GRPCStatus) in
-                guard case .getModelMetadata(let m) = result else { throw ServingCalls.unexpected("ModelMetadata") }
-                var arena = BumpArena()
-                let response = arena.message(Inference__ModelMetadataResponse.self, inference__model_metadata_response__init)
-                response.pointee.name = arena.cString(m.modelSpec.name)
-                let versions = (spec.version.map { [$0] } ?? m.versions).map(String.init)
-                response.pointee.n_versions = versions.count
-                response.pointee.versions = arena.cStrings(versions)
-                response.pointee.platform = arena.cString("onnxruntime_onnx")
-                let inputs = Self.tensorMetadata(m.inputs, arena: &arena)
-                response.pointee.n_inputs = inputs.count
-                response.pointee.inputs = arena.pointers(inputs)
-                let outputs = Self.tensorMetadata(m.outputs, arena: &arena)
-                response.pointee.n_outputs = outputs.count
-                response.pointee.outputs = arena.pointers(outputs)
-                return ProtobufMessages.packed(response)
-            }
+            spec = try Self.spec(bytes, as: "inference.ModelMetadataRequest", unpack: inference__model_metadata_request__unpack,
+                                 free: inference__model_metadata_request__free_unpacked)
         } catch {
-            responder.fail(error)
+            return responder.fail(error)
+        }
+        calls.run(.getModelMetadata(GetModelMetadataRequest(modelSpec: spec)), context, responder) { result throws(GRPCStatus) in
+            guard case .getModelMetadata(let m) = result else { throw ServingCalls.unexpected("ModelMetadata") }
+            var arena = BumpArena()
+            let response = arena.message(Inference__ModelMetadataResponse.self, inference__model_metadata_response__init)
+            response.pointee.name = arena.cString(m.modelSpec.name)
+            let versions = (spec.version.map { [$0] } ?? m.versions).map(String.init)
+            response.pointee.n_versions = versions.count
+            response.pointee.versions = arena.cStrings(versions)
+            response.pointee.platform = arena.cString("onnxruntime_onnx")
+            let inputs = Self.tensorMetadata(m.inputs, arena: &arena)
+            response.pointee.n_inputs = inputs.count
+            response.pointee.inputs = arena.pointers(inputs)
+            let outputs = Self.tensorMetadata(m.outputs, arena: &arena)
+            response.pointee.n_outputs = outputs.count
+            response.pointee.outputs = arena.pointers(outputs)
+            return ProtobufMessages.packed(response)
         }
     }
 
@@ -134,3 +138,14 @@ struct KServeService: Sendable {
         return result
     }
 }
+
+/// A KServe request naming a model and a version (both C strings).
+protocol ModelVersionRequest {
+    var name: UnsafeMutablePointer<CChar>! { get }
+    var version: UnsafeMutablePointer<CChar>! { get }
+}
+
+extension Inference__ModelReadyRequest: ModelVersionRequest {}
+extension Inference__ModelMetadataRequest: ModelVersionRequest {}
+extension Inference__ModelConfigRequest: ModelVersionRequest {}
+extension Inference__ModelStatisticsRequest: ModelVersionRequest {}

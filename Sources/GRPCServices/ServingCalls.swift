@@ -32,6 +32,19 @@ struct ServingCalls: Sendable {
         }
     }
 
+    /// Runs the call `decode` makes of the request, or answers with the
+    /// status saying why the request makes none.
+    func run(_ context: GRPCCallContext, _ responder: GRPCResponder, decode: () throws(GRPCStatus) -> Request.Call,
+             answer: @escaping @Sendable (Response.CallResult) throws(GRPCStatus) -> [UInt8]) {
+        let call: Request.Call
+        do throws(GRPCStatus) {
+            call = try decode()
+        } catch {
+            return responder.fail(error)
+        }
+        run(call, context, responder, answer: answer)
+    }
+
     /// A Predict built from the model's metadata (Classify and Regress need
     /// its inputs and feature names): the metadata lookup is checked against
     /// the predict scope but not rate-limited, the Predict pays that.

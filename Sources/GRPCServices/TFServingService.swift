@@ -173,37 +173,35 @@ struct TFServingService: Sendable {
     }
 
     private func modelStatus(_ bytes: UnsafeRawBufferPointer, _ context: GRPCCallContext, _ responder: GRPCResponder) {
-        do throws(GRPCStatus) {
+        calls.run(context, responder) { () throws(GRPCStatus) in
             let spec = try ProtobufMessages.withUnpacked(bytes, as: "tensorflow.serving.GetModelStatusRequest",
                                                          unpack: tensorflow__serving__get_model_status_request__unpack,
                                                          free: tensorflow__serving__get_model_status_request__free_unpacked) { message throws(GRPCStatus) in
                 try Self.spec(message.pointee.model_spec)
             }
-            calls.run(.getModelStatus(GetModelStatusRequest(modelSpec: spec)), context, responder) { result throws(GRPCStatus) in
-                guard case .getModelStatus(let status) = result else { throw ServingCalls.unexpected("GetModelStatus") }
-                var arena = BumpArena()
-                var versions: [UnsafeMutablePointer<Tensorflow__Serving__ModelVersionStatus>] = []
-                for v in status.versions {
-                    let s = arena.message(Tensorflow__Serving__ModelVersionStatus.self, tensorflow__serving__model_version_status__init)
-                    s.pointee.version = v.version
-                    // TF Serving has no FAILED state: a failed version has
-                    // ENDED, and its status says why.
-                    let state = v.state == .failed ? ModelVersionStatus.State.end : v.state
-                    s.pointee.state = Tensorflow__Serving__ModelVersionStatus__State(rawValue: UInt32(bitPattern: state.rawValue))
-                    let proto = arena.message(Tensorflow__Serving__StatusProto.self, tensorflow__serving__status_proto__init)
-                    proto.pointee.error_code = Tensorflow__Error__Code(rawValue: UInt32(bitPattern: v.status.code.rawValue))
-                    proto.pointee.error_message = arena.cString(v.status.message)
-                    s.pointee.status = proto
-                    versions.append(s)
-                }
-                let response = arena.message(Tensorflow__Serving__GetModelStatusResponse.self,
-                                             tensorflow__serving__get_model_status_response__init)
-                response.pointee.n_model_version_status = versions.count
-                response.pointee.model_version_status = arena.pointers(versions)
-                return ProtobufMessages.packed(response)
+            return .getModelStatus(GetModelStatusRequest(modelSpec: spec))
+        } answer: { result throws(GRPCStatus) in
+            guard case .getModelStatus(let status) = result else { throw ServingCalls.unexpected("GetModelStatus") }
+            var arena = BumpArena()
+            var versions: [UnsafeMutablePointer<Tensorflow__Serving__ModelVersionStatus>] = []
+            for v in status.versions {
+                let s = arena.message(Tensorflow__Serving__ModelVersionStatus.self, tensorflow__serving__model_version_status__init)
+                s.pointee.version = v.version
+                // TF Serving has no FAILED state: a failed version has
+                // ENDED, and its status says why.
+                let state = v.state == .failed ? ModelVersionStatus.State.end : v.state
+                s.pointee.state = Tensorflow__Serving__ModelVersionStatus__State(rawValue: UInt32(bitPattern: state.rawValue))
+                let proto = arena.message(Tensorflow__Serving__StatusProto.self, tensorflow__serving__status_proto__init)
+                proto.pointee.error_code = Tensorflow__Error__Code(rawValue: UInt32(bitPattern: v.status.code.rawValue))
+                proto.pointee.error_message = arena.cString(v.status.message)
+                s.pointee.status = proto
+                versions.append(s)
             }
-        } catch {
-            responder.fail(error)
+            let response = arena.message(Tensorflow__Serving__GetModelStatusResponse.self,
+                                         tensorflow__serving__get_model_status_response__init)
+            response.pointee.n_model_version_status = versions.count
+            response.pointee.model_version_status = arena.pointers(versions)
+            return ProtobufMessages.packed(response)
         }
     }
 }
