@@ -43,13 +43,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: grpc-test-deps bench-grpc rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: test-asan test-tsan soak grpc-test-deps bench-grpc rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
 	@echo "make test   - install test dependencies, build, run all tests"
 	@echo "make models - retrain and re-export models/ and the parity fixtures"
 	@echo "make proto  - regenerate protobuf-c code from proto/"
+	@echo "make test-asan / test-tsan - the Swift tests under AddressSanitizer / ThreadSanitizer"
+	@echo "make soak   - SOAK_MINUTES (10) of mixed load with version churn and worker kills; verdict and plot"
 
 # Installs the Debian packages only when one is missing, so repeat runs are quick.
 deps:
@@ -183,6 +185,20 @@ bench-grpc: release grpc-test-deps
 	@$(GRPC_VENV)/bin/python -c "import onnxruntime" 2>/dev/null || \
 		$(GRPC_VENV)/bin/pip install -q --disable-pip-version-check $$(grep '^onnxruntime==' models/requirements.txt)
 	scripts/bench-grpc.sh
+
+# Robustness (issue 19). Sanitizers: the Swift test targets under AddressSanitizer
+# or ThreadSanitizer, each in its own scratch path (.build-asan, .build-tsan);
+# slow, so not in CI. Soak: SOAK_MINUTES of mixed load at 80% of the measured
+# peak with version churn and worker SIGKILLs; verdict and plot (scripts/soak.sh).
+SOAK_MINUTES ?= 10
+test-asan: test-deps
+	scripts/sanitizer-tests.sh address
+
+test-tsan: test-deps
+	scripts/sanitizer-tests.sh thread
+
+soak: test-deps release
+	scripts/soak.sh --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf .build

@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "swerve", targets: ["swerve"]),
         .executable(name: "swerve-runtime-bench", targets: ["swerve-runtime-bench"]),
         .executable(name: "swerve-bench", targets: ["swerve-bench"]),
+        .executable(name: "swerve-soak-report", targets: ["swerve-soak-report"]),
         .library(name: "SwerveClient", targets: ["SwerveClient"]),
         .library(name: "ModelRuntime", targets: ["ModelRuntime"]),
     ],
@@ -108,6 +109,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Soak test (scripts/soak.sh): the verdict and the plot of a run.
+        .target(name: "SoakReport", dependencies: ["TextFormats", "Plotting"]),
+        .executableTarget(name: "swerve-soak-report", dependencies: [
+            "SoakReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
@@ -116,7 +123,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "Transport", "Primitives", "SwerveTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "SwerveTestSupport"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "ModelRuntime", "TextFormats", "Primitives", "SwerveTestSupport"]),
         // Helpers several test targets share (a real redis-server, a raw HTTP client, waitUntil, ProtoWriter).
         .target(name: "SwerveTestSupport", dependencies: ["REST"], path: "Tests/SwerveTestSupport"),
         .testTarget(name: "JobsTests", dependencies: ["SwerveTestSupport", "Jobs", "Wire", "ModelRuntime", "Transport", "Primitives", "Redis"]),
@@ -126,6 +133,7 @@ let package = Package(
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Wire", "SwerveTestSupport"]),
+        .testTarget(name: "SoakReportTests", dependencies: ["SoakReport", "Plotting", "TextFormats"]),
         .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "TLS", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis", "TextFormats"]),
     ]
 )

@@ -1,7 +1,4 @@
 import CCairo
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Why a chart could not be written.
 public struct PlotError: Error, Sendable, CustomStringConvertible {
@@ -25,40 +22,17 @@ public struct HistogramChart: Sendable {
         self.height = height
     }
 
-    /// Draws `histogram` and writes it to `path` as a temporary file renamed
-    /// into place, so a reader never sees half a PNG.
+    /// Draws `histogram` and writes it to `path` (atomically: see ``ChartCanvas``).
     public func write(_ histogram: Histogram, to path: String) throws(PlotError) {
-        guard width >= 100, height >= 100 else { throw PlotError("a chart needs at least 100×100 pixels (got \(width)×\(height))") }
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)) else {
-            throw PlotError("cairo could not create a \(width)×\(height) surface")
-        }
-        defer { cairo_surface_destroy(surface) }
-        guard let cr = cairo_create(surface) else { throw PlotError("cairo could not create a context") }
-        defer { cairo_destroy(cr) }
-        draw(histogram, cr)
-        let temporary = path + ".tmp-\(getpid())"
-        let status = cairo_surface_write_to_png(surface, temporary)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            unlink(temporary)
-            throw PlotError("writing \(path): \(String(cString: cairo_status_to_string(status)))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw PlotError("renaming \(temporary) to \(path): \(reason)")
-        }
+        try ChartCanvas.writePNG(width: width, height: height, to: path) { draw(histogram, $0) }
     }
 
     private func draw(_ histogram: Histogram, _ cr: OpaquePointer) {
         let w = Double(width), h = Double(height)
         let left = 70.0, right = 20.0, top = 50.0, bottom = 60.0
         let plotWidth = w - left - right, plotHeight = h - top - bottom
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_paint(cr)
-        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
-
         let maxCount = max(1, histogram.counts.max() ?? 1)
-        let yTicks = Self.ticks(upTo: Double(maxCount))
+        let yTicks = ChartCanvas.ticks(upTo: Double(maxCount))
         let yTop = yTicks.last ?? Double(maxCount)
         let barWidth = plotWidth / Double(histogram.counts.count)
         cairo_set_source_rgb(cr, 0.27, 0.51, 0.71)
@@ -68,20 +42,14 @@ public struct HistogramChart: Sendable {
         }
         cairo_fill(cr)
 
-        // Axes.
-        cairo_set_source_rgb(cr, 0, 0, 0)
-        cairo_set_line_width(cr, 1)
-        cairo_move_to(cr, left, top)
-        cairo_line_to(cr, left, top + plotHeight)
-        cairo_line_to(cr, left + plotWidth, top + plotHeight)
-        cairo_stroke(cr)
+        ChartCanvas.axes(cr, left: left, top: top, width: plotWidth, height: plotHeight)
         cairo_set_font_size(cr, 11)
         for value in yTicks {
             let y = top + plotHeight - plotHeight * value / yTop
             cairo_move_to(cr, left - 5, y)
             cairo_line_to(cr, left, y)
             cairo_stroke(cr)
-            text(cr, Self.label(value), x: left - 8, y: y + 4, alignRight: true)
+            ChartCanvas.text(cr, ChartCanvas.label(value), x: left - 8, y: y + 4, alignRight: true)
         }
         let span = histogram.upper - histogram.lower
         for i in 0...5 {
@@ -90,45 +58,12 @@ public struct HistogramChart: Sendable {
             cairo_move_to(cr, x, top + plotHeight)
             cairo_line_to(cr, x, top + plotHeight + 5)
             cairo_stroke(cr)
-            text(cr, Self.label(value), x: x, y: top + plotHeight + 18, centered: true)
+            ChartCanvas.text(cr, ChartCanvas.label(value), x: x, y: top + plotHeight + 18, centered: true)
         }
         cairo_set_font_size(cr, 12)
-        text(cr, xLabel, x: left + plotWidth / 2, y: h - 15, centered: true)
-        cairo_save(cr)
-        cairo_translate(cr, 16, top + plotHeight / 2)
-        cairo_rotate(cr, -Double.pi / 2)
-        text(cr, yLabel, x: 0, y: 0, centered: true)
-        cairo_restore(cr)
+        ChartCanvas.text(cr, xLabel, x: left + plotWidth / 2, y: h - 15, centered: true)
+        ChartCanvas.verticalText(cr, yLabel, x: 16, y: top + plotHeight / 2)
         cairo_set_font_size(cr, 14)
-        text(cr, title, x: w / 2, y: 28, centered: true)
-    }
-
-    private func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, centered: Bool = false, alignRight: Bool = false) {
-        var extents = cairo_text_extents_t()
-        cairo_text_extents(cr, s, &extents)
-        let dx = centered ? extents.x_advance / 2 : alignRight ? extents.x_advance : 0
-        cairo_move_to(cr, x - dx, y)
-        cairo_show_text(cr, s)
-    }
-
-    /// Round tick values from 0 to at least `maximum` (1, 2 or 5 × 10^k steps).
-    static func ticks(upTo maximum: Double) -> [Double] {
-        let rough = maximum / 5
-        let magnitude = pow(10, floor(log10(rough)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? rough
-        var ticks: [Double] = []
-        var value = 0.0
-        while value < maximum + step / 2 {
-            ticks.append(value)
-            if value >= maximum { break }
-            value += step
-        }
-        return ticks
-    }
-
-    static func label(_ value: Double) -> String {
-        if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
-        let rounded = (value * 100).rounded() / 100
-        return String(rounded)
+        ChartCanvas.text(cr, title, x: w / 2, y: 28, centered: true)
     }
 }

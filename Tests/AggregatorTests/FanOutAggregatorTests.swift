@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ModelRuntime
 import ModelServer
+import Primitives
 import Synchronization
 import Transport
 import Wire
@@ -53,7 +54,7 @@ final class FanOutAggregatorTests: XCTestCase {
     /// Runs one fan-out Predict and waits (bounded) for its answer.
     private func call(_ aggregator: FanOutAggregator, _ model: String,
                       deadline: ContinuousClock.Instant? = nil) throws -> Result<PredictResponse, WireError> {
-        let box = Mutex<Result<PredictResponse, WireError>?>(nil)
+        let box = Locked<Result<PredictResponse, WireError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         aggregator.predict(request(model), deadline: deadline) { result in
             box.withLock { $0 = result }
@@ -99,7 +100,7 @@ final class FanOutAggregatorTests: XCTestCase {
         XCTAssertEqual(failures.load(ordering: .relaxed), 0)
         XCTAssertLessThanOrEqual(remote.statistics().acceptedConnections, 2, "no connection beyond the pool")
 
-        let described = Mutex<Result<GetModelMetadataResponse, WireError>?>(nil)
+        let described = Locked<Result<GetModelMetadataResponse, WireError>?>(nil)
         let answered = DispatchSemaphore(value: 0)
         aggregator.metadata(GetModelMetadataRequest(modelSpec: ModelSpec(name: "ovr")), deadline: nil) { result in
             described.withLock { $0 = result }
@@ -207,7 +208,7 @@ final class FanOutAggregatorTests: XCTestCase {
         let aggregator = FanOutAggregator(repository: repository, loops: group.loops, logger: logger, local: local(0))
         defer { aggregator.shutdown() }
         func describe(_ model: String) throws -> GetModelMetadataResponse {
-            let box = Mutex<Result<GetModelMetadataResponse, WireError>?>(nil)
+            let box = Locked<Result<GetModelMetadataResponse, WireError>?>(nil)
             let done = DispatchSemaphore(value: 0)
             aggregator.metadata(GetModelMetadataRequest(modelSpec: ModelSpec(name: model)), deadline: nil) { r in
                 box.withLock { $0 = r }
@@ -239,7 +240,7 @@ final class FanOutAggregatorTests: XCTestCase {
 
         var versioned = request("fine")
         versioned.modelSpec.version = 2
-        let box = Mutex<WireError?>(nil)
+        let box = Locked<WireError?>(nil)
         aggregator.predict(versioned, deadline: nil) { if case .failure(let e) = $0 { box.withLock { $0 = e } } }
         XCTAssertEqual(box.withLock { $0 }?.code, .invalidArgument)
     }
@@ -331,7 +332,7 @@ enum Members {
 
     /// Holds every request without answering until `releaseAll()`.
     final class Silent: FrameHandler {
-        private let held = Mutex<[FrameReply]>([])
+        private let held = Locked<[FrameReply]>([])
 
         func handleFrame(_ payload: UnsafeRawBufferPointer, reply: FrameReply) {
             held.withLock { $0.append(reply) }

@@ -16,8 +16,10 @@ final class FilePredictTests: XCTestCase {
         expected = try? IrisPredictions.direct(rows)
     }
 
-    private func predict(_ arguments: [String], models: URL, progress: Bool = false) throws -> ChildProcess {
-        try swerve(["batch", "predict", "--models", models.path, "--model", "iris", progress ? "--progress" : "--no-progress"] + arguments)
+    private func predict(_ arguments: [String], models: URL, progress: Bool = false,
+                         environment: [String: String] = [:]) throws -> ChildProcess {
+        try swerve(["batch", "predict", "--models", models.path, "--model", "iris", progress ? "--progress" : "--no-progress"] + arguments,
+                   environment: environment)
     }
 
     private func assertRow(_ index: Int, label: String, probabilities: [String], file: StaticString = #filePath, line: UInt = #line) {
@@ -102,7 +104,8 @@ final class FilePredictTests: XCTestCase {
         for count in [10_000, 100_000] {
             let input = dir.appendingPathComponent("in-\(count).csv"), output = dir.appendingPathComponent("out-\(count).csv")
             try BatchFiles.csv(IrisRows(count: count), to: input)
-            let run = try predict(["--input", input.path, "--output", output.path, "--id-column", "id", "--threads", "2"], models: models)
+            let run = try predict(["--input", input.path, "--output", output.path, "--id-column", "id", "--threads", "2"], models: models,
+                                  environment: MemoryMeasurement.childEnvironment)
             XCTAssertEqual(run.status, 0, run.standardError)
             // The run's own high-water mark (VmHWM), which it reports; wait4's
             // ru_maxrss would include this test process's size (Linux carries it

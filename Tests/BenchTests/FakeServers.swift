@@ -1,5 +1,6 @@
 import Foundation
 import ModelRuntime
+import Primitives
 import Synchronization
 import Transport
 import Wire
@@ -14,7 +15,7 @@ import Glibc
 /// second GetJob.
 final class FakeSwerveHandler: FrameHandler {
     let jobsEnabled: Bool
-    private let jobs = Mutex<[String: Int]>([:]) // job id -> polls so far
+    private let jobs = Locked<[String: Int]>([:]) // job id -> polls so far
     private let nextJob = Atomic<Int>(0)
 
     init(jobsEnabled: Bool = false) {
@@ -92,7 +93,7 @@ final class TinyHTTPServer: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let status: Int
-    private let counts = Mutex<(connections: Int, requests: Int)>((0, 0))
+    private let counts = Locked<(connections: Int, requests: Int)>((0, 0))
     private let stopped = Atomic<Bool>(false)
 
     init(status: Int = 200) throws {

@@ -1,3 +1,4 @@
+import Primitives
 import SwerveTestSupport
 import Foundation
 import ModelServer
@@ -18,8 +19,8 @@ final class LeaseConcurrencyTests: XCTestCase {
         let stop = Atomic<Bool>(false)
         let served = Atomic<Int>(0)
         let refused = Atomic<Int>(0)
-        let unexpected = Mutex<[String]>([])
-        let seen = Mutex<[ObjectIdentifier: ServableVersion]>([:])
+        let unexpected = Locked<[String]>([])
+        let seen = Locked<[ObjectIdentifier: ServableVersion]>([:])
         let group = DispatchGroup()
         for worker in 0..<8 {
             group.enter()

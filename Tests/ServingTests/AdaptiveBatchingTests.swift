@@ -1,6 +1,7 @@
 import Foundation
 import ModelRuntime
 import ModelServer
+import Primitives
 import Serving
 import Synchronization
 import Wire
@@ -95,7 +96,7 @@ final class AdaptiveBatchingTests: XCTestCase {
         defer { batcher.shutdown() }
         defer { withExtendedLifetime(iris) {} }  // its deinit stops the repository
 
-        let first = Mutex<Response?>(nil)
+        let first = Locked<Response?>(nil)
         let answered = DispatchSemaphore(value: 0)
         dispatcher.handle(request(Array(repeating: 5, count: 5 * 4)), deadline: nil) { response in
             first.withLock { $0 = response }

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import ModelRuntime
 import ModelServer
+import Primitives
 import Serving
-import Synchronization
 import Wire
 import XCTest
 
@@ -132,7 +132,7 @@ final class DispatcherCallsTests: XCTestCase {
     }
 
     func testCompletionHandlerGetsTheSameAnswer() {
-        let got = Mutex<[Response]>([])
+        let got = Locked<[Response]>([])
         dispatcher.handle(Request(id: 31, call: .health(HealthRequest())), deadline: nil) { r in
             got.withLock { $0.append(r) }
         }
@@ -146,7 +146,7 @@ final class DispatcherCallsTests: XCTestCase {
 /// Records calls and answers with fixed values, to show the dispatcher routes
 /// Submit and GetJob to a configured job service.
 private final class RecordingJobService: JobService, @unchecked Sendable {
-    let submitted = Mutex<[String]>([])
+    let submitted = Locked<[String]>([])
 
     func submit(_ request: SubmitRequest, deadline: ContinuousClock.Instant?,
                 completion: @escaping @Sendable (Result<SubmitResponse, WireError>) -> Void) {

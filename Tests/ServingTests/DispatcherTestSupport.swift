@@ -3,7 +3,7 @@ import Logging
 import ModelRuntime
 import ModelServer
 @testable import Serving
-import Synchronization
+import Primitives
 import Transport
 import Wire
 import XCTest
@@ -132,7 +132,7 @@ func assertFailure(_ response: Response, _ code: StatusCode, _ fragments: String
 
 /// Collects log messages so tests can check the access log.
 final class CapturingLogHandler: LogHandler, @unchecked Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = Locked<[String]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Primitives
 import Transport
 import Wire
 import XCTest
@@ -53,8 +53,8 @@ final class FanOutBenchmarkTests: XCTestCase {
     }
 
     private func measure(port: Int, model: String, clients: Int, seconds: Int, rows: [[Float]]) throws -> Measurement {
-        let latencies = Mutex<[UInt64]>([])
-        let errors = Mutex<[String]>([])
+        let latencies = Locked<[UInt64]>([])
+        let errors = Locked<[String]>([])
         let finished = DispatchGroup()
         let start = ContinuousClock.now
         let end = start.advanced(by: .seconds(seconds))

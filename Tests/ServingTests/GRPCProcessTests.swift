@@ -1,6 +1,6 @@
 import Foundation
 import ModelRuntime
-import Synchronization
+import Primitives
 import SwerveClient
 import SwerveTestSupport
 import TextFormats
@@ -52,7 +52,7 @@ final class GRPCProcessTests: XCTestCase {
         let seconds = 5
 
         let grpcFinished = DispatchSemaphore(value: 0)
-        let grpcResult = Mutex<Result<(status: Int32, stdout: String, stderr: String), Error>?>(nil)
+        let grpcResult = Locked<Result<(status: Int32, stdout: String, stderr: String), Error>?>(nil)
         DispatchQueue.global().async {
             let result = Result {
                 try GRPCCheck.run(["127.0.0.1:\(self.server.port)", "--expected", expected.path,

@@ -40,8 +40,9 @@ final class TopologyEndToEndTests: XCTestCase {
             "SWERVE_REST_PORT": String(ports[2]),
             "SWERVE_MEMBER_PORTS": ports[3...5].map(String.init).joined(separator: ","),
             "SWERVE_WORKER_METRICS_PORTS": ports[6...7].map(String.init).joined(separator: ","),
-            // A killed worker's jobs go to the other one after this many seconds.
-            "SWERVE_VISIBILITY_TIMEOUT": "2",
+            // A killed worker's jobs go to the other one after this many
+            // seconds; a slower (sanitized) worker needs longer to finish one.
+            "SWERVE_VISIBILITY_TIMEOUT": String(Int((2 * TestTiming.scale).rounded())),
         ]
         certificates = try TestCertificates()
         for prefix in ["", "MEMBER_", "UPSTREAM_"] {

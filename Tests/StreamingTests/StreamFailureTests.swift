@@ -18,8 +18,11 @@ final class StreamFailureTests: XCTestCase {
         let metricsArguments = ["stream", "metrics", "--broker", broker.url, "--csv", csv] + queues.metricsFlags + retry
         var model = try ServiceProcess(modelArguments)
         var metrics = try ServiceProcess(metricsArguments)
+        // Publishing must outlast the kills and restarts below: slower consumers
+        // (sanitized runs) get a publisher slowed by the same factor.
+        let rate = Int(800 / TestTiming.scale)
         let features = try ServiceProcess(["stream", "features", "--broker", broker.url, "--data", StreamPaths.diabetesData.path,
-                                           "--count", "5000", "--rate", "800", "--seed", "3", "--id-prefix", "f"]
+                                           "--count", "5000", "--rate", "\(rate)", "--seed", "3", "--id-prefix", "f"]
                                           + queues.featuresFlags + retry)
 
         XCTAssertTrue(poll(60) { MetricsRows.count(csv) >= 600 }, "rows: \(MetricsRows.count(csv))")

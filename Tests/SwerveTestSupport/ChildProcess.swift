@@ -44,18 +44,18 @@ public final class ChildProcess: @unchecked Sendable {
 
     public func send(_ signal: Int32) { kill(pid, signal) }
 
-    /// Waits (bounded, polling) for the exit; returns the exit code, or
-    /// 128 + signal when a signal ended it.
+    /// Waits (bounded by `timeout` stretched by ``TestTiming/scale``, polling)
+    /// for the exit; returns the exit code, or 128 + signal when a signal ended it.
     @discardableResult
     public func wait(timeout: TimeInterval) throws -> Int32 {
         if let status { return status }
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTiming.scaled(timeout))
         var raw: Int32 = 0
                 while true {
             let reaped = waitpid(pid, &raw, WNOHANG)
             if reaped == pid { break }
             if reaped < 0 && errno != EINTR { throw ChildProcessFailure("wait4(\(pid)) failed: \(String(cString: strerror(errno)))") }
-            if Date() > deadline { throw ChildProcessFailure("process \(pid) still running after \(timeout) s; stderr:\n\(standardError)") }
+            if Date() > deadline { throw ChildProcessFailure("process \(pid) still running after \(TestTiming.scaled(timeout)) s; stderr:\n\(standardError)") }
             usleep(10_000)  // pace of a poll with a deadline
         }
         let signal = raw & 0x7F

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import ModelRuntime
 import ModelServer
-import Synchronization
+import Primitives
 import XCTest
 
 /// A temporary model repository for one test, plus a fake loader whose
@@ -15,7 +15,7 @@ import XCTest
 final class RepositoryFixture: @unchecked Sendable {
     let root: String
     let logs = LogCapture()
-    private let loads = Mutex<[String: Int]>([:])
+    private let loads = Locked<[String: Int]>([:])
     private let gate = NSCondition()
     private var gateOpen = false
     private var blockedCount = 0
@@ -180,7 +180,7 @@ func servedVersion(_ repository: ModelRepository, _ name: String, version: Int64
 
 /// Collects log lines so tests can check what was reported.
 final class LogCapture: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
+    private let lines = Locked<[(Logger.Level, String)]>([])
 
     func append(_ level: Logger.Level, _ message: String) {
         lines.withLock { $0.append((level, message)) }

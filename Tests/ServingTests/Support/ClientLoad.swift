@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import Synchronization
 import Transport
 
@@ -7,7 +8,7 @@ import Transport
 /// A client stops at its first failure; every failure is kept.
 final class ClientLoad: @unchecked Sendable {
     private let calls = Atomic<Int>(0)
-    private let failures = Mutex<[String]>([])
+    private let failures = Locked<[String]>([])
     private let finished = DispatchGroup()
 
     /// Starts the clients. `connect(c)` opens client `c`'s connection;

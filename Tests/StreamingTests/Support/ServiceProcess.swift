@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -91,9 +92,10 @@ final class ServiceProcess: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` passes.
+/// Polls `condition` every 50 ms until it holds or `timeout` (stretched by
+/// `TestTiming.scale`) passes.
 func poll(_ timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Date().addingTimeInterval(TestTiming.scaled(timeout))
     while Date() < deadline {
         if condition() { return true }
         usleep(50_000)  // the pace of a poll with a deadline
