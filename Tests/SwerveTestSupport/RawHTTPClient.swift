@@ -36,6 +36,12 @@ public final class RawHTTPClient {
         }
     }
 
+    /// Half-closes the connection: the server sees the end of the stream
+    /// (and answers what it has, then closes) while replies can still be read.
+    public func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// A request with a JSON body and Content-Length.
     public static func request(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) -> String {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
