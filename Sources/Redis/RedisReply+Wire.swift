@@ -10,6 +10,7 @@ extension RedisReply {
                                  _ onReply: (RedisReply) -> Void) throws(RedisError) {
         guard let reader = redisReaderCreate() else { throw RedisError.connection("hiredis: out of memory") }
         defer { redisReaderFree(reader) }
+        RedisReplyLimits.apply(to: reader)
         if let base = bytes.baseAddress, bytes.count > 0,
            redisReaderFeed(reader, base.assumingMemoryBound(to: CChar.self), bytes.count) != REDIS_OK {
             throw RedisError.protocolViolation(readerError(reader))
@@ -28,7 +29,7 @@ extension RedisReply {
     // `errstr` is a char[128] that Swift imports as a tuple; read it as the C string it is.
     private static func readerError(_ reader: UnsafeMutablePointer<redisReader>) -> String {
         withUnsafeBytes(of: reader.pointee.errstr) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            RedisReplyLimits.explain(String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self))
         }
     }
 }
