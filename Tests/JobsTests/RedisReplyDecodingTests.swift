@@ -32,10 +32,14 @@ final class RedisReplyDecodingTests: XCTestCase {
 
     func testAHugeArrayHeaderIsRefusedBeforeAnythingIsAllocated() {
         // Read as is, "*80000000" makes hiredis 0.14 allocate 640 MB at once.
-        for header in ["*80000000\r\n", "*4294967295\r\n", "*1048577\r\n"] {
+        for header in ["*80000000\r\n", "*1048577\r\n"] {
             XCTAssertThrowsError(try decode(header), header) { error in
                 XCTAssertTrue("\(error)".contains("arrays over 1048576 elements are refused"), "\(error)")
             }
+        }
+        // Past int's range hiredis refuses the count itself.
+        XCTAssertThrowsError(try decode("*4294967295\r\n")) { error in
+            XCTAssertTrue("\(error)".contains("Multi-bulk length out of range"), "\(error)")
         }
     }
 
