@@ -207,8 +207,9 @@ def redis_seeds():
 
 def stream_seeds():
     # First byte of each message: kind (0 features, 1 truth, 2 prediction)
-    # plus 3 x content type (0 none, 1 application/json, 2 text/plain).
-    feature = b"\x00" + b'{"id": 17, "x": [5.1, 3.5, 1.4, 0.2], "ts": 1733230000.5}'
+    # plus 3 x content type (0 none, 1 application/json, 2 text/plain),
+    # never 0 itself (that byte separates messages): 9 is features, no type.
+    feature = b"\x09" + b'{"id": 17, "x": [5.1, 3.5, 1.4, 0.2], "ts": 1733230000.5}'
     feature_json = b"\x03" + b'{"id": "a-17", "x": [0.03, -0.04]}'
     truth = b"\x01" + b'{"id": 17, "y_true": 1, "ts": 1733230000.5}'
     prediction = b"\x02" + b'{"id": 17, "y_pred": 0, "model": "iris", "version": 1, "ts": 1733230000.6}'

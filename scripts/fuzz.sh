@@ -36,6 +36,10 @@ fi
 # more than it frees under LeakSanitizer) and at exit; what a target sets up
 # once for every input is exempt (FuzzDriver.run's `prepare`).
 
+# libFuzzer and ASan report crashes; Swift's own backtracer would only
+# trip over ASan's poisoned memory while it reads the stacks.
+export SWIFT_BACKTRACE=enable=no
+
 mkdir -p Tests/Fuzz/crashes "$SCRATCH/logs"
 failed=()
 for target in "${TARGETS[@]}"; do

@@ -77,7 +77,10 @@ public final class RedisJobQueue: JobQueue, @unchecked Sendable {
         guard let fields = reply.array, fields.count == 8 else {
             return .failure(Self.replyError(reply, address: address, doing: "get_job"))
         }
-        guard let stateNumber = fields[0].integer, let state = JobState(rawValue: Int32(stateNumber)) else {
+        // Int32(exactly:): a record whose numbers do not fit (corrupt, or not
+        // written by swerve) is a missing job or an unknown code, not a trap.
+        guard let stateNumber = fields[0].integer.flatMap(Int32.init(exactly:)),
+              let state = JobState(rawValue: stateNumber) else {
             return .failure(WireError(.notFound, "no job '\(jobID)': unknown, or its result expired "
                 + "(results are kept \(Int64(ttl.milliseconds) / 1000) s)"))
         }
@@ -96,7 +99,7 @@ public final class RedisJobQueue: JobQueue, @unchecked Sendable {
             case .failure(let e): return .failure(e)
             }
         case .failed:
-            let code = fields[6].integer.flatMap { StatusCode(rawValue: Int32($0)) } ?? .unknown
+            let code = fields[6].integer.flatMap(Int32.init(exactly:)).flatMap(StatusCode.init(rawValue:)) ?? .unknown
             response.error = Status(code == .ok ? .unknown : code, fields[7].text ?? "")
         default:
             break

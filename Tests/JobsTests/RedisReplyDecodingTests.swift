@@ -1,4 +1,6 @@
+@testable import Jobs
 import Redis
+import Wire
 import XCTest
 
 /// Replies as hiredis's reader hands them to the Redis driver, including
@@ -47,5 +49,23 @@ final class RedisReplyDecodingTests: XCTestCase {
         XCTAssertThrowsError(try decode("?what\r\n")) { error in
             guard case RedisError.protocolViolation = error else { return XCTFail("\(error)") }
         }
+    }
+
+    func testAJobRecordWithNumbersBeyondInt32IsNotFoundOrAnUnknownCodeNotATrap() {
+        // Found by the redis fuzz target (regressions/redis/err-code-beyond-int32).
+        let address = RedisAddress(host: "127.0.0.1")
+        func text(_ s: String) -> RedisReply { .string(Array(s.utf8)) }
+        let hugeState = RedisReply.array([text("4294967299")] + Array(repeating: .null, count: 7))
+        guard case .failure(let missing) = RedisJobQueue.jobResponse(hugeState, jobID: "j", resultTTL: .seconds(60), address: address) else {
+            return XCTFail("a state beyond int32 read as a job")
+        }
+        XCTAssertEqual(missing.code, .notFound)
+        let hugeCode = RedisReply.array([text("4"), .null, .null, .null, text("1"), .null, text("99999999999"), text("boom")])
+        guard case .success(let failed) = RedisJobQueue.jobResponse(hugeCode, jobID: "j", resultTTL: .seconds(60), address: address) else {
+            return XCTFail("a failed job with an unknown code did not read")
+        }
+        XCTAssertEqual(failed.state, .failed)
+        XCTAssertEqual(failed.error?.code, .unknown)
+        XCTAssertEqual(failed.error?.message, "boom")
     }
 }

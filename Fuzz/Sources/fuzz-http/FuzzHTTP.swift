@@ -39,12 +39,17 @@ enum FuzzRESTServer {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let port = FuzzRESTServer.server.boundPort
-    let client: RawHTTPClient
-    do {
-        client = try RawHTTPClient(port: port, timeoutSeconds: 5)
-    } catch {
-        fatalError("fuzz: cannot connect to the REST server: \(error)")
+    var connected: RawHTTPClient?
+    // libFuzzer's timer signal can interrupt a blocking connect (EINTR): the
+    // socket is closed and a new one tries again.
+    for attempt in 1...3 where connected == nil {
+        do {
+            connected = try RawHTTPClient(port: port, timeoutSeconds: 5)
+        } catch {
+            if attempt == 3 { fatalError("fuzz: cannot connect to the REST server: \(error)") }
+        }
     }
+    guard let client = connected else { return 0 }
     for chunk in FuzzInput(data, size).chunks() {
         // A send fails once the server has refused the request and closed.
         guard (try? client.send(Array(chunk))) != nil else { break }
