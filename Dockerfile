@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       make pkg-config libuv1-dev libprotobuf-c-dev protobuf-c-compiler libhttp-parser-dev libhiredis-dev \
       libsqlite3-dev libmariadb-dev librabbitmq-dev libcairo2-dev \
-      libssl-dev \
+      libssl-dev libnghttp2-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libuv1 libprotobuf-c1 libhttp-parser2.9 libhiredis0.14 libstdc++6 ca-certificates \
       libsqlite3-0 libmariadb3 librabbitmq4 libcairo2 \
-      libssl3 \
+      libssl3 libnghttp2-14 zlib1g \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/swerve /usr/local/bin/swerve
 COPY models /srv/models

@@ -17,17 +17,33 @@ TEST_APT_PACKAGES += libsqlite3-dev libmariadb-dev mariadb-server mariadb-client
 # the TLS tests make their certificates with the openssl CLI.
 APT_PACKAGES += libssl-dev
 TEST_APT_PACKAGES += libssl-dev openssl
+# gRPC: HTTP/2 through nghttp2, grpc-encoding gzip through zlib.
+APT_PACKAGES += libnghttp2-dev zlib1g-dev
+TEST_APT_PACKAGES += libnghttp2-dev zlib1g-dev
 # REST conformance tools (pinned): schemathesis fuzzes openapi.yaml, tritonclient checks KServe V2.
 REST_PIP_PACKAGES := 'schemathesis==3.39.16' 'tritonclient[http]==2.73.0'
 # Manifest checks (pinned): kubernetes-validate bundles the Kubernetes schemas;
 # jsonschema + PyYAML check deploy/kserve/ against the vendored KServe CRDs.
 MANIFEST_PIP_PACKAGES := 'kubernetes-validate==1.37.0' 'jsonschema==4.26.0' 'PyYAML==6.0.3'
+# gRPC conformance tools (issue 16), pinned to versions that resolve together, in their own
+# virtual environment under .build so they never fight the tools above: tritonclient's gRPC client,
+# grpcio with its health stub, grpcio-tools to compile TF Serving's Python stubs from proto/.
+TEST_APT_PACKAGES += python3-venv
+GRPC_VENV := .build/grpc-venv
+GRPC_STUBS := .build/grpc-stubs
+GRPC_PIP_PACKAGES := 'tritonclient[grpc]==2.73.0' 'grpcio==1.81.1' 'grpcio-tools==1.81.1' \
+	'grpcio-health-checking==1.81.1' 'protobuf==6.33.6' 'numpy==2.4.6'
+# Raw HTTP/2 frames for the abuse checks (scripts/grpc-abuse-check.py).
+GRPC_PIP_PACKAGES += 'h2==4.1.0' 'hpack==4.2.0' 'hyperframe==6.1.0'
+# One importable module per pinned distribution, checked by the install guard.
+GRPC_PY_MODULES := tritonclient.grpc grpc grpc_tools.protoc grpc_health.v1.health_pb2_grpc google.protobuf numpy h2 hpack hyperframe
+GRPC_STUB_PROTOS := $(shell find proto/tensorflow proto/tensorflow_serving -name '*.proto' 2>/dev/null | LC_ALL=C sort)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: grpc-test-deps bench-grpc rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -68,6 +84,22 @@ rest-test-deps:
 		pip install -q $(REST_PIP_PACKAGES); \
 	fi
 
+# The gRPC venv, (re)installed only when a pinned distribution is missing, at another version,
+# or does not import; then TF Serving's Python stubs compiled from the vendored protos.
+grpc-test-deps: test-deps
+	@if ! $(GRPC_VENV)/bin/python scripts/grpc-venv-check.py --pins $(GRPC_PIP_PACKAGES) --modules $(GRPC_PY_MODULES) 2>/dev/null; then \
+		echo "installing into $(GRPC_VENV): $(GRPC_PIP_PACKAGES)"; \
+		python3 -m venv $(GRPC_VENV) && \
+		$(GRPC_VENV)/bin/pip install -q --disable-pip-version-check $(GRPC_PIP_PACKAGES) && \
+		$(GRPC_VENV)/bin/python scripts/grpc-venv-check.py --pins $(GRPC_PIP_PACKAGES) --modules $(GRPC_PY_MODULES); \
+	fi
+	@$(MAKE) --no-print-directory $(GRPC_STUBS)/.stamp
+
+$(GRPC_STUBS)/.stamp: $(GRPC_STUB_PROTOS) $(GRPC_VENV)/bin/python
+	rm -rf $(GRPC_STUBS) && mkdir -p $(GRPC_STUBS)
+	$(GRPC_VENV)/bin/python -m grpc_tools.protoc -Iproto --python_out=$(GRPC_STUBS) --grpc_python_out=$(GRPC_STUBS) $(GRPC_STUB_PROTOS)
+	touch $@
+
 # schemathesis against openapi.yaml on a live server: no 5xx in >= 500 requests.
 rest-schemathesis: rest-test-deps
 	scripts/rest-schemathesis.sh .build/debug/swerve
@@ -99,7 +131,7 @@ proto:
 proto-check: deps
 	scripts/gen-proto.sh --check
 
-test: test-deps rest-test-deps proto-check compose-check manifests-check
+test: test-deps rest-test-deps proto-check compose-check manifests-check grpc-test-deps
 	swift build --build-tests
 	$(MAKE) rest-schemathesis
 	swift test --skip-build --disable-swift-testing
@@ -138,6 +170,19 @@ bench-tls: release
 # batch run rows/s on SQLite and MariaDB (BENCHMARKS.md).
 bench-batch: release
 	scripts/bench-batch.sh
+
+# gRPC ModelInfer on swerve beside a fixed-answer C++ gRPC server and a Python grpcio + onnxruntime
+# server (issue 16); h2load drives all three. Bench-only packages, never installed by make test.
+GRPC_BENCH_APT_PACKAGES := nghttp2-client libgrpc++-dev protobuf-compiler-grpc protobuf-compiler
+bench-grpc: release grpc-test-deps
+	@missing=$$(for p in $(GRPC_BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@$(GRPC_VENV)/bin/python -c "import onnxruntime" 2>/dev/null || \
+		$(GRPC_VENV)/bin/pip install -q --disable-pip-version-check $$(grep '^onnxruntime==' models/requirements.txt)
+	scripts/bench-grpc.sh
 
 # Fuzzing (issue 19; RELIABILITY.md): libFuzzer targets in Fuzz/, built into
 # .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS.

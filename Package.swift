@@ -29,6 +29,9 @@ let package = Package(
         .systemLibrary(name: "CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CONNXProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "CSwerveProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // gRPC services (KServe V2 / Triton, TF Serving, grpc.health.v1): protoc-c output of the
+        // vendored protos under proto/; imported only by GRPCServices.
+        .target(name: "CGRPCServiceProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         // Batch scoring's databases: SQLite embedded, MySQL/MariaDB through Connector/C.
@@ -40,6 +43,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Auth tokens: SHA-256 and constant-time comparison from libcrypto (imported by Auth only).
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        // gRPC: HTTP/2 framing (nghttp2) and grpc-encoding gzip (zlib), imported by GRPC only.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // JSON and CSV, read and written once for every front (REST, CLI, batch, streaming).
         .target(name: "TextFormats"),
@@ -47,8 +53,12 @@ let package = Package(
         .target(name: "Primitives"),
         .target(name: "ModelRuntime", dependencies: ["CONNXProto"]),
         .target(name: "ModelServer", dependencies: ["ModelRuntime", "TextFormats", "Primitives", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime"]),
+        .target(name: "Wire", dependencies: ["CSwerveProto", "ModelRuntime", "Primitives"]),
         .target(name: "Transport", dependencies: ["CUV", "Primitives"]),
+        // gRPC over HTTP/2 on the Transport stack's connections: unary calls routed by :path.
+        .target(name: "GRPC", dependencies: ["CNGHTTP2", "CZlib", "Transport", "Wire"]),
+        // KServe V2, TF Serving and grpc.health.v1 over GRPC, answering through a Wire CallHandler.
+        .target(name: "GRPCServices", dependencies: ["GRPC", "CGRPCServiceProto", "Wire", "ModelRuntime", "Auth", "Primitives"]),
         // TLS for every port and every client: a ByteTransform over OpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "Transport", "Primitives", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SwerveClient", dependencies: ["Transport", "Wire", "ModelRuntime", "TLS"]),
@@ -73,7 +83,7 @@ let package = Package(
         ]),
         .target(name: "Serving", dependencies: [
             "Auth", "ModelServer", "Wire", "Transport", "Primitives", "ModelRuntime", "Jobs", "Aggregator", "REST", "Redis",
-            "TLS",
+            "TLS", "GRPC", "GRPCServices",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Offline scoring: files (CSV, JSON Lines, .npy) and SQL tables (SQLite, MySQL/MariaDB).
@@ -108,6 +118,7 @@ let package = Package(
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ModelRuntime", "SwerveTestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives", "SwerveTestSupport"]),
+        .testTarget(name: "GRPCTests", dependencies: ["GRPC", "Wire"]),
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "Transport", "Primitives", "SwerveTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -121,6 +132,6 @@ let package = Package(
         .testTarget(name: "BatchTests", dependencies: ["SwerveTestSupport", "Batch", "ModelRuntime", "TextFormats"]),
         .testTarget(name: "StreamingTests", dependencies: ["SwerveTestSupport", "Streaming", "Plotting", "TextFormats", "ModelRuntime"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Wire", "SwerveTestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "TLS", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis"]),
+        .testTarget(name: "ServingTests", dependencies: ["SwerveTestSupport", "Serving", "SwerveClient", "TLS", "ModelServer", "Wire", "ModelRuntime", "Transport", "Primitives", "Jobs", "Aggregator", "REST", "Redis", "TextFormats"]),
     ]
 )

@@ -54,26 +54,6 @@ bench_build release
 # ---------------------------------------------------------------- processes
 bench_scratch bench-compare
 
-# A loopback port nobody listens on (connect refused) from a random start.
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-    done
-    echo "no free port found" >&2; exit 1
-}
-
-# Waits (bounded) until something accepts connections on the port.
-wait_for_port() {
-    local port=$1 name=$2
-    for _ in $(seq 1 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return; fi
-        sleep 0.05
-    done
-    echo "$name did not start listening on $port" >&2; exit 1
-}
-
 # CPU seconds (user + system) a process and its threads used so far.
 cpu_seconds() {
     local total=0 pid

@@ -2,6 +2,7 @@ import Auth
 import TextFormats
 import Logging
 import Transport
+import Wire
 
 /// The REST adapter: an HTTP/1.1 server on an ``EventLoopGroup`` that
 /// translates TF-Serving REST, KServe V2 and the classic pattern's routes

@@ -98,10 +98,7 @@ extension Router {
     /// The name of class `index` of a ZipMap output: config.json's label
     /// for that class id when it has one, else the ZipMap label itself.
     static func className(_ labels: Tensor, _ index: Int, meta: GetModelMetadataResponse) -> String {
-        if case .int64(let ids) = labels.storage, ids[index] >= 0, Int(ids[index]) < meta.classLabels.count {
-            return meta.classLabels[Int(ids[index])]
-        }
-        return TensorJSON.keyText(labels.storage, index)
+        LogicalOutput.className(labels, index, classLabels: meta.classLabels)
     }
 
     private static func writeLabelRows(_ label: Tensor, _ probability: Tensor, to w: inout JSONWriter) {

@@ -103,30 +103,16 @@ extension Router {
         }
     }
 
-    /// The tensors infer answers for `infos`, in order: a ZipMap output `X`
-    /// is its two tensors, `X` (FP32 [-1, classes]) and `X:labels` (the label
-    /// type, [classes]).
-    static func forEachV2Tensor(_ infos: [TensorInfo], _ body: (_ name: String, _ type: DataType, _ shape: [Int64]) -> Void) {
-        for info in infos {
-            if info.kind == .zipMap {
-                body(info.name, info.dtype, info.shape.count == 2 ? info.shape : [-1, -1])
-                body(info.name + NamedTensor.labelsSuffix, info.labelDtype, [info.shape.count == 2 ? info.shape[1] : -1])
-            } else {
-                body(info.name, info.dtype, info.shape)
-            }
-        }
-    }
-
     private static func writeV2Infos(_ infos: [TensorInfo], to w: inout JSONWriter) {
         w.byte(UInt8(ascii: "["))
         var first = true
-        forEachV2Tensor(infos) { name, type, shape in
+        KServeV2.forEachTensor(infos) { name, type, shape in
             if !first { w.byte(UInt8(ascii: ",")) }
             first = false
             w.raw("{\"name\":")
             w.string(name)
             w.raw(",\"datatype\":")
-            w.string(type.elementType.map(v2Name) ?? "BYTES")
+            w.string(type.elementType.map(KServeV2.dataTypeName) ?? "BYTES")
             w.raw(",\"shape\":[")
             for (j, d) in shape.enumerated() {
                 if j > 0 { w.byte(UInt8(ascii: ",")) }
@@ -137,27 +123,10 @@ extension Router {
         w.byte(UInt8(ascii: "]"))
     }
 
-    static func v2Name(_ type: ElementType) -> String {
-        switch type {
-        case .float: return "FP32"
-        case .double: return "FP64"
-        case .int64: return "INT64"
-        case .int32: return "INT32"
-        case .bool: return "BOOL"
-        case .string: return "BYTES"
-        }
-    }
-
     static func v2Type(_ name: String, input: String) throws(TranslationError) -> ElementType {
-        switch name {
-        case "FP32": return .float
-        case "FP64": return .double
-        case "INT64": return .int64
-        case "INT32": return .int32
-        case "BOOL": return .bool
-        case "BYTES": return .string
-        default:
-            throw TranslationError("input '\(input)': datatype '\(name.prefix(20))' is not supported; use FP32, FP64, INT64, INT32, BOOL or BYTES")
+        guard let type = KServeV2.elementType(named: name) else {
+            throw TranslationError("input '\(input)': datatype '\(name.prefix(20))' is not supported; use \(KServeV2.supportedDataTypes)")
         }
+        return type
     }
 }

@@ -69,7 +69,7 @@ extension Router {
             w.raw("{\"name\":")
             w.string(o.name)
             w.raw(",\"datatype\":")
-            w.string(Self.v2Name(o.tensor.elementType))
+            w.string(KServeV2.dataTypeName(o.tensor.elementType))
             w.raw(",\"shape\":[")
             for (j, d) in o.tensor.shape.enumerated() {
                 if j > 0 { w.byte(UInt8(ascii: ",")) }
@@ -78,7 +78,7 @@ extension Router {
             if request.isBinary(o.name) {
                 anyBinary = true
                 w.raw("],\"parameters\":{\"binary_data_size\":")
-                w.int(TritonBinary.append(o.tensor, to: &binary))
+                w.int(RawTensorBytes.append(o.tensor, to: &binary))
                 w.raw("}}")
             } else {
                 w.raw("],\"data\":")

@@ -94,7 +94,7 @@ extension Router {
     private static func writeConfigTensors(_ infos: [TensorInfo], batched: Bool, to w: inout JSONWriter) {
         w.byte(UInt8(ascii: "["))
         var first = true
-        forEachV2Tensor(infos) { name, type, shape in
+        KServeV2.forEachTensor(infos) { name, type, shape in
             if !first { w.byte(UInt8(ascii: ",")) }
             first = false
             w.raw("{\"name\":")
@@ -112,7 +112,7 @@ extension Router {
     }
 
     private static func configTypeName(_ type: ElementType) -> String {
-        type == .string ? "STRING" : v2Name(type)
+        type == .string ? "STRING" : KServeV2.dataTypeName(type)
     }
 
     /// `POST /v2/repository/index` (body optional: `{"ready": true}` lists
@@ -158,7 +158,7 @@ extension Router {
                     w.raw(",\"version\":")
                     w.string(String(v.version))
                     w.raw(",\"state\":")
-                    w.string(Self.tritonState(v.state))
+                    w.string(KServeV2.tritonState(v.state))
                     w.raw(",\"reason\":")
                     w.string(v.status.message)
                     w.byte(UInt8(ascii: "}"))
@@ -206,13 +206,4 @@ extension Router {
         }
     }
 
-    /// Triton's names for a version's state.
-    static func tritonState(_ state: ModelVersionStatus.State) -> String {
-        switch state {
-        case .available: return "READY"
-        case .start, .loading: return "LOADING"
-        case .unloading: return "UNLOADING"
-        case .unknown, .end, .failed: return "UNAVAILABLE"
-        }
-    }
 }

@@ -42,17 +42,7 @@ extension Router {
     /// Classify needs class probabilities (a ZipMap output); Regress needs a
     /// numeric output that is not one.
     private static func checkOutputs(for api: ExampleAPI, _ meta: GetModelMetadataResponse) throws(TranslationError) {
-        let name = meta.modelSpec.name
-        switch api {
-        case .classify:
-            guard meta.outputs.contains(where: { $0.kind == .zipMap }) else {
-                throw TranslationError("model '\(name)' has no class-probability output to classify with; use :regress or :predict")
-            }
-        case .regress:
-            guard meta.outputs.contains(where: { $0.kind != .zipMap }), !meta.outputs.contains(where: { $0.kind == .zipMap }) else {
-                throw TranslationError("model '\(name)' is a classifier (it has class probabilities); use :classify or :predict")
-            }
-        }
+        if let refusal = api == .classify ? meta.classifyRefusal : meta.regressRefusal { throw TranslationError(refusal) }
     }
 
     /// The examples as rows of the model's single input.

@@ -284,35 +284,8 @@ struct ElementBuilder {
     }
 }
 
-/// A predict response's outputs grouped back into what the model declared:
-/// plain tensors, and ZipMap outputs rebuilt from `X` + `X:labels`. Shared by
-/// the REST API and the CLI, so both print outputs the same way.
-public struct LogicalOutput {
-    public let name: String
-    public let tensor: Tensor
-    public let labels: Tensor?
-
-    /// Groups `outputs` (each `X:labels` joins its `X`).
-    public static func group(_ outputs: [NamedTensor]) -> [LogicalOutput] {
-        var result: [LogicalOutput] = []
-        result.reserveCapacity(outputs.count)
-        for (i, o) in outputs.enumerated() where !o.name.hasSuffix(NamedTensor.labelsSuffix) {
-            // The dispatcher puts `X:labels` right after `X`; look there first.
-            var labels: Tensor?
-            if i + 1 < outputs.count, outputs[i + 1].name.hasSuffix(NamedTensor.labelsSuffix),
-               outputs[i + 1].name.utf8.count == o.name.utf8.count + NamedTensor.labelsSuffix.utf8.count,
-               outputs[i + 1].name.hasPrefix(o.name) {
-                labels = outputs[i + 1].tensor
-            } else {
-                labels = outputs.last(where: { $0.name == o.name + NamedTensor.labelsSuffix })?.tensor
-            }
-            result.append(LogicalOutput(name: o.name, tensor: o.tensor, labels: labels))
-        }
-        return result
-    }
-
-    var rows: Int { tensor.rank == 0 ? 1 : tensor.shape[0] }
-
+/// How REST and the CLI print a ``LogicalOutput``.
+extension LogicalOutput {
     func writeRow(_ row: Int, to w: inout JSONWriter) {
         if let labels, tensor.rank == 2, labels.count == tensor.shape[1] {
             TensorJSON.writeZipMapRow(probabilities: tensor, labels: labels, row: row, to: &w)

@@ -2,11 +2,10 @@ import Logging
 import TLS
 
 extension SwerveServer {
-    /// The TLS contexts of the two ports: the same certificate, different
-    /// ALPN. The binary port offers `h2`, kept for gRPC (no gRPC handler
-    /// exists yet, so a client that picks it gets the swerve protocol's
-    /// framing error); a client without ALPN speaks the swerve protocol.
-    /// The REST port offers `http/1.1`.
+    /// The TLS contexts of the ports: the same certificate, different ALPN.
+    /// The binary port (and a gRPC port of its own) offers `h2` for gRPC; a
+    /// client without ALPN speaks whatever its first bytes say (the swerve
+    /// protocol or gRPC). The REST port offers `http/1.1`.
     static func makeTLS(_ configuration: TLSServerConfiguration?, logger: Logger) throws
         -> (binary: TLSServerContext, rest: TLSServerContext)? {
         guard let configuration else { return nil }

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Auth
+import GRPC
+import GRPCServices
 import Jobs
 import Logging
 import ModelServer
@@ -44,6 +46,8 @@ public final class SwerveServer: Sendable {
         public var memberToken: String? = nil
         /// The REST adapter on the same loops; nil turns it off.
         public var rest: RESTServer.Options? = RESTServer.Options()
+        /// gRPC (KServe V2, TF Serving, health) on the same loops; nil turns it off.
+        public var grpc: GRPCOptions? = GRPCOptions()
         /// Submit/GetJob and their workers; nil answers them UNIMPLEMENTED.
         public var jobs: JobQueueOptions? = nil
         /// The prediction cache for models whose config.json has no
@@ -73,6 +77,7 @@ public final class SwerveServer: Sendable {
             var options = Options(modelsDirectory: modelsDirectory)
             options.servesBinaryProtocol = false
             options.rest = nil
+            options.grpc = nil
             options.loops = 1
             return options
         }
@@ -91,6 +96,9 @@ public final class SwerveServer: Sendable {
     /// Runs Predict on fan-out models; `fanOut.aggregator.memberHealth()` reports their members.
     public let fanOut: FanOutAdapter
     private let frameServer: FrameServer?
+    /// gRPC on a port of its own (`GRPCOptions.port` > 0); nil when it
+    /// shares the binary port or is off.
+    private let grpcServer: GRPCServer?
     /// The in-process REST adapter, when `options.rest` is set.
     public let restServer: RESTServer?
     private let group: EventLoopGroup
@@ -137,10 +145,26 @@ public final class SwerveServer: Sendable {
         reference.attach(dispatcher)
         do {
             let tls = try Self.makeTLS(options.tls, logger: logger)
+            let handler = dispatcher
+            let grpc = options.grpc.map { grpc in
+                (options: grpc, router: ServingServices.router(handler: handler, gate: options.gate, serverVersion: Self.version),
+                 limits: grpc.limits(options.limits))
+            }
+            let sharesPort = grpc != nil && options.grpc?.port == 0
             frameServer = try options.servesBinaryProtocol ? FrameServer(
                 host: options.host, port: options.port, handler: DispatchFrameHandler(dispatcher: dispatcher),
-                limits: options.limits, group: group, transforms: tls?.binary) : nil
+                limits: options.limits, group: group, transforms: tls?.binary,
+                sharedWith: sharesPort ? grpc.map { $0.router.sharedPortProtocol(limits: $0.limits) } : nil) : nil
+            var ownGRPC: GRPCServer?
             do {
+                if let grpc, grpc.options.port > 0 {
+                    var streamOptions = StreamServer.Options(maxConnections: options.limits.maxConnections,
+                                                             closeTimeout: options.limits.closeTimeout)
+                    streamOptions.transforms = tls?.binary
+                    streamOptions.maxConnectionsPerAddress = options.limits.maxConnectionsPerAddress
+                    ownGRPC = try GRPCServer(host: options.host, port: grpc.options.port, router: grpc.router, limits: grpc.limits,
+                                             group: group, options: streamOptions)
+                }
                 if var restOptions = options.rest {
                     if let tls { restOptions.transforms = tls.rest }
                     let rest = try RESTServer(options: restOptions, handler: dispatcher, group: group,
@@ -153,9 +177,11 @@ public final class SwerveServer: Sendable {
                     restServer = nil
                 }
             } catch {
+                ownGRPC?.shutdown(grace: .zero)
                 frameServer?.shutdown(grace: .zero)
                 throw error
             }
+            grpcServer = ownGRPC
         } catch {
             jobQueue?.shutdown(drain: .zero)
             fanOut.aggregator.shutdown()
@@ -170,6 +196,13 @@ public final class SwerveServer: Sendable {
     /// 0); 0 when `servesBinaryProtocol` is off.
     public var boundPort: Int { frameServer?.boundPort ?? 0 }
 
+    /// The port gRPC is served on: its own, the binary protocol's when they
+    /// share one, 0 when gRPC is off.
+    public var grpcPort: Int {
+        guard options.grpc != nil else { return 0 }
+        return grpcServer?.boundPort ?? boundPort
+    }
+
     /// Shuts down on SIGTERM or SIGINT; pair with `waitUntilShutdown()`.
     /// The listener's loop watches the signals: without the binary-protocol
     /// listener this does nothing, and the process waits for signals itself
@@ -181,6 +214,7 @@ public final class SwerveServer: Sendable {
     /// Blocks until the server has shut down, then stops the repository.
     public func waitUntilShutdown() {
         frameServer?.waitUntilShutdown()
+        grpcServer?.shutdown(grace: .seconds(1))
         restServer?.shutdown(grace: .seconds(1))
         stopBehindTheListeners()
     }
@@ -189,6 +223,7 @@ public final class SwerveServer: Sendable {
     /// every connection and stops the repository.
     public func shutdown(grace: Duration = .seconds(5)) {
         restServer?.shutdown(grace: grace)
+        grpcServer?.shutdown(grace: grace)
         frameServer?.shutdown(grace: grace)
         stopBehindTheListeners()
     }

@@ -81,7 +81,9 @@ final class FrameChannel: StreamHandler {
     }
 
     func stream(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {
-        guard let delegate else { return }
+        // A connection refused on a shared port is handed its first bytes
+        // after it began closing; they are not requests to serve.
+        guard let delegate, !connection.discardsInput else { return }
         inDecoder = true
         do {
             try decoder.feed(bytes) { delegate.frameChannel(self, didReceive: $0) }

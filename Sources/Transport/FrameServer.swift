@@ -126,13 +126,16 @@ public final class FrameServer: @unchecked Sendable {
     ///   - group: loops to serve on; by default the server creates one loop
     ///     per core and shuts them down with itself.
     ///   - transforms: makes each accepted connection's byte transform (TLS); nil = plain.
+    ///   - sharedWith: a second protocol on the same port, chosen by a
+    ///     connection's first byte (gRPC beside the swerve protocol); nil = frames only.
     public init(
         host: String = "0.0.0.0",
         port: Int,
         handler: any FrameHandler,
         limits: ServerLimits = ServerLimits(),
         group: EventLoopGroup? = nil,
-        transforms: (any ByteTransformFactory)? = nil
+        transforms: (any ByteTransformFactory)? = nil,
+        sharedWith: SharedPortProtocol? = nil
     ) throws {
         try limits.validate()
         guard let address = try SocketAddress.resolveBlocking(host: host, port: port).first else {
@@ -158,7 +161,7 @@ public final class FrameServer: @unchecked Sendable {
             self.boundPort = bound.port
             for (i, loop) in self.group.loops.enumerated() {
                 let serverLoop = ServerLoop(loop: loop, index: i, handler: handler, limits: limits, shared: shared,
-                                            transforms: transforms)
+                                            transforms: transforms, sharedWith: sharedWith)
                 let fd = fds[i]
                 handedOver = i + 1 // listen(fd:) owns the socket even when it fails
                 try loop.submitAndWait { try serverLoop.listen(fd: fd) }

@@ -18,17 +18,25 @@ final class ServerShared: Sendable {
 
 /// A ``FrameServer``'s state on one loop: its listening socket, its
 /// connections, its counters, its sweep timer. Loop-thread only.
-final class ServerLoop: UVHandleOwner {
+///
+/// With a ``SharedPortProtocol`` a connection is first a plain stream
+/// connection waiting for its first byte (in `streams`); swerve framing moves
+/// it to `connections`, the other protocol keeps it in `streams`, where the
+/// sweep, the shutdown and the counts reach it through its ``StreamHandler``.
+final class ServerLoop: UVHandleOwner, StreamConnectionOwner {
     let loop: EventLoop
     let index: Int
     let handler: FrameHandler
     let limits: ServerLimits
     let shared: ServerShared
     let transforms: (any ByteTransformFactory)?
+    let sharedWith: SharedPortProtocol?
     var stats = FrameServer.Statistics()
 
     private var listener: Listener?
     private var connections: [ServerConnection] = []
+    /// Connections not (or not yet) speaking swerve frames.
+    private var streams: [StreamConnection] = []
     private var sweepTimer: LoopTimer?
     private var shutdownTimer: LoopTimer?
     private var signalHandles: [UnsafeMutablePointer<uv_signal_t>] = []
@@ -37,8 +45,9 @@ final class ServerLoop: UVHandleOwner {
     private var onDrained: (() -> Void)?
 
     init(loop: EventLoop, index: Int, handler: FrameHandler, limits: ServerLimits, shared: ServerShared,
-         transforms: (any ByteTransformFactory)? = nil) {
+         transforms: (any ByteTransformFactory)? = nil, sharedWith: SharedPortProtocol? = nil) {
         self.transforms = transforms
+        self.sharedWith = sharedWith
         self.loop = loop
         self.index = index
         self.handler = handler
@@ -82,17 +91,69 @@ final class ServerLoop: UVHandleOwner {
                 return
             }
         }
-        let connection = ServerConnection(owner: self, channel: FrameChannel(connection: stream, maxPayloadLength: limits.maxFrameLength))
-        connection.index = connections.count
-        connections.append(connection)
         let open = shared.openConnections.add(1, ordering: .relaxed).newValue
-        if open > limits.maxConnections || isShuttingDown || !admitPerAddress(stream) {
-            stats.rejectedConnections += 1
-            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.milliseconds)
-        } else {
-            stats.acceptedConnections += 1
-            stream.startReading()
+        let admitted = open <= limits.maxConnections && !isShuttingDown && admitPerAddress(stream)
+        if admitted { stats.acceptedConnections += 1 } else { stats.rejectedConnections += 1 }
+        guard let other = sharedWith else {
+            serveFrames(stream, admitted: admitted)
+            return
         }
+        track(stream)
+        // An undecided connection may wait for its first byte as long as an
+        // idle one may; a refused one only as long as a close takes.
+        if !admitted {
+            stream.limitCloseDeadline(now + limits.closeTimeout.milliseconds)
+        } else if let idle = limits.idleTimeout {
+            stream.limitCloseDeadline(now + idle.milliseconds)
+        }
+        stream.setHandler(ProtocolSelector(maxPrefixLength: 1) { [unowned self] stream, bytes in
+            if bytes[0] == other.firstByte {
+                guard admitted, !self.isShuttingDown else {
+                    stream.close(error: nil)
+                    return RefusedConnection()
+                }
+                stream.closeDeadline = nil
+                return other.makeHandler(stream)
+            }
+            self.untrack(stream)
+            stream.closeDeadline = nil
+            return self.serveFrames(stream, admitted: admitted && !self.isShuttingDown)
+        })
+        stream.startReading()
+    }
+
+    /// Puts swerve framing on `stream`: served, or (not `admitted`) answered
+    /// with the handler's connection-limit response and closed.
+    @discardableResult
+    private func serveFrames(_ stream: StreamConnection, admitted: Bool) -> StreamHandler {
+        let channel = FrameChannel(connection: stream, maxPayloadLength: limits.maxFrameLength)
+        let connection = ServerConnection(owner: self, channel: channel)
+        connections.appendMember(connection)
+        if admitted {
+            stream.startReading()
+        } else {
+            connection.beginClosing(response: handler.connectionLimitResponse(), deadline: now + limits.closeTimeout.milliseconds)
+        }
+        return channel
+    }
+
+    private func track(_ stream: StreamConnection) {
+        stream.owner = self
+        stream.closeTimeoutMilliseconds = limits.closeTimeout.milliseconds
+        streams.appendMember(stream)
+    }
+
+    private func untrack(_ stream: StreamConnection) {
+        stream.owner = nil
+        streams.removeMember(stream)
+    }
+
+    /// A stream connection (undecided, or the shared protocol's) closed.
+    func connectionDidClose(_ stream: StreamConnection) {
+        shared.openConnections.subtract(1, ordering: .relaxed)
+        if let host = stream.countedHost { shared.perAddress?.release(host) }
+        streams.removeMember(stream)
+        checkDrained()
     }
 
     private func admitPerAddress(_ stream: StreamConnection) -> Bool {
@@ -106,14 +167,7 @@ final class ServerLoop: UVHandleOwner {
     func connectionDidClose(_ connection: ServerConnection) {
         shared.openConnections.subtract(1, ordering: .relaxed)
         if let host = connection.channel.connection.countedHost { shared.perAddress?.release(host) }
-        let i = connection.index
-        guard i >= 0, i < connections.count, connections[i] === connection else { return }
-        let last = connections.removeLast()
-        if i < connections.count {
-            connections[i] = last
-            last.index = i
-        }
-        connection.index = -1
+        guard connections.removeMember(connection) else { return }
         checkDrained()
     }
 
@@ -124,6 +178,7 @@ final class ServerLoop: UVHandleOwner {
         for connection in connections {
             connection.sweep(now: now, idleTimeout: isShuttingDown ? nil : idle)
         }
+        for stream in streams { stream.sweep(now: now) }
     }
 
     // MARK: Signals
@@ -169,6 +224,9 @@ final class ServerLoop: UVHandleOwner {
         for connection in connections {
             connection.beginClosing(response: nil, deadline: deadline)
         }
+        for stream in streams {
+            if let handler = stream.handler { handler.streamServerWillShutDown(stream) } else { stream.close() }
+        }
         let timer = LoopTimer(on: loop)
         timer.setCallback { [unowned self] in self.forceCloseAll() }
         timer.start(after: grace)
@@ -178,10 +236,11 @@ final class ServerLoop: UVHandleOwner {
 
     private func forceCloseAll() {
         for connection in connections { connection.channel.close(error: nil) }
+        for stream in streams { stream.close() }
     }
 
     private func checkDrained() {
-        guard isShuttingDown, connections.isEmpty, listener?.isClosed ?? true, let onDrained else { return }
+        guard isShuttingDown, connections.isEmpty, streams.isEmpty, listener?.isClosed ?? true, let onDrained else { return }
         self.onDrained = nil
         sweepTimer?.close()
         sweepTimer = nil
@@ -198,10 +257,19 @@ final class ServerLoop: UVHandleOwner {
 
     func snapshot() -> FrameServer.Statistics {
         var s = stats
-        s.openConnections = connections.count
+        s.openConnections = connections.count + streams.count
         s.pausedConnections = connections.reduce(0) { $0 + ($1.isReadPaused ? 1 : 0) }
         s.inFlightRequests = connections.reduce(0) { $0 + $1.inFlight }
         s.connectionsPerLoop = [stats.acceptedConnections]
         return s
     }
+}
+
+/// The handler of a connection refused before it chose a protocol other than
+/// swerve frames: it is already closing, so nothing it is told matters.
+private final class RefusedConnection: StreamHandler {
+    func stream(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {}
+    func streamDidReadEOF(_ connection: StreamConnection) {}
+    func streamDidWrite(_ connection: StreamConnection) {}
+    func streamDidClose(_ connection: StreamConnection) {}
 }

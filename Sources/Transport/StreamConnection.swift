@@ -213,7 +213,13 @@ public final class StreamConnection: UVHandleOwner, LoopFlushable, @unchecked Se
             return
         }
         do {
-            try transform.inbound(bytes, deliver: { handler.stream(self, didRead: $0) }, reply: { appendToSocket($0) })
+            // One read may decrypt into several pieces, and a piece may change
+            // the handler (a ProtocolSelector handing over) or close the
+            // input: each piece goes to the handler of the moment.
+            try transform.inbound(bytes, deliver: { plain in
+                guard !discardsInput, let current = self.handler else { return }
+                current.stream(self, didRead: plain)
+            }, reply: { appendToSocket($0) })
         } catch {
             closeSendingWhatIsBuffered(error: error)
         }

@@ -150,8 +150,7 @@ final class StreamServerLoop: StreamConnectionOwner {
     private func accept(_ connection: StreamConnection) {
         connection.owner = self
         connection.closeTimeoutMilliseconds = options.closeTimeout.milliseconds
-        connection.index = connections.count
-        connections.append(connection)
+        connections.appendMember(connection)
         let open = openConnections.withLock { n -> Int in n += 1; return n }
         if open > options.maxConnections || isShuttingDown {
             connection.close()
@@ -180,14 +179,7 @@ final class StreamServerLoop: StreamConnectionOwner {
     func connectionDidClose(_ connection: StreamConnection) {
         openConnections.withLock { $0 -= 1 }
         if let host = connection.countedHost { perAddress?.release(host) }
-        let i = connection.index
-        guard i >= 0, i < connections.count, connections[i] === connection else { return }
-        let last = connections.removeLast()
-        if i < connections.count {
-            connections[i] = last
-            last.index = i
-        }
-        connection.index = -1
+        guard connections.removeMember(connection) else { return }
         checkDrained()
     }
 

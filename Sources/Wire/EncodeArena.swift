@@ -1,102 +1,10 @@
 import CSwerveProto
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Primitives
 
-/// Memory for the protobuf-c structs that describe one message while it is
-/// packed: strings, arrays and sub-messages are bump-allocated from a few
-/// blocks and all freed together when the arena goes away.
-///
-/// protobuf-c packs from plain C structs holding raw pointers, and those
-/// pointers must stay valid until `pack` returns; tying them to one
-/// non-copyable owner makes that lifetime explicit and costs a handful of
-/// mallocs per message instead of one per field.
-struct EncodeArena: ~Copyable {
-    private static let blockSize = 4096
-    /// Allocations above this get a block of their own so one big tensor does
-    /// not waste the rest of a shared block.
-    private static let largeThreshold = 1024
+/// The arena swerve's own messages are packed from.
+typealias EncodeArena = BumpArena
 
-    private var blocks: [UnsafeMutableRawPointer] = []
-    private var cursor: UnsafeMutableRawPointer?
-    private var remaining = 0
-
-    init() {}
-
-    deinit {
-        for block in blocks { free(block) }
-    }
-
-    /// Uninitialised, suitably aligned memory for `byteCount` bytes (never nil,
-    /// even for zero bytes, because protobuf-c reads no data behind a zero count).
-    mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
-        if byteCount > Self.largeThreshold {
-            return newBlock(byteCount)
-        }
-        if let c = cursor {
-            let misalignment = Int(bitPattern: c) & (alignment - 1)
-            let padding = misalignment == 0 ? 0 : alignment - misalignment
-            if padding + byteCount <= remaining {
-                let p = c + padding
-                cursor = p + byteCount
-                remaining -= padding + byteCount
-                return p
-            }
-        }
-        // malloc's alignment (16 on 64-bit Linux) covers every type we place.
-        let block = newBlock(Self.blockSize)
-        cursor = block + byteCount
-        remaining = Self.blockSize - byteCount
-        return block
-    }
-
-    private mutating func newBlock(_ size: Int) -> UnsafeMutableRawPointer {
-        guard let p = malloc(max(size, 1)) else {
-            fatalError("out of memory allocating \(size) bytes for a protobuf message")
-        }
-        blocks.append(p)
-        return p
-    }
-
-    /// Memory for `count` values of `T`, uninitialised.
-    mutating func allocate<T>(_: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        allocate(byteCount: MemoryLayout<T>.stride * count, alignment: MemoryLayout<T>.alignment)
-            .bindMemory(to: T.self, capacity: count)
-    }
-
-    /// A protobuf-c message struct, initialised by its generated `__init` function.
-    mutating func message<T>(_: T.Type, _ initialise: (UnsafeMutablePointer<T>) -> Void) -> UnsafeMutablePointer<T> {
-        let p = allocate(T.self, count: 1)
-        initialise(p)
-        return p
-    }
-
-    /// A copy of `values`; protobuf-c reads it as the repeated field's array.
-    mutating func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
-        let p = allocate(T.self, count: values.count)
-        values.withUnsafeBufferPointer { src in
-            if let base = src.baseAddress, !src.isEmpty {
-                p.initialize(from: base, count: src.count)
-            }
-        }
-        return p
-    }
-
-    /// A NUL-terminated copy of `string` (protobuf-c strings are C strings).
-    mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
-        var s = string
-        return s.withUTF8 { utf8 in
-            let p = allocate(CChar.self, count: utf8.count + 1)
-            if let base = utf8.baseAddress, !utf8.isEmpty {
-                UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: utf8.count)
-            }
-            p[utf8.count] = 0
-            return p
-        }
-    }
-
+extension BumpArena {
     /// A copy of `string`'s UTF-8 bytes as protobuf `bytes`.
     mutating func bytes(_ string: String) -> ProtobufCBinaryData {
         var s = string

@@ -59,6 +59,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup(title: "REST adapter") var restOptions: ServeRESTOptions
 
+    @OptionGroup(title: "gRPC") var grpcOptions: GRPCServeOptions
+
     @OptionGroup(title: "Prediction cache") var cacheOptions: CacheOptions
 
     @OptionGroup(title: "TLS") var tlsOptions: ServerTLSOptions
@@ -108,6 +110,7 @@ struct Serve: ParsableCommand {
             idleTimeout: idleTimeoutSeconds > 0 ? seconds(idleTimeoutSeconds) : nil,
             maxConnections: maxConnections)
         options.rest = restOptions.serverOptions(host: host)
+        options.grpc = grpcOptions.options
         options.jobs = try jobOptions.queueOptions()
         options.cacheDefault = try cacheOptions.defaultSettings()
         options.cacheRedis = try cacheOptions.redisAddress()
@@ -135,6 +138,10 @@ struct Serve: ParsableCommand {
         if let rest = server.restServer {
             // Printed before the "listening on" line, so whoever waits for that line has this one too.
             print("swerve REST on \(displayHost):\(rest.boundPort) (HTTP/JSON)")
+        }
+        if options.grpc != nil {
+            let shared = server.grpcPort == server.boundPort ? ", shared with the binary protocol" : ""
+            print("swerve gRPC on \(displayHost):\(server.grpcPort) (KServe V2, TF Serving, health\(shared))")
         }
         // Tests and scripts read this line to learn the port; keep its shape.
         print("swerve \(SwerveServer.version) listening on \(displayHost):\(server.boundPort) (binary protocol), "

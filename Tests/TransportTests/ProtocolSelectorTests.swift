@@ -1,8 +1,9 @@
 import Transport
 import XCTest
 
-/// Answers "H2 " followed by every byte it was handed (the replayed preface included).
-private final class PrefaceHandler: StreamHandler {
+/// Answers "H2 " followed by every byte it was handed (the replayed preface
+/// included): stands in for gRPC's HTTP/2 handler.
+final class PrefaceHandler: StreamHandler {
     private var answered = false
     func stream(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {
         if !answered { connection.write(Array("H2 ".utf8)) }
