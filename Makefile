@@ -200,5 +200,16 @@ test-tsan: test-deps
 soak: test-deps release
 	scripts/soak.sh --minutes $(SOAK_MINUTES)
 
+# Fuzzing (issue 19; RELIABILITY.md): libFuzzer targets in Fuzz/, built into
+# .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-corpus
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+# Rewrites the seed corpora from the fixtures (Tests/Fuzz/corpus/).
+fuzz-corpus:
+	scripts/fuzz-corpus.py
+
 clean:
 	rm -rf .build

@@ -13,6 +13,12 @@ let package = Package(
         .executable(name: "swerve-soak-report", targets: ["swerve-soak-report"]),
         .library(name: "SwerveClient", targets: ["SwerveClient"]),
         .library(name: "ModelRuntime", targets: ["ModelRuntime"]),
+        // For the fuzz package (Fuzz/) only: the modules its targets drive,
+        // so libFuzzer's main links into fuzz binaries, never swerve's.
+        .library(name: "SwerveFuzzSurface", targets: [
+            "Transport", "Wire", "ModelRuntime", "ModelServer", "Serving", "REST", "TextFormats",
+            "Redis", "Jobs", "Streaming", "Aggregator", "SwerveTestSupport",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

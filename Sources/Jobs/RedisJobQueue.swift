@@ -64,37 +64,47 @@ public final class RedisJobQueue: JobQueue, @unchecked Sendable {
         pool.enqueue(script: nil, keys: ["HMGET", .text(keys.job(jobID))],
                      arguments: ["state", "submitted", "started", "finished", "attempts", "result", "err_code", "err_msg"],
                      deadline: deadline) { result in
-            completion(result.flatMap { reply in
-                guard let fields = reply.array, fields.count == 8 else {
-                    return .failure(Self.replyError(reply, address: address, doing: "get_job"))
-                }
-                guard let stateNumber = fields[0].integer, let state = JobState(rawValue: Int32(stateNumber)) else {
-                    return .failure(WireError(.notFound, "no job '\(jobID)': unknown, or its result expired "
-                        + "(results are kept \(Int64(ttl.milliseconds) / 1000) s)"))
-                }
-                var response = GetJobResponse(jobId: jobID, state: state,
-                                              submittedAtMicros: fields[1].integer ?? 0,
-                                              startedAtMicros: fields[2].integer ?? 0,
-                                              finishedAtMicros: fields[3].integer ?? 0,
-                                              attempts: UInt32(clamping: fields[4].integer ?? 0))
-                switch state {
-                case .completed:
-                    guard let bytes = fields[5].bytes else {
-                        return .failure(WireError(.internal, "job '\(jobID)' is completed but has no stored result"))
-                    }
-                    switch JobCodec.decodeResponse(bytes) {
-                    case .success(let r): response.result = r
-                    case .failure(let e): return .failure(e)
-                    }
-                case .failed:
-                    let code = fields[6].integer.flatMap { StatusCode(rawValue: Int32($0)) } ?? .unknown
-                    response.error = Status(code == .ok ? .unknown : code, fields[7].text ?? "")
-                default:
-                    break
-                }
-                return .success(response)
-            })
+            completion(result.flatMap { reply in Self.jobResponse(reply, jobID: jobID, resultTTL: ttl, address: address) })
         }
+    }
+
+    /// A job record as `getJob`'s HMGET returns it (state, submitted, started,
+    /// finished, attempts, result, err_code, err_msg) turned into the answer:
+    /// NOT_FOUND for a missing or unreadable state, the stored result decoded
+    /// for a completed job, the stored status for a failed one.
+    static func jobResponse(_ reply: RedisReply, jobID: String, resultTTL ttl: Duration,
+                            address: RedisAddress) -> Result<GetJobResponse, WireError> {
+        guard let fields = reply.array, fields.count == 8 else {
+            return .failure(Self.replyError(reply, address: address, doing: "get_job"))
+        }
+        // Int32(exactly:): a record whose numbers do not fit (corrupt, or not
+        // written by swerve) is a missing job or an unknown code, not a trap.
+        guard let stateNumber = fields[0].integer.flatMap(Int32.init(exactly:)),
+              let state = JobState(rawValue: stateNumber) else {
+            return .failure(WireError(.notFound, "no job '\(jobID)': unknown, or its result expired "
+                + "(results are kept \(Int64(ttl.milliseconds) / 1000) s)"))
+        }
+        var response = GetJobResponse(jobId: jobID, state: state,
+                                      submittedAtMicros: fields[1].integer ?? 0,
+                                      startedAtMicros: fields[2].integer ?? 0,
+                                      finishedAtMicros: fields[3].integer ?? 0,
+                                      attempts: UInt32(clamping: fields[4].integer ?? 0))
+        switch state {
+        case .completed:
+            guard let bytes = fields[5].bytes else {
+                return .failure(WireError(.internal, "job '\(jobID)' is completed but has no stored result"))
+            }
+            switch JobCodec.decodeResponse(bytes) {
+            case .success(let r): response.result = r
+            case .failure(let e): return .failure(e)
+            }
+        case .failed:
+            let code = fields[6].integer.flatMap(Int32.init(exactly:)).flatMap(StatusCode.init(rawValue:)) ?? .unknown
+            response.error = Status(code == .ok ? .unknown : code, fields[7].text ?? "")
+        default:
+            break
+        }
+        return .success(response)
     }
 
     public func startWorkers(count: Int, runner: @escaping JobRunner) {

@@ -208,7 +208,7 @@ final class RedisWorkerGroup: @unchecked Sendable {
         return (Self.parseEntry(entry), next)
     }
 
-    private static func parseEntry(_ entry: RedisReply) -> (id: String, job: String)? {
+    static func parseEntry(_ entry: RedisReply) -> (id: String, job: String)? {
         guard let pair = entry.array, pair.count == 2, let id = pair[0].text else { return nil }
         var job = ""
         if let fields = pair[1].array {

@@ -81,6 +81,12 @@ extension ModelConfig {
             config.batching = try BatchingSettings.parse(batching, fail: fail)
         }
         config.featureNames = try parseFeatureNames(object["feature_names"], fail: fail)
+        if let missing = object["accepts_missing_values"] {
+            guard case .bool(let accepts) = missing else {
+                throw fail("\"accepts_missing_values\" must be true or false, got \(missing.shortDescription)")
+            }
+            config.acceptsMissingValues = accepts
+        }
         return config
     }
 

@@ -25,6 +25,10 @@ public struct ModelConfig: Sendable, Equatable {
     /// Names of the input columns (`"feature_names"`), one per column in
     /// order; empty when not configured.
     public var featureNames: [String] = []
+    /// The model takes NaN in its float inputs as a missing value (an
+    /// imputer, trees that route missing values) (`"accepts_missing_values"`);
+    /// without it a Predict carrying NaN is refused with INVALID_ARGUMENT.
+    public var acceptsMissingValues = false
     /// The whole parsed config.json object, known keys included; an empty object without a file.
     public var raw: JSON
 

@@ -215,13 +215,19 @@ struct ElementBuilder {
     mutating func append(_ value: JSON, at index: [Int]) throws(TranslationError) {
         count += 1
         switch (type, value) {
-        case (.float, .number(let n)): floats.append(n.float)
-        case (.double, .number(let n)): doubles.append(n.double)
+        case (.float, .number(let n)):
+            guard let v = n.finiteFloat else { throw doesNotFit(n, index) }
+            floats.append(v)
+        case (.double, .number(let n)):
+            guard let v = n.finiteDouble else { throw doesNotFit(n, index) }
+            doubles.append(v)
         case (.int64, .number(let n)):
-            guard let v = n.int64 else { throw mismatch(value, index, "an integer") }
+            guard let v = n.int64 else { throw n.isInteger ? doesNotFit(n, index) : mismatch(value, index, "an integer") }
             int64s.append(v)
         case (.int32, .number(let n)):
-            guard let v = n.int64, let v32 = Int32(exactly: v) else { throw mismatch(value, index, "a 32-bit integer") }
+            guard let v = n.int64, let v32 = Int32(exactly: v) else {
+                throw n.isInteger ? doesNotFit(n, index) : mismatch(value, index, "a 32-bit integer")
+            }
             int32s.append(v32)
         case (.bool, .bool(let b)): bools.append(b)
         case (.string, .string(let s)): strings.append(s)
@@ -249,6 +255,15 @@ struct ElementBuilder {
         case .bool: return "true or false"
         case .string: return "a string"
         }
+    }
+
+    /// A number of the right kind whose value the element type cannot hold:
+    /// refused, as TF Serving refuses it, rather than predicted on as
+    /// infinity or a wrapped integer.
+    private func doesNotFit(_ number: JSONNumber, _ index: [Int]) -> TranslationError {
+        let text = number.text.count > 40 ? "\(number.text.prefix(40))… (\(number.text.count) characters)" : number.text
+        return TranslationError("input '\(name)' is \(type) but the value at \(TensorJSON.position(index)) is \(text), "
+                                + "which does not fit in \(type)")
     }
 
     private func mismatch(_ value: JSON, _ index: [Int], _ expected: String) -> TranslationError {

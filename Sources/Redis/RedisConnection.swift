@@ -51,6 +51,7 @@ public final class RedisConnection {
             redisFree(c)
             throw .connection("cannot connect to \(address): \(reason)")
         }
+        RedisReplyLimits.apply(to: c.pointee.reader)
         redisSetTimeout(c, commandTimeout.timeval)
         _ = redisEnableKeepAlive(c)
         context = c
@@ -158,7 +159,7 @@ public final class RedisConnection {
     /// Drops the connection after an I/O error and describes the error.
     private func failure(_ c: UnsafeMutablePointer<redisContext>) -> RedisError {
         let code = c.pointee.err
-        var reason = String(cString: swerve_redis_errstr(c))
+        var reason = RedisReplyLimits.explain(String(cString: swerve_redis_errstr(c)))
         if code == REDIS_ERR_IO && (reason.contains("temporarily unavailable") || reason.contains("timed out")) {
             close()
             return .timedOut("\(address): no answer within \(Int64(commandTimeout.milliseconds)) ms (timed out)")

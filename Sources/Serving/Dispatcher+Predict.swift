@@ -186,7 +186,32 @@ extension Dispatcher {
                 }
             }
         }
+        if !servable.config.acceptsMissingValues {
+            for (name, tensor) in feeds {
+                if let position = Self.firstNaN(in: tensor) {
+                    return .invalidArgument("input '\(name)' holds NaN at \(position), and model '\(servable.name)' "
+                        + "does not take missing values (its config.json would say \"accepts_missing_values\": true)")
+                }
+            }
+        }
         return nil
+    }
+
+    /// Where the first NaN of a float or double tensor is, as `[row][column]…`.
+    static func firstNaN(in tensor: Tensor) -> String? {
+        let flat: Int?
+        switch tensor.storage {
+        case .float(let v): flat = v.firstIndex(where: \.isNaN)
+        case .double(let v): flat = v.firstIndex(where: \.isNaN)
+        default: flat = nil
+        }
+        guard var rest = flat else { return nil }
+        var index: [Int] = []
+        for d in tensor.shape.reversed() where d > 0 {
+            index.append(rest % d)
+            rest /= d
+        }
+        return index.isEmpty ? "element 0" : "[" + index.reversed().map(String.init).joined(separator: "][") + "]"
     }
 
     /// The outputs to compute: nil (all) for an empty filter, else the named

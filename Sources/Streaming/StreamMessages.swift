@@ -58,7 +58,9 @@ public enum StreamMessages {
         x.reserveCapacity(array.count)
         for (i, value) in array.enumerated() {
             guard case .number(let n) = value else { throw StreamError("\"x\"[\(i)] is \(value.kindName), not a number") }
-            x.append(n.float)
+            // Too large for a float: refused, not run (and forwarded) as infinity.
+            guard let v = n.finiteFloat else { throw StreamError("\"x\"[\(i)] is \(n.text.prefix(40)), which does not fit in float") }
+            x.append(v)
         }
         return FeatureMessage(id: id, x: x, timestamp: try optionalNumber(json, "ts"))
     }
@@ -79,14 +81,14 @@ public enum StreamMessages {
     private static func number(_ json: JSON, _ key: String) throws(StreamError) -> Double {
         guard let value = json[key] else { throw StreamError("missing \"\(key)\"") }
         guard case .number(let n) = value else { throw StreamError("\"\(key)\" must be a number, not \(value.kindName)") }
-        return n.double
+        guard let v = n.finiteDouble else { throw StreamError("\"\(key)\" is \(n.text.prefix(40)), which does not fit in double") }
+        return v
     }
 
     private static func optionalNumber(_ json: JSON, _ key: String) throws(StreamError) -> Double? {
         guard let value = json[key] else { return nil }
         if case .null = value { return nil }
-        guard case .number(let n) = value else { throw StreamError("\"\(key)\" must be a number, not \(value.kindName)") }
-        return n.double
+        return try number(json, key)
     }
 
     // MARK: Writing

@@ -62,6 +62,13 @@ public struct JSONNumber: Sendable {
     public var float: Float { Float(text) ?? .nan }
     /// The value as Int64 when it is an integer token in range.
     public var int64: Int64? { isInteger ? Int64(text) : nil }
+    /// The value as a Float, or nil when it is too large for one (`1e999`,
+    /// a 400-digit integer, `3.5e38`), which would otherwise become infinity.
+    /// Values too small for a Float round to zero or a subnormal, as
+    /// strtof rounds them.
+    public var finiteFloat: Float? { float.isFinite ? float : nil }
+    /// The value as a Double, or nil when it is too large for one (it would become infinity).
+    public var finiteDouble: Double? { double.isFinite ? double : nil }
 }
 
 /// Why a document is not JSON: what was expected and the byte offset.

@@ -27,19 +27,37 @@ enum InputParsing {
             if let s = v as? String, s == "NaN" { return .nan }
             throw Failure(description: "--data element \(i) is \(v), not a number (input '\(inputName)' is \(dtype))")
         }
+        // A number too large for the input's type is refused, not sent as
+        // infinity or a wrapped integer ("NaN" is sent: the server decides
+        // whether the model takes missing values).
+        func doesNotFit(_ v: Any, _ i: Int) -> Failure {
+            Failure(description: "--data element \(i) is \(v), which does not fit in \(elementType) (input '\(inputName)' is \(dtype))")
+        }
         switch elementType {
-        case .float: return Tensor(shape: shape, floats: try leaves.enumerated().map { Float(try number($1, $0)) })
-        case .double: return Tensor(shape: shape, doubles: try leaves.enumerated().map { try number($1, $0) })
+        case .float:
+            return Tensor(shape: shape, floats: try leaves.enumerated().map { i, v in
+                let d = try number(v, i)
+                guard Float(d).isFinite || d.isNaN else { throw doesNotFit(v, i) }
+                return Float(d)
+            })
+        case .double:
+            return Tensor(shape: shape, doubles: try leaves.enumerated().map { i, v in
+                let d = try number(v, i)
+                guard d.isFinite || d.isNaN else { throw doesNotFit(v, i) }
+                return d
+            })
         case .int64:
             return Tensor(shape: shape, int64s: try leaves.enumerated().map { i, v in
                 let d = try number(v, i)
-                guard d == d.rounded(), let n = Int64(exactly: d) else { throw Failure(description: "--data element \(i) is \(v), not an integer (input '\(inputName)' is \(dtype))") }
+                guard d == d.rounded() else { throw Failure(description: "--data element \(i) is \(v), not an integer (input '\(inputName)' is \(dtype))") }
+                guard let n = Int64(exactly: d) else { throw doesNotFit(v, i) }
                 return n
             })
         case .int32:
             return Tensor(shape: shape, int32s: try leaves.enumerated().map { i, v in
                 let d = try number(v, i)
-                guard d == d.rounded(), let n = Int32(exactly: d) else { throw Failure(description: "--data element \(i) is \(v), not a 32-bit integer (input '\(inputName)' is \(dtype))") }
+                guard d == d.rounded() else { throw Failure(description: "--data element \(i) is \(v), not a 32-bit integer (input '\(inputName)' is \(dtype))") }
+                guard let n = Int32(exactly: d) else { throw doesNotFit(v, i) }
                 return n
             })
         case .bool:

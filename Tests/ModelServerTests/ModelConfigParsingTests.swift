@@ -69,6 +69,12 @@ final class ModelConfigParsingTests: XCTestCase {
         XCTAssertEqual(problem(#"{"version_labels": {"": 1}}"#), "\"version_labels\" has an empty label")
     }
 
+    func testAcceptsMissingValuesIsABoolean() throws {
+        XCTAssertTrue(try parse(#"{"accepts_missing_values": true}"#).acceptsMissingValues)
+        XCTAssertFalse(try parse("{}").acceptsMissingValues)
+        XCTAssertEqual(problem(#"{"accepts_missing_values": "yes"}"#), "\"accepts_missing_values\" must be true or false, got \"yes\"")
+    }
+
     func testBadPolicies() {
         XCTAssertTrue(problem(#"{"version_policy": {"latest": 0}}"#).contains("\"version_policy\".latest must be a positive integer, got 0"))
         XCTAssertTrue(problem(#"{"version_policy": {"all": false}}"#).contains("\"version_policy\".all must be true"))

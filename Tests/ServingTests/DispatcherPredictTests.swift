@@ -120,6 +120,17 @@ final class DispatcherPredictTests: XCTestCase {
 
     // MARK: INVALID_ARGUMENT
 
+    func testNaNIsRefusedNamingItsPositionUnlessTheModelTakesMissingValues() {
+        let withNaN = NamedTensor("input", Tensor(shape: [2, 4], floats: [5.1, 3.5, 1.4, 0.2, 6.3, .nan, 6.0, 2.5]))
+        assertFailure(dispatcher.predict(ModelSpec(name: "iris"), [withNaN]), .invalidArgument,
+                      "input 'input' holds NaN at [1][1]", "model 'iris'", "accepts_missing_values")
+        let doubleNaN = NamedTensor("input", Tensor(shape: [1, 2], doubles: [.nan, 1]))
+        assertFailure(dispatcher.predict(ModelSpec(name: "linreg"), [doubleNaN]), .invalidArgument, "holds NaN at [0][0]")
+        // kmeans's config says it takes missing values: the call runs.
+        let taken = dispatcher.predict(ModelSpec(name: "kmeans"), [withNaN])
+        XCTAssertEqual(taken.status.code, .ok, taken.status.message)
+    }
+
     func testWrongShapeIsInvalidArgument() {
         let threeColumns = NamedTensor("input", Tensor(shape: [1, 3], floats: [1, 2, 3]))
         assertFailure(dispatcher.predict(ModelSpec(name: "kmeans"), [threeColumns]), .invalidArgument, "input")

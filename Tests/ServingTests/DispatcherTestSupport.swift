@@ -14,7 +14,8 @@ import XCTest
 /// - `iris` (ZipMap classifier), config: labels, version label "stable" → 1,
 ///   max_batch_size 1000
 /// - `kmeans` (fixture, two plain tensor outputs `label` and `scores`, standard
-///   operators only), config: version label "stable" → 1, max_batch_size 1000
+///   operators only), config: version label "stable" → 1, max_batch_size 1000,
+///   accepts_missing_values
 /// - `linreg` (fixture linear_regression_double, double input and output)
 /// - `broken` whose only version is not an ONNX file (FAILED)
 final class DispatcherFixture: @unchecked Sendable {
@@ -50,7 +51,7 @@ final class DispatcherFixture: @unchecked Sendable {
         try place(models.appendingPathComponent("iris/1/model.onnx"), model: "iris")
         try config("iris", #"{"labels": ["setosa", "versicolor", "virginica"], "version_labels": {"stable": 1}, "max_batch_size": 1000}"#)
         try place(models.appendingPathComponent("fixtures/kmeans.onnx"), model: "kmeans")
-        try config("kmeans", #"{"version_labels": {"stable": 1}, "max_batch_size": 1000}"#)
+        try config("kmeans", #"{"version_labels": {"stable": 1}, "max_batch_size": 1000, "accepts_missing_values": true}"#)
         try place(models.appendingPathComponent("fixtures/linear_regression_double.onnx"), model: "linreg")
         let brokenDir = root.appendingPathComponent("broken/1")
         try fm.createDirectory(at: brokenDir, withIntermediateDirectories: true)

@@ -31,9 +31,17 @@ public final class RawHTTPClient {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            // A signal (a fuzzer's timer, say) may interrupt the call: try again.
+            if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Failure(description: "send failed: errno \(errno)") }
             sent += n
         }
+    }
+
+    /// Half-closes the connection: the server sees the end of the stream
+    /// (and answers what it has, then closes) while replies can still be read.
+    public func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
     }
 
     /// A request with a JSON body and Content-Length.
@@ -89,6 +97,7 @@ public final class RawHTTPClient {
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return true }
+            if n < 0 && errno == EINTR { continue }
             if n < 0 { return errno == ECONNRESET }
         }
     }

@@ -22,6 +22,26 @@ final class JSONTests: XCTestCase {
         }
     }
 
+    func testNumbersTooLargeForFloatOrDoubleHaveNoFiniteValue() throws {
+        func number(_ text: String) throws -> JSONNumber {
+            guard case .number(let n) = try JSONParser.parse(text) else {
+                XCTFail("\(text) is not a number")
+                return JSONNumber(text: "0", isInteger: true)
+            }
+            return n
+        }
+        for text in ["1e999", "-1e999", String(repeating: "9", count: 400), "2e308"] {
+            XCTAssertNil(try number(text).finiteFloat, text)
+            XCTAssertNil(try number(text).finiteDouble, text)
+        }
+        XCTAssertNil(try number("3.5e38").finiteFloat)
+        XCTAssertEqual(try number("3.5e38").finiteDouble, 3.5e38)
+        XCTAssertEqual(try number("3.4e38").finiteFloat, 3.4e38)
+        // Too small is not too large: it rounds to zero, as strtof/strtod round it.
+        XCTAssertEqual(try number("1e-999").finiteFloat, 0)
+        XCTAssertEqual(try number("-2.5").finiteDouble, -2.5)
+    }
+
     func testDeepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         XCTAssertThrowsError(try JSONParser.parse(deep)) { error in
