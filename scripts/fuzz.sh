@@ -8,6 +8,8 @@
 #   scripts/fuzz.sh [target ...]        targets: frame http onnx config redis stream
 #   FUZZ_SECONDS=3600 scripts/fuzz.sh http     one target for an hour
 #   FUZZ_BUILD=0 scripts/fuzz.sh        run what is built (FUZZ_BIN: from elsewhere)
+#   FUZZ_SEED=1 scripts/fuzz.sh         the same inputs every run (CI: a pass that
+#                                       fails only on a real finding, reproducibly)
 #
 # New inputs libFuzzer finds go to .build-fuzz/corpus/<target>/ (kept between
 # runs, never committed); the final stats of each run go to
@@ -47,6 +49,7 @@ for target in "${TARGETS[@]}"; do
     [ -x "$binary" ] || { echo "no fuzz target '$target' (have: ${ALL_TARGETS[*]})" >&2; exit 2; }
     options=(-timeout="$TIMEOUT" -rss_limit_mb=2048 -malloc_limit_mb=2048 -detect_leaks=1
              -artifact_prefix="Tests/Fuzz/crashes/$target-" -print_final_stats=1)
+    [ -n "${FUZZ_SEED:-}" ] && options+=(-seed="$FUZZ_SEED")
     dict=Tests/Fuzz/dict/$target.dict
     [ -f "$dict" ] && options+=(-dict="$dict")
     log=$SCRATCH/logs/$target.log
