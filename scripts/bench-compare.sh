@@ -6,6 +6,8 @@
 #   swerve REST predict                     vs  wrk against nginx 200  (HTTP reference)
 #   swerve at 50% of its peak, open loop    ->  p99
 #   swerve pipelined Predict (depth 16)     ->  requests/s
+#   swerve gRPC ModelInfer                  vs  C++ gRPC, Python grpcio, the swerve protocol
+#                                               (scripts/bench-grpc.sh, h2load; BENCH_GRPC=0 skips it)
 #
 # Every load generator runs with ONE thread (redis-benchmark's default), so
 # the server under test gets the same share of the 2 cores in every row.
@@ -230,3 +232,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo
     echo "JSON and HTML reports: $OUT/"
 } | tee "$OUT/summary.md"
+
+# gRPC (issue 16): h2load against swerve's gRPC and its references, after the
+# rows above so the two never share the machine.
+if [ "${BENCH_GRPC:-1}" != 0 ]; then
+    if command -v h2load >/dev/null && [ -x .build/grpc-venv/bin/python ]; then
+        DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS OUT=$OUT/grpc scripts/bench-grpc.sh | tee -a "$OUT/summary.md"
+    else
+        echo "gRPC rows skipped: run make bench-grpc once (it installs h2load, libgrpc++ and the gRPC venv)" | tee -a "$OUT/summary.md"
+    fi
+fi
