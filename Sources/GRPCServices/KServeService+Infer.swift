@@ -96,16 +96,11 @@ extension KServeService {
         return shape
     }
 
-    /// The elements a shape holds; a product past 2^31 is refused before
-    /// anything of that size is allocated.
+    /// The elements a shape holds; one past ``TensorShapeLimit`` is refused
+    /// before anything of that size is allocated.
     static func elementCount(_ shape: [Int], input: String) throws(GRPCStatus) -> Int {
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= Int(Int32.max) else {
-                throw GRPCStatus(.invalidArgument, "input '\(input)': shape \(shape) holds more than 2^31 elements")
-            }
-            count = product
+        guard let count = TensorShapeLimit.elementCount(shape) else {
+            throw GRPCStatus(.invalidArgument, "input '\(input)': shape \(shape) is too large (more than \(TensorShapeLimit.maxElements) elements)")
         }
         return count
     }

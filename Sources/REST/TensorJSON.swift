@@ -90,13 +90,8 @@ enum TensorJSON {
     /// The number of elements of `shape`, refused when a dimension is
     /// negative or the product is absurd (a hostile request's shape).
     static func elementCount(_ shape: [Int], name: String) throws(TranslationError) -> Int {
-        var count = 1
-        for d in shape {
-            guard d >= 0 else { throw TranslationError("input '\(name)': shape \(shape) has a negative dimension") }
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= 1 << 28 else { throw TranslationError("input '\(name)': shape \(shape) is too large") }
-            count = p
-        }
+        guard !shape.contains(where: { $0 < 0 }) else { throw TranslationError("input '\(name)': shape \(shape) has a negative dimension") }
+        guard let count = TensorShapeLimit.elementCount(shape) else { throw TranslationError("input '\(name)': shape \(shape) is too large") }
         return count
     }
 
