@@ -36,16 +36,27 @@ public final class FanOutAdapter: FanOutService {
 }
 
 /// The dispatcher, set once it exists; what in-process fan-out members call.
+///
+/// Weak: the dispatcher owns the adapter, whose aggregator owns this
+/// reference, so a strong one would close a cycle that keeps the whole server
+/// (repository, models, job results) alive after its owner let it go.
 final class DispatcherReference: Sendable {
-    private let value = Locked<Dispatcher?>(nil)
+    private struct WeakDispatcher {
+        weak var dispatcher: Dispatcher?
+    }
 
-    func attach(_ dispatcher: Dispatcher) { value.withLock { $0 = dispatcher } }
+    private let value = Locked(WeakDispatcher())
+
+    func attach(_ dispatcher: Dispatcher) { value.withLock { $0.dispatcher = dispatcher } }
+
+    /// The dispatcher while it exists.
+    private var dispatcher: Dispatcher? { value.withLock { $0.dispatcher } }
 
     /// Runs Predict on a model of this process, completing exactly once.
     func predict(_ request: PredictRequest, deadline: ContinuousClock.Instant?,
                  completion: @escaping @Sendable (Result<PredictResponse, WireError>) -> Void) {
-        guard let dispatcher = value.withLock({ $0 }) else {
-            return completion(.failure(WireError(.unavailable, "the server is still starting")))
+        guard let dispatcher else {
+            return completion(.failure(WireError(.unavailable, "the server is starting or has stopped")))
         }
         dispatcher.handle(Request(id: 0, call: .predict(request)), deadline: deadline) { response in
             if case .predict(let p)? = response.result, response.status.isOK {
@@ -61,8 +72,8 @@ final class DispatcherReference: Sendable {
     /// Runs GetModelMetadata on a model of this process, completing exactly once.
     func metadata(_ request: GetModelMetadataRequest, deadline: ContinuousClock.Instant?,
                   completion: @escaping @Sendable (Result<GetModelMetadataResponse, WireError>) -> Void) {
-        guard let dispatcher = value.withLock({ $0 }) else {
-            return completion(.failure(WireError(.unavailable, "the server is still starting")))
+        guard let dispatcher else {
+            return completion(.failure(WireError(.unavailable, "the server is starting or has stopped")))
         }
         dispatcher.handle(Request(id: 0, call: .getModelMetadata(request)), deadline: deadline) { response in
             if case .getModelMetadata(let m)? = response.result, response.status.isOK {

@@ -30,7 +30,7 @@ final class WarmUpTests: XCTestCase {
     }
 
     func testTestModelsBehave() throws {
-        XCTAssertNoThrow(try RepositoryFixture.identityModel.warmUp())
-        XCTAssertThrowsError(try RepositoryFixture.failingModel.warmUp())
+        XCTAssertNoThrow(try RepositoryFixture.identityModel().warmUp())
+        XCTAssertThrowsError(try RepositoryFixture.failingModel().warmUp())
     }
 }

@@ -20,8 +20,11 @@ final class RepositoryFixture: @unchecked Sendable {
     private var gateOpen = false
     private var blockedCount = 0
 
-    static let identityModel: Model = try! Model(bytes: ONNXTestModel.identity())
-    static let failingModel: Model = try! Model(bytes: ONNXTestModel.failsWhenRun())
+    // A fresh instance per load, never a shared static: the repository then
+    // owns each model it loaded and frees it on unload, so nothing a test
+    // loaded lives on to the end of the run (make test-asan's leak check).
+    static func identityModel() throws -> Model { try Model(bytes: ONNXTestModel.identity()) }
+    static func failingModel() throws -> Model { try Model(bytes: ONNXTestModel.failsWhenRun()) }
 
     init() throws {
         let template = NSTemporaryDirectory() + "swerve-modelserver-XXXXXX"
@@ -119,7 +122,7 @@ final class RepositoryFixture: @unchecked Sendable {
             throw ModelError(.invalidModel, String(text.dropFirst(6)))
         }
         if text == "warmup-fail" {
-            return Self.failingModel
+            return try Self.failingModel()
         }
         if text == "block" {
             gate.lock()
@@ -128,7 +131,7 @@ final class RepositoryFixture: @unchecked Sendable {
             while !gateOpen { gate.wait() }
             gate.unlock()
         }
-        return Self.identityModel
+        return try Self.identityModel()
     }
 
     /// Waits until a `block` load is waiting in the loader.

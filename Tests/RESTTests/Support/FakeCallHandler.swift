@@ -181,6 +181,9 @@ class FakeRESTServerTestCase: XCTestCase {
     override func tearDown() {
         client = nil
         server.shutdown()
+        // XCTest keeps every test case instance to the end of the run: drop
+        // the server, or its handler's recorded requests live on until exit.
+        server = nil
     }
 }
 
