@@ -191,10 +191,11 @@ bench-grpc: release grpc-test-deps
 # slow, so not in CI. Soak: SOAK_MINUTES of mixed load at 80% of the measured
 # peak with version churn and worker SIGKILLs; verdict and plot (scripts/soak.sh).
 SOAK_MINUTES ?= 10
-test-asan: test-deps
+# grpc-test-deps: the gRPC process tests drive swerve with the venv's Python clients.
+test-asan: test-deps grpc-test-deps
 	scripts/sanitizer-tests.sh address
 
-test-tsan: test-deps
+test-tsan: test-deps grpc-test-deps
 	scripts/sanitizer-tests.sh thread
 
 soak: test-deps release
