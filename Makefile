@@ -201,15 +201,17 @@ soak: test-deps release
 	scripts/soak.sh --minutes $(SOAK_MINUTES)
 
 # Fuzzing (issue 19; RELIABILITY.md): libFuzzer targets in Fuzz/, built into
-# .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS.
+# .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS, FUZZ_JOBS
+# targets side by side (the script's default: one per core).
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-corpus
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
-# Rewrites the seed corpora from the fixtures (Tests/Fuzz/corpus/).
-fuzz-corpus:
-	scripts/fuzz-corpus.py
+# Rewrites the seed corpora from the fixtures (Tests/Fuzz/corpus/); the gRPC
+# seeds are built with the gRPC venv's h2 libraries and stubs.
+fuzz-corpus: grpc-test-deps
+	$(GRPC_VENV)/bin/python scripts/fuzz-corpus.py
 
 clean:
 	rm -rf .build
