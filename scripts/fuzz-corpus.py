@@ -337,7 +337,7 @@ def grpc_requests():
             request.raw_input_contents.append(struct.pack("<%df" % len(flat), *flat))
         else:
             tensor.contents.fp32_contents.extend(flat)
-        return request.SerializeToString()
+        return request.SerializeToString(deterministic=True)
 
     def spec(name, version=None, label=None):
         s = model_pb2.ModelSpec(name=name)
@@ -360,7 +360,14 @@ def grpc_requests():
     def predict(rows, content, **kwargs):
         request = predict_pb2.PredictRequest(**kwargs)
         request.inputs["input"].CopyFrom(tf_tensor(rows, content))
-        return request.SerializeToString()
+        return request.SerializeToString(deterministic=True)
+
+    def fill_predict(request):
+        t = request.inputs["input"]
+        t.dtype = types_pb2.DT_FLOAT
+        t.tensor_shape.dim.extend(tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in (1, 4))
+        t.float_val.append(5.1)
+        return request.SerializeToString(deterministic=True)
 
     def examples(names, rows):
         model_input = input_pb2.Input()
@@ -381,29 +388,31 @@ def grpc_requests():
         "kserve-infer-int64": (KSERVE + "ModelInfer", infer("iris", [[5, 3, 1, 0]], datatype="INT64")),
         "kserve-infer-diabetes": (KSERVE + "ModelInfer", infer("diabetes", [diabetes_row])),
         "kserve-infer-fanout": (KSERVE + "ModelInfer", infer("iris-ovr", [IRIS_ROW], raw=False)),
-        "kserve-model-metadata": (KSERVE + "ModelMetadata", v2.ModelMetadataRequest(name="iris", version="1").SerializeToString()),
-        "kserve-server-live": (KSERVE + "ServerLive", v2.ServerLiveRequest().SerializeToString()),
-        "kserve-server-ready": (KSERVE + "ServerReady", v2.ServerReadyRequest().SerializeToString()),
-        "kserve-server-metadata": (KSERVE + "ServerMetadata", v2.ServerMetadataRequest().SerializeToString()),
-        "kserve-model-ready": (KSERVE + "ModelReady", v2.ModelReadyRequest(name="iris").SerializeToString()),
-        "kserve-model-config": (KSERVE + "ModelConfig", v2.ModelConfigRequest(name="iris", version="1").SerializeToString()),
-        "kserve-model-statistics": (KSERVE + "ModelStatistics", v2.ModelStatisticsRequest(name="iris").SerializeToString()),
-        "kserve-repository-index": (KSERVE + "RepositoryIndex", v2.RepositoryIndexRequest(ready=True).SerializeToString()),
-        "kserve-repository-load": (KSERVE + "RepositoryModelLoad", v2.RepositoryModelLoadRequest(model_name="iris").SerializeToString()),
+        "kserve-model-metadata": (KSERVE + "ModelMetadata", v2.ModelMetadataRequest(name="iris", version="1").SerializeToString(deterministic=True)),
+        "kserve-server-live": (KSERVE + "ServerLive", v2.ServerLiveRequest().SerializeToString(deterministic=True)),
+        "kserve-server-ready": (KSERVE + "ServerReady", v2.ServerReadyRequest().SerializeToString(deterministic=True)),
+        "kserve-server-metadata": (KSERVE + "ServerMetadata", v2.ServerMetadataRequest().SerializeToString(deterministic=True)),
+        "kserve-model-ready": (KSERVE + "ModelReady", v2.ModelReadyRequest(name="iris").SerializeToString(deterministic=True)),
+        "kserve-model-config": (KSERVE + "ModelConfig", v2.ModelConfigRequest(name="iris", version="1").SerializeToString(deterministic=True)),
+        "kserve-model-statistics": (KSERVE + "ModelStatistics", v2.ModelStatisticsRequest(name="iris").SerializeToString(deterministic=True)),
+        "kserve-repository-index": (KSERVE + "RepositoryIndex", v2.RepositoryIndexRequest(ready=True).SerializeToString(deterministic=True)),
+        "kserve-repository-load": (KSERVE + "RepositoryModelLoad", v2.RepositoryModelLoadRequest(model_name="iris").SerializeToString(deterministic=True)),
         "tf-predict-float-val": (TF_PREDICTION + "Predict", predict([IRIS_ROW], False, model_spec=spec("iris", 1))),
         "tf-predict-tensor-content": (TF_PREDICTION + "Predict", predict(two_rows, True, model_spec=spec("iris"),
                                                                          output_filter=["label"])),
         "tf-predict-label": (TF_PREDICTION + "Predict", predict([IRIS_ROW], True, model_spec=spec("iris", label="stable"))),
+        # TensorFlow's fill rule: one float_val for the whole [1, 4] tensor.
+        "tf-predict-fill": (TF_PREDICTION + "Predict", fill_predict(predict_pb2.PredictRequest(model_spec=spec("iris")))),
         "tf-classify": (TF_PREDICTION + "Classify", classification_pb2.ClassificationRequest(
-            model_spec=spec("iris"), input=examples(iris_names, [IRIS_ROW])).SerializeToString()),
+            model_spec=spec("iris"), input=examples(iris_names, [IRIS_ROW])).SerializeToString(deterministic=True)),
         "tf-regress": (TF_PREDICTION + "Regress", regression_pb2.RegressionRequest(
-            model_spec=spec("diabetes", 1), input=examples(diabetes_names, [diabetes_row])).SerializeToString()),
+            model_spec=spec("diabetes", 1), input=examples(diabetes_names, [diabetes_row])).SerializeToString(deterministic=True)),
         "tf-get-model-metadata": (TF_PREDICTION + "GetModelMetadata", get_model_metadata_pb2.GetModelMetadataRequest(
-            model_spec=spec("iris"), metadata_field=["signature_def"]).SerializeToString()),
+            model_spec=spec("iris"), metadata_field=["signature_def"]).SerializeToString(deterministic=True)),
         "tf-get-model-status": (TF_MODELS + "GetModelStatus", get_model_status_pb2.GetModelStatusRequest(
-            model_spec=spec("iris")).SerializeToString()),
-        "health-check": (HEALTH, health_pb2.HealthCheckRequest(service="").SerializeToString()),
-        "health-check-service": (HEALTH, health_pb2.HealthCheckRequest(service="inference.GRPCInferenceService").SerializeToString()),
+            model_spec=spec("iris")).SerializeToString(deterministic=True)),
+        "health-check": (HEALTH, health_pb2.HealthCheckRequest(service="").SerializeToString(deterministic=True)),
+        "health-check-service": (HEALTH, health_pb2.HealthCheckRequest(service="inference.GRPCInferenceService").SerializeToString(deterministic=True)),
     }
 
 
