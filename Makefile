@@ -202,7 +202,8 @@ soak: test-deps release
 
 # Fuzzing (issue 19; RELIABILITY.md): libFuzzer targets in Fuzz/, built into
 # .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS, FUZZ_JOBS
-# targets side by side (the script's default: one per core).
+# targets side by side (the script's default: one per core); FUZZ_CONFIG=debug
+# for an unoptimised build (CI's short pass).
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-corpus
 fuzz: deps
