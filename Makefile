@@ -43,7 +43,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8500
 MODELS ?= ./models
 
-.PHONY: test-asan test-tsan soak grpc-test-deps bench-grpc rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
+.PHONY: bench-peer-deps profile test-asan test-tsan soak grpc-test-deps bench-grpc rest-test-deps rest-schemathesis manifest-deps manifests-check bench-stream help deps test-deps build release run test models proto proto-check bench-runtime clean
 
 help:
 	@echo "make run    - build release and serve $(MODELS) on $(HOST):$(PORT)"
@@ -89,11 +89,11 @@ rest-test-deps:
 # The gRPC venv, (re)installed only when a pinned distribution is missing, at another version,
 # or does not import; then TF Serving's Python stubs compiled from the vendored protos.
 grpc-test-deps: test-deps
-	@if ! $(GRPC_VENV)/bin/python scripts/grpc-venv-check.py --pins $(GRPC_PIP_PACKAGES) --modules $(GRPC_PY_MODULES) 2>/dev/null; then \
+	@if ! $(GRPC_VENV)/bin/python scripts/venv-check.py --pins $(GRPC_PIP_PACKAGES) --modules $(GRPC_PY_MODULES) 2>/dev/null; then \
 		echo "installing into $(GRPC_VENV): $(GRPC_PIP_PACKAGES)"; \
 		python3 -m venv $(GRPC_VENV) && \
 		$(GRPC_VENV)/bin/pip install -q --disable-pip-version-check $(GRPC_PIP_PACKAGES) && \
-		$(GRPC_VENV)/bin/python scripts/grpc-venv-check.py --pins $(GRPC_PIP_PACKAGES) --modules $(GRPC_PY_MODULES); \
+		$(GRPC_VENV)/bin/python scripts/venv-check.py --pins $(GRPC_PIP_PACKAGES) --modules $(GRPC_PY_MODULES); \
 	fi
 	@$(MAKE) --no-print-directory $(GRPC_STUBS)/.stamp
 
@@ -155,9 +155,27 @@ bench-runtime: release
 bench-stream: release
 	scripts/bench-stream.sh
 
-# swerve beside redis-benchmark and nginx+wrk in one run (BENCHMARKS.md).
+# swerve beside redis-benchmark, nginx+wrk and the seeds' FastAPI pattern in one run (BENCHMARKS.md).
 bench: release
 	scripts/bench-compare.sh
+
+# The seeds' FastAPI pattern (../shared/peers/web_single_pattern) as bench-compare runs it:
+# its Python packages in a venv of their own, pinned; onnxruntime as models/requirements.txt pins it.
+PEER_VENV := .build/peer-venv
+PEER_PIP_PACKAGES := 'fastapi==0.165.0' 'uvicorn==0.55.0' 'gunicorn==27.0.1' 'httptools==0.9.0' \
+	'uvloop==0.23.0' 'pydantic==2.14.4' 'numpy==2.4.6' \
+	'$(shell grep '^onnxruntime==' models/requirements.txt)'
+bench-peer-deps:
+	@if ! $(PEER_VENV)/bin/python scripts/venv-check.py --pins $(PEER_PIP_PACKAGES) \
+		--modules fastapi uvicorn gunicorn onnxruntime 2>/dev/null; then \
+		echo "installing into $(PEER_VENV): $(PEER_PIP_PACKAGES)"; \
+		python3 -m venv $(PEER_VENV) && \
+		$(PEER_VENV)/bin/pip install -q --disable-pip-version-check $(PEER_PIP_PACKAGES); \
+	fi
+
+# Where a loaded server's CPU goes (perf) and its heap allocations per request (scripts/profile.sh).
+profile: release
+	scripts/profile.sh
 
 # Prediction cache and adaptive batching, each on and off (needs models/requirements.txt: make models).
 bench-cache-batching: release
@@ -202,15 +220,18 @@ soak: test-deps release
 	scripts/soak.sh --minutes $(SOAK_MINUTES)
 
 # Fuzzing (issue 19; RELIABILITY.md): libFuzzer targets in Fuzz/, built into
-# .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS.
+# .build-fuzz with -sanitize=fuzzer,address, each run FUZZ_SECONDS, FUZZ_JOBS
+# targets side by side (the script's default: one per core); FUZZ_CONFIG=debug
+# for an unoptimised build (CI's short pass).
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-corpus
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
-# Rewrites the seed corpora from the fixtures (Tests/Fuzz/corpus/).
-fuzz-corpus:
-	scripts/fuzz-corpus.py
+# Rewrites the seed corpora from the fixtures (Tests/Fuzz/corpus/); the gRPC
+# seeds are built with the gRPC venv's h2 libraries and stubs.
+fuzz-corpus: grpc-test-deps
+	$(GRPC_VENV)/bin/python scripts/fuzz-corpus.py
 
 clean:
 	rm -rf .build

@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", .product(name: "SwerveFuzzSurface", package: swerve)]),
         fuzzTarget("frame"),
         fuzzTarget("http"),
+        fuzzTarget("grpc"),
         fuzzTarget("onnx"),
         fuzzTarget("config"),
         fuzzTarget("redis"),

@@ -3,7 +3,8 @@
 # one run, with the same connection count, so every claim is a ratio:
 #
 #   swerve binary Predict (iris, batch 1)   vs  redis-benchmark PING   (event-loop reference)
-#   swerve REST predict                     vs  wrk against nginx 200  (HTTP reference)
+#   swerve REST :predict (wrk)              vs  wrk against nginx 200, one worker (HTTP reference)
+#   swerve REST /predict (wrk)              vs  the seeds' FastAPI pattern (wrk, same command)
 #   swerve at 50% of its peak, open loop    ->  p99
 #   swerve pipelined Predict (depth 16)     ->  requests/s
 #   swerve gRPC ModelInfer                  vs  C++ gRPC, Python grpcio, the swerve protocol
@@ -14,7 +15,9 @@
 #
 # Usage: scripts/bench-compare.sh            (about 2 minutes after the build)
 # Environment: DURATION (s per run, default 10), WARMUP (s, default 2),
-#              CONNECTIONS (default 32), OUT (result directory, default .build/bench-results)
+#              CONNECTIONS (default 32), OUT (result directory, default .build/bench-results),
+#              PEER_DIR (the FastAPI pattern, default ../shared/peers/web_single_pattern;
+#              its Python packages go to .build/peer-venv, `make bench-peer-deps`)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -85,6 +88,34 @@ json_errors() {
     tr -d '\n' <"$1" | sed -n 's/.*"errors": {\([^}]*\)}.*/\1/p'
 }
 
+# One wrk command for every HTTP row: one thread, CONNECTIONS connections,
+# the body POSTed as JSON (scripts/wrk-post.lua).
+# wrk_measure NAME URL BODY PID... -> OUT/wrk-NAME.txt and OUT/wrk-NAME.row
+# ("rps p50_us p99_us server_cores client_cores idle%"); PIDs are the server's processes.
+to_us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); print v } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }'; }
+wrk_measure() {
+    local name=$1 url=$2 body=$3 cpu0 cpu1 t0 t1 m0 idle rps p50 p99 server client; shift 3
+    log "wrk $name: POST $url"
+    wrk -t1 -c "$CONNECTIONS" -d "${WARMUP}s" -s scripts/wrk-post.lua "$url" -- "$body" >/dev/null
+    cpu0=$(cpu_seconds "$@"); t0=$(date +%s.%N); m0=$(machine_ticks)
+    { time wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" --latency -s scripts/wrk-post.lua "$url" -- "$body" \
+        >"$OUT/wrk-$name.txt"; } 2>"$TMP/wrk-$name.time"
+    cpu1=$(cpu_seconds "$@"); t1=$(date +%s.%N); idle=$(idle_percent "$m0" "$(machine_ticks)")
+    cat "$OUT/wrk-$name.txt"
+    rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$OUT/wrk-$name.txt")
+    p50=$(awk '$1 == "50%" { print $2 }' "$OUT/wrk-$name.txt" | to_us)
+    p99=$(awk '$1 == "99%" { print $2 }' "$OUT/wrk-$name.txt" | to_us)
+    server=$(awk -v a="$cpu0" -v b="$cpu1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (b - a) / (e - s) }')
+    client=$(client_cores "$TMP/wrk-$name.time")
+    echo "$rps $p50 $p99 $server $client $idle" >"$OUT/wrk-$name.row"
+}
+wrk_rps() { [ -f "$OUT/wrk-$1.row" ] && cut -d' ' -f1 "$OUT/wrk-$1.row" || echo 0; }
+# Requests wrk counted as failed: non-2xx answers and socket errors.
+wrk_failures() {
+    awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$OUT/wrk-$1.txt"
+}
+IRIS_ROW='[5.1, 3.5, 1.4, 0.2]'
+
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.html "$OUT"/*.txt "$OUT"/*.csv
 
@@ -122,6 +153,8 @@ fi
 if [ -n "$REST_PORT" ]; then
     wait_for_port "$REST_PORT" "swerve REST"
     run_bench rest --http "http://127.0.0.1:$REST_PORT/v1/models/iris:predict" --features 4 --batch 1 --connections "$CONNECTIONS" --pipeline 1
+    wrk_measure swerve-tf "http://127.0.0.1:$REST_PORT/v1/models/iris:predict" "{\"instances\": [$IRIS_ROW]}" "$SWERVE_PID"
+    wrk_measure swerve-classic "http://127.0.0.1:$REST_PORT/predict" "{\"data\": [$IRIS_ROW]}" "$SWERVE_PID"
 else
     log "swerve REST predict: SKIPPED: this build of 'swerve serve' has no --rest-port (the REST adapter is not merged yet)"
 fi
@@ -153,30 +186,48 @@ kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
 NGINX_PORT=$(free_port)
 # shellcheck source=scripts/nginx-fixed-200.sh
 . scripts/nginx-fixed-200.sh
-nginx_fixed_200_conf "$TMP/nginx" "$NGINX_PORT"
-log "nginx (fixed JSON 200) on $NGINX_PORT; wrk, $CONNECTIONS connections, 1 thread"
+NGINX_WORKER_PROCESSES=1 nginx_fixed_200_conf "$TMP/nginx" "$NGINX_PORT"
+log "nginx (fixed JSON 200, one worker) on $NGINX_PORT"
 "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
 wait_for_port "$NGINX_PORT" nginx
-NGINX_WORKERS=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
-wrk -t1 -c "$CONNECTIONS" -d 2s "http://127.0.0.1:$NGINX_PORT/" >/dev/null # warm-up
-nginx_cpu0=$(cpu_seconds $NGINX_WORKERS); t0=$(date +%s.%N); m0=$(machine_ticks)
-{ time wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT/" >"$OUT/wrk-nginx.txt"; } 2>"$TMP/wrk.time"
-nginx_cpu1=$(cpu_seconds $NGINX_WORKERS); t1=$(date +%s.%N); NGINX_IDLE=$(idle_percent "$m0" "$(machine_ticks)")
-cat "$OUT/wrk-nginx.txt"
-WRK_CPU=$(client_cores "$TMP/wrk.time")
-NGINX_RPS=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-nginx.txt")
-to_us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); print v } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }'; }
-NGINX_P50=$(awk '$1 == "50%" { print $2 }' "$OUT/wrk-nginx.txt" | to_us)
-NGINX_P99=$(awk '$1 == "99%" { print $2 }' "$OUT/wrk-nginx.txt" | to_us)
-NGINX_CPU=$(awk -v a="$nginx_cpu0" -v b="$nginx_cpu1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (b - a) / (e - s) }')
+# shellcheck disable=SC2046
+wrk_measure nginx "http://127.0.0.1:$NGINX_PORT/v1/models/iris:predict" "{\"instances\": [$IRIS_ROW]}" $(pgrep -P "$NGINX_PID")
 # The same nginx through swerve-bench's own HTTP client: shows what the
 # load generator itself costs compared with wrk.
 log "swerve-bench --http against the same nginx"
 "$BENCH" --http "http://127.0.0.1:$NGINX_PORT/v1/models/iris:predict" --features 4 --connections "$CONNECTIONS" \
     --duration "$DURATION" --warmup "$WARMUP" --quiet --json "$OUT/bench-nginx.json" | tee "$OUT/bench-nginx.txt"
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- the seeds' FastAPI pattern
+# As its README runs it: gunicorn with uvicorn workers (one per core) and
+# onnxruntime, from a copy (the peer's directory is read-only).
+PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers/web_single_pattern}
+if [ -d "$PEER_DIR" ]; then
+    make --no-print-directory bench-peer-deps
+    cp -r "$PEER_DIR" "$TMP/peer"
+    PEER_PORT=$(free_port)
+    log "the seeds' FastAPI pattern on $PEER_PORT ($(nproc) gunicorn workers)"
+    (cd "$TMP/peer" && PLATFORM=docker MODEL_FILEPATH=models/iris_svc.onnx LABEL_FILEPATH=models/label.json \
+        exec "$ROOT/.build/peer-venv/bin/gunicorn" src.app.app:app -b "127.0.0.1:$PEER_PORT" -w "$(nproc)" \
+        -k uvicorn.workers.UvicornWorker --log-level warning) >"$TMP/peer.log" 2>&1 &
+    PEER_PID=$!
+    PIDS+=("$PEER_PID")
+    # The workers import onnxruntime after the port is bound: ready when /health answers.
+    for _ in $(seq 1 600); do
+        curl -fs "http://127.0.0.1:$PEER_PORT/health" >/dev/null 2>&1 && break
+        kill -0 "$PEER_PID" 2>/dev/null || { cat "$TMP/peer.log" >&2; exit 1; }
+        sleep 0.1 # the pace of a poll with a deadline
+    done
+    curl -fs "http://127.0.0.1:$PEER_PORT/health" >/dev/null || { echo "the FastAPI pattern did not start" >&2; cat "$TMP/peer.log" >&2; exit 1; }
+    # shellcheck disable=SC2046
+    wrk_measure fastapi "http://127.0.0.1:$PEER_PORT/predict" "{\"data\": [$IRIS_ROW]}" "$PEER_PID" $(pgrep -P "$PEER_PID")
+    kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null || true
+else
+    log "the seeds' FastAPI pattern: SKIPPED: no $PEER_DIR (set PEER_DIR)"
+fi
 
 # ---------------------------------------------------------------- table
 row() { # NAME RPS P50 P99 SERVER_CPU CLIENT_CPU -> adds CPU µs per request (noise-robust: a busy machine slows
@@ -185,6 +236,10 @@ row() { # NAME RPS P50 P99 SERVER_CPU CLIENT_CPU -> adds CPU µs per request (no
     per_server=$(awk -v c="$5" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
     per_client=$(awk -v c="$6" -v r="$2" 'BEGIN { if (r > 0 && c != "-" && c != "") printf "%.1f", c / r * 1e6; else print "-" }')
     printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$per_server" "$per_client" "${7:--}"
+}
+wrk_row() { # LABEL NAME
+    # shellcheck disable=SC2046
+    row "$1" $(cat "$OUT/wrk-$2.row")
 }
 cpu_of() { local v; v=$(tr -d '\n' <"$1" | sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p"); echo "${v:--}"; }
 swerve_row() { # NAME FILE
@@ -203,8 +258,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     printf '| %-44s | %9s | %9s | %9s | %7s | %7s | %9s | %9s | %6s |\n' "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
     swerve_row "swerve binary Predict iris b1 (closed)" "$OUT/binary.json"
     row "redis-benchmark PING_MBULK" "$(printf '%.0f' "$REDIS_RPS")" "$(awk -v v="$REDIS_P50" 'BEGIN{print v*1000}')" "$(awk -v v="$REDIS_P99" 'BEGIN{print v*1000}')" "$REDIS_CPU" "$REDIS_CLIENT_CPU" "$REDIS_IDLE"
-    if [ -n "$REST_PORT" ]; then swerve_row "swerve REST predict iris b1 (closed)" "$OUT/rest.json"; else row "swerve REST predict" "skipped" "-" "-" "-" "-"; fi
-    row "wrk -> nginx fixed JSON 200" "$(printf '%.0f' "$NGINX_RPS")" "$NGINX_P50" "$NGINX_P99" "$NGINX_CPU" "$WRK_CPU" "$NGINX_IDLE"
+    if [ -n "$REST_PORT" ]; then
+        swerve_row "swerve REST :predict iris b1 (swerve-bench)" "$OUT/rest.json"
+        wrk_row "wrk -> swerve REST :predict iris b1" swerve-tf
+        wrk_row "wrk -> swerve REST /predict iris b1" swerve-classic
+    else
+        row "swerve REST predict" "skipped" "-" "-" "-" "-"
+    fi
+    wrk_row "wrk -> nginx fixed JSON 200 (1 worker)" nginx
+    [ -f "$OUT/wrk-fastapi.row" ] && wrk_row "wrk -> seeds' FastAPI pattern /predict" fastapi
     swerve_row "swerve-bench --http -> nginx (client check)" "$OUT/bench-nginx.json"
     swerve_row "swerve binary open loop at 50% of peak" "$OUT/open50.json"
     swerve_row "swerve binary pipelined depth 16" "$OUT/pipelined.json"
@@ -215,10 +277,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     OPEN_P99=$(json_latency "$OUT/open50.json" p99)
     echo "Targets:"
     r=$(ratio "$BIN_RPS" "$REDIS_RPS")
-    echo "  binary Predict / redis PING          = $r   (target >= 0.80: $(awk -v r="$r" 'BEGIN { print (r >= 0.8) ? "met" : "NOT met" }'))"
+    echo "  binary Predict / redis PING          = $r   (target >= 1.00: $(awk -v r="$r" 'BEGIN { print (r >= 1.0) ? "met" : "NOT met" }'))"
     if [ -n "$REST_PORT" ]; then
-        r=$(ratio "$(json_number "$OUT/rest.json" requests_per_second)" "$NGINX_RPS")
-        echo "  REST predict / nginx                 = $r   (target >= 0.50: $(awk -v r="$r" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }'))"
+        r=$(ratio "$(wrk_rps swerve-tf)" "$(wrk_rps nginx)")
+        echo "  REST :predict / nginx (wrk)          = $r   (target >= 0.80: $(awk -v r="$r" 'BEGIN { print (r >= 0.8) ? "met" : "NOT met" }'))"
+        if [ -f "$OUT/wrk-fastapi.row" ]; then
+            r=$(ratio "$(wrk_rps swerve-classic)" "$(wrk_rps fastapi)")
+            echo "  REST /predict / FastAPI (wrk)        = $r   (target >= 30: $(awk -v r="$r" 'BEGIN { print (r >= 30) ? "met" : "NOT met" }'))"
+        fi
     else
         echo "  REST predict / nginx                 = skipped (no REST adapter in this build)"
     fi
@@ -228,6 +294,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
         [ -f "$OUT/$f.json" ] || continue
         e=$(json_errors "$OUT/$f.json")
         [ -z "$e" ] || echo "  errors in $f: $e"
+    done
+    for f in swerve-tf swerve-classic nginx fastapi; do
+        [ -f "$OUT/wrk-$f.txt" ] || continue
+        n=$(wrk_failures "$f")
+        [ "$n" = 0 ] || echo "  failed requests in wrk-$f: $n (see $OUT/wrk-$f.txt)"
     done
     echo
     echo "JSON and HTML reports: $OUT/"

@@ -2,19 +2,27 @@
 """Writes the fuzz targets' seed corpora into Tests/Fuzz/corpus/<target>/.
 
 Seeds come from the test fixtures: the shipped models and their configs,
-the requests the REST and dispatcher tests send, the replies the job queue
-reads from Redis, the streaming pipeline's messages. Every seed but the
+the requests the REST, gRPC and dispatcher tests send, the replies the job
+queue reads from Redis, the streaming pipeline's messages. Every seed but the
 ONNX and config ones starts with the split byte the targets read first
 (0: all at once; anything else: chunks of 1-64 bytes).
-Run from anywhere: scripts/fuzz-corpus.py (rewrites the directories).
+Run from anywhere: scripts/fuzz-corpus.py (rewrites the directories). The
+gRPC seeds are HTTP/2 frames built with h2's hpack and hyperframe and
+messages built with the gRPC stubs, all from `make grpc-test-deps`
+(.build/grpc-venv, .build/grpc-stubs): the script runs itself again under
+that venv's Python when started from another.
 """
+import gzip
 import hashlib
 import os
 import shutil
 import struct
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "Tests", "Fuzz", "corpus")
+GRPC_VENV = os.path.join(ROOT, ".build", "grpc-venv")
+GRPC_STUBS = os.path.join(ROOT, ".build", "grpc-stubs")
 
 
 # -- protobuf, enough for swerve.v1 requests and responses -------------------
@@ -224,6 +232,246 @@ def stream_seeds():
     }
 
 
+# -- gRPC: HTTP/2 client frames after the preface (the harness sends that) ----
+
+def grpc_tools():
+    """hpack, hyperframe and the message stubs, from the gRPC venv."""
+    try:
+        import hpack  # noqa: F401
+        import hyperframe.frame  # noqa: F401
+        import tritonclient.grpc.service_pb2  # noqa: F401
+        from grpc_health.v1 import health_pb2  # noqa: F401
+    except ImportError:
+        venv = os.path.realpath(GRPC_VENV)
+        python = os.path.join(GRPC_VENV, "bin", "python")
+        if os.path.realpath(sys.prefix) != venv and os.path.exists(python):
+            os.execv(python, [python] + sys.argv)
+        sys.exit("fuzz-corpus: the gRPC seeds need h2's hpack/hyperframe and the gRPC stubs: run `make grpc-test-deps`")
+    if GRPC_STUBS not in sys.path:
+        sys.path.insert(0, GRPC_STUBS)
+
+
+class H2Client:
+    """The frames one client connection sends: its SETTINGS first, then
+    calls on streams 1, 3, 5... HPACK literals are never Huffman-coded, so
+    paths and header values stay bytes the fuzzer can mutate."""
+
+    def __init__(self, settings=None):
+        import hpack
+        from hyperframe.frame import SettingsFrame
+        self.encoder = hpack.Encoder()
+        self.next_stream = 1
+        self.out = SettingsFrame(0, settings=settings or {}).serialize()
+
+    def stream(self):
+        sid = self.next_stream
+        self.next_stream += 2
+        return sid
+
+    def headers(self, sid, path, extra=(), method="POST", content_type="application/grpc", end_stream=False, pieces=1):
+        """HEADERS (and CONTINUATION frames when `pieces` > 1)."""
+        from hyperframe.frame import ContinuationFrame, HeadersFrame
+        fields = [(":method", method), (":scheme", "http"), (":path", path), (":authority", "swerve"),
+                  ("content-type", content_type), ("te", "trailers")] + list(extra)
+        block = self.encoder.encode(fields, huffman=False)
+        size = -(-len(block) // pieces)
+        chunks = [block[i:i + size] for i in range(0, len(block), size)]
+        flags = ["END_STREAM"] if end_stream else []
+        self.out += HeadersFrame(sid, data=chunks[0], flags=flags + (["END_HEADERS"] if len(chunks) == 1 else [])).serialize()
+        for i, chunk in enumerate(chunks[1:], 1):
+            self.out += ContinuationFrame(sid, data=chunk, flags=["END_HEADERS"] if i == len(chunks) - 1 else []).serialize()
+
+    def data(self, sid, body, end_stream=True, pad=0):
+        from hyperframe.frame import DataFrame
+        flags = (["END_STREAM"] if end_stream else []) + (["PADDED"] if pad else [])
+        self.out += DataFrame(sid, data=body, flags=flags, pad_length=pad).serialize()
+
+    def call(self, path, message, extra=(), compressed=False, data_frames=1):
+        """One unary call: HEADERS, the length-prefixed message in
+        `data_frames` DATA frames (the last ending the stream)."""
+        sid = self.stream()
+        if compressed:
+            extra = [("grpc-encoding", "gzip"), ("grpc-accept-encoding", "identity,gzip")] + list(extra)
+            # mtime 0: the same seed bytes every run.
+            body = grpc_message(gzip.compress(message, mtime=0), flag=1)
+        else:
+            body = grpc_message(message)
+        self.headers(sid, path, extra)
+        size = -(-len(body) // data_frames) if body else 1
+        pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+        for i, piece in enumerate(pieces):
+            self.data(sid, piece, end_stream=i == len(pieces) - 1)
+        return sid
+
+    def frame(self, frame):
+        self.out += frame.serialize()
+
+
+def grpc_message(payload, flag=0):
+    return struct.pack(">BI", flag, len(payload)) + payload
+
+
+KSERVE = "/inference.GRPCInferenceService/"
+TF_PREDICTION = "/tensorflow.serving.PredictionService/"
+TF_MODELS = "/tensorflow.serving.ModelService/"
+HEALTH = "/grpc.health.v1.Health/Check"
+
+
+def grpc_requests():
+    """Each service's requests as the clients users have build them: path and message bytes."""
+    from grpc_health.v1 import health_pb2
+    from tensorflow.core.example import example_pb2  # noqa: F401
+    from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+    from tensorflow_serving.apis import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2, input_pb2,
+                                         model_pb2, predict_pb2, regression_pb2)
+    from tritonclient.grpc import service_pb2 as v2
+
+    def infer(model, rows, raw=True, datatype="FP32", **kwargs):
+        request = v2.ModelInferRequest(model_name=model, **kwargs)
+        width = len(rows[0])
+        tensor = request.inputs.add(name="input", datatype=datatype, shape=[len(rows), width])
+        flat = [v for row in rows for v in row]
+        if datatype == "INT64":
+            tensor.contents.int64_contents.extend(int(v) for v in flat)
+        elif raw:
+            request.raw_input_contents.append(struct.pack("<%df" % len(flat), *flat))
+        else:
+            tensor.contents.fp32_contents.extend(flat)
+        return request.SerializeToString(deterministic=True)
+
+    def spec(name, version=None, label=None):
+        s = model_pb2.ModelSpec(name=name)
+        if version is not None:
+            s.version.value = version
+        if label is not None:
+            s.version_label = label
+        return s
+
+    def tf_tensor(rows, content):
+        t = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT)
+        t.tensor_shape.dim.extend(tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in (len(rows), len(rows[0])))
+        flat = [v for row in rows for v in row]
+        if content:
+            t.tensor_content = struct.pack("<%df" % len(flat), *flat)
+        else:
+            t.float_val.extend(flat)
+        return t
+
+    def predict(rows, content, **kwargs):
+        request = predict_pb2.PredictRequest(**kwargs)
+        request.inputs["input"].CopyFrom(tf_tensor(rows, content))
+        return request.SerializeToString(deterministic=True)
+
+    def fill_predict(request):
+        t = request.inputs["input"]
+        t.dtype = types_pb2.DT_FLOAT
+        t.tensor_shape.dim.extend(tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in (1, 4))
+        t.float_val.append(5.1)
+        return request.SerializeToString(deterministic=True)
+
+    def examples(names, rows):
+        model_input = input_pb2.Input()
+        for row in rows:
+            example = model_input.example_list.examples.add()
+            for name, value in zip(names, row):
+                example.features.feature[name].float_list.value.append(value)
+        return model_input
+
+    iris_names = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+    diabetes_names = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+    diabetes_row = [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, -0.002, 0.02, -0.02]
+    two_rows = [IRIS_ROW, [6.3, 3.3, 6.0, 2.5]]
+    return {
+        "kserve-infer-raw": (KSERVE + "ModelInfer", infer("iris", [IRIS_ROW])),
+        "kserve-infer-typed": (KSERVE + "ModelInfer", infer("iris", two_rows, raw=False, model_version="1", id="fuzz-1",
+                                                            outputs=[v2.ModelInferRequest.InferRequestedOutputTensor(name="label")])),
+        "kserve-infer-int64": (KSERVE + "ModelInfer", infer("iris", [[5, 3, 1, 0]], datatype="INT64")),
+        "kserve-infer-diabetes": (KSERVE + "ModelInfer", infer("diabetes", [diabetes_row])),
+        "kserve-infer-fanout": (KSERVE + "ModelInfer", infer("iris-ovr", [IRIS_ROW], raw=False)),
+        "kserve-model-metadata": (KSERVE + "ModelMetadata", v2.ModelMetadataRequest(name="iris", version="1").SerializeToString(deterministic=True)),
+        "kserve-server-live": (KSERVE + "ServerLive", v2.ServerLiveRequest().SerializeToString(deterministic=True)),
+        "kserve-server-ready": (KSERVE + "ServerReady", v2.ServerReadyRequest().SerializeToString(deterministic=True)),
+        "kserve-server-metadata": (KSERVE + "ServerMetadata", v2.ServerMetadataRequest().SerializeToString(deterministic=True)),
+        "kserve-model-ready": (KSERVE + "ModelReady", v2.ModelReadyRequest(name="iris").SerializeToString(deterministic=True)),
+        "kserve-model-config": (KSERVE + "ModelConfig", v2.ModelConfigRequest(name="iris", version="1").SerializeToString(deterministic=True)),
+        "kserve-model-statistics": (KSERVE + "ModelStatistics", v2.ModelStatisticsRequest(name="iris").SerializeToString(deterministic=True)),
+        "kserve-repository-index": (KSERVE + "RepositoryIndex", v2.RepositoryIndexRequest(ready=True).SerializeToString(deterministic=True)),
+        "kserve-repository-load": (KSERVE + "RepositoryModelLoad", v2.RepositoryModelLoadRequest(model_name="iris").SerializeToString(deterministic=True)),
+        "tf-predict-float-val": (TF_PREDICTION + "Predict", predict([IRIS_ROW], False, model_spec=spec("iris", 1))),
+        "tf-predict-tensor-content": (TF_PREDICTION + "Predict", predict(two_rows, True, model_spec=spec("iris"),
+                                                                         output_filter=["label"])),
+        "tf-predict-label": (TF_PREDICTION + "Predict", predict([IRIS_ROW], True, model_spec=spec("iris", label="stable"))),
+        # TensorFlow's fill rule: one float_val for the whole [1, 4] tensor.
+        "tf-predict-fill": (TF_PREDICTION + "Predict", fill_predict(predict_pb2.PredictRequest(model_spec=spec("iris")))),
+        "tf-classify": (TF_PREDICTION + "Classify", classification_pb2.ClassificationRequest(
+            model_spec=spec("iris"), input=examples(iris_names, [IRIS_ROW])).SerializeToString(deterministic=True)),
+        "tf-regress": (TF_PREDICTION + "Regress", regression_pb2.RegressionRequest(
+            model_spec=spec("diabetes", 1), input=examples(diabetes_names, [diabetes_row])).SerializeToString(deterministic=True)),
+        "tf-get-model-metadata": (TF_PREDICTION + "GetModelMetadata", get_model_metadata_pb2.GetModelMetadataRequest(
+            model_spec=spec("iris"), metadata_field=["signature_def"]).SerializeToString(deterministic=True)),
+        "tf-get-model-status": (TF_MODELS + "GetModelStatus", get_model_status_pb2.GetModelStatusRequest(
+            model_spec=spec("iris")).SerializeToString(deterministic=True)),
+        "health-check": (HEALTH, health_pb2.HealthCheckRequest(service="").SerializeToString(deterministic=True)),
+        "health-check-service": (HEALTH, health_pb2.HealthCheckRequest(service="inference.GRPCInferenceService").SerializeToString(deterministic=True)),
+    }
+
+
+def grpc_seeds():
+    grpc_tools()
+    from hyperframe.frame import GoAwayFrame, PingFrame, PriorityFrame, RstStreamFrame, WindowUpdateFrame
+
+    requests = grpc_requests()
+    seeds = {}
+    for name, (path, message) in requests.items():
+        client = H2Client()
+        client.call(path, message)
+        seeds[name] = b"\x00" + client.out
+
+    infer_path, infer = requests["kserve-infer-raw"]
+    health_path, health = requests["health-check"]
+
+    def connection(build, settings=None):
+        client = H2Client(settings)
+        build(client)
+        return client.out
+
+    edge = {
+        "kserve-infer-gzip": lambda c: c.call(infer_path, infer, compressed=True),
+        "tf-predict-gzip": lambda c: c.call(*requests["tf-predict-float-val"], compressed=True),
+        "two-calls": lambda c: (c.call(infer_path, infer), c.call(health_path, health)),
+        "continuation": lambda c: (c.headers(c.stream(), infer_path, [("x-padding", "p" * 64)], pieces=3),
+                                   c.data(c.next_stream - 2, grpc_message(infer))),
+        "data-split-padded": lambda c: (c.headers(c.stream(), infer_path),
+                                        c.data(c.next_stream - 2, grpc_message(infer)[:9], end_stream=False, pad=7),
+                                        c.data(c.next_stream - 2, grpc_message(infer)[9:])),
+        "data-three-frames": lambda c: c.call(health_path, health, data_frames=3),
+        "ping-window-priority": lambda c: (c.frame(PingFrame(0, opaque_data=b"swerve!!")),
+                                           c.frame(WindowUpdateFrame(0, window_increment=65535)),
+                                           c.frame(PriorityFrame(1, depends_on=0, stream_weight=15)),
+                                           c.call(health_path, health)),
+        "reset-after-headers": lambda c: (c.headers(c.stream(), infer_path),
+                                          c.frame(RstStreamFrame(c.next_stream - 2, error_code=8)),
+                                          c.call(health_path, health)),
+        "timeout-and-token": lambda c: c.call(infer_path, infer, [("grpc-timeout", "50m"), ("authorization", "Bearer secret")]),
+        "two-messages": lambda c: (c.headers(c.stream(), health_path),
+                                   c.data(c.next_stream - 2, grpc_message(health) + grpc_message(health))),
+        "empty-body": lambda c: c.headers(c.stream(), health_path, end_stream=True),
+        "get-method": lambda c: c.headers(c.stream(), health_path, method="GET", end_stream=True),
+        "json-content-type": lambda c: (c.headers(c.stream(), infer_path, content_type="application/json"),
+                                        c.data(c.next_stream - 2, grpc_message(infer))),
+        "unknown-method": lambda c: c.call(KSERVE + "ModelStreamInfer", infer),
+        "unknown-service": lambda c: c.call("/no.such.Service/Call", health),
+        "goaway-after-call": lambda c: (c.call(health_path, health), c.frame(GoAwayFrame(0, last_stream_id=0))),
+    }
+    for name, build in edge.items():
+        seeds[name] = b"\x00" + connection(build)
+    # A response window of one byte: the answer waits on WINDOW_UPDATEs that never come.
+    seeds["tiny-window"] = b"\x00" + connection(lambda c: c.call(infer_path, infer), settings={4: 1})
+    seeds["split-infer"] = b"\x05" + seeds["kserve-infer-raw"][1:]
+    seeds["split-gzip"] = b"\x2a" + seeds["kserve-infer-gzip"][1:]
+    return seeds
+
+
 # -- files from the repository -------------------------------------------------
 
 def onnx_seeds():
@@ -264,8 +512,10 @@ def write(target, seeds):
 
 
 def main():
+    grpc_tools()
     write("frame", frame_seeds())
     write("http", http_seeds())
+    write("grpc", grpc_seeds())
     write("onnx", onnx_seeds())
     write("config", config_seeds())
     write("redis", redis_seeds())

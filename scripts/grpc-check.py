@@ -26,6 +26,8 @@ Checks, one line each, stopping at the first mismatch with a non-zero exit:
     float_val and with tensor_content, Classify and Regress on tf.Example inputs,
     GetModelMetadata (signature_def), GetModelStatus, by version number and label;
   - grpc.health.v1.Health through grpcio-health-checking's stub;
+  - TF's one-value fill: a [3, 4] tensor from one float_val is predicted on; one
+    filling more than the message limit is INVALID_ARGUMENT (float_val, string_val);
   - status codes: unknown model NOT_FOUND, bad shape INVALID_ARGUMENT, malformed
     message INVALID_ARGUMENT, unknown method or service UNIMPLEMENTED, explicit
     load/unload FAILED_PRECONDITION in the default (poll) repository mode.
@@ -505,6 +507,26 @@ def check_tf_serving(target, expected):
     request = tf["predict_pb2"].PredictRequest(model_spec=model_spec(tf, "iris"))
     request.inputs["input"].CopyFrom(numpy_to_tf_tensor(np.ascontiguousarray(iris["rows"][:, :3]), tf, True))
     expect_rpc_error("Predict with shape [N, 3] on iris", grpc.StatusCode.INVALID_ARGUMENT, lambda: prediction.Predict(request), "input")
+    # TensorFlow's fill rule: one value for a whole tensor works, up to the
+    # size the request could have carried value by value (the message limit);
+    # past it, a request of a few bytes must not become gigabytes (fuzz finding).
+    def filled(dtype, dims, value_field, value):
+        request = tf["predict_pb2"].PredictRequest(model_spec=model_spec(tf, "iris"))
+        tensor = request.inputs["input"]
+        tensor.dtype = dtype
+        tensor.tensor_shape.dim.extend(tf["tensor_shape_pb2"].TensorShapeProto.Dim(size=s) for s in dims)
+        getattr(tensor, value_field).append(value)
+        return request
+    response = prediction.Predict(filled(types_pb2.DT_FLOAT, [3, 4], "float_val", 5.1), timeout=10)
+    label = tf_tensor_to_numpy(response.outputs["label"], types_pb2)
+    check(label.shape == (3,) and len(set(label.tolist())) == 1, f"Predict with one float_val for [3, 4]: label {label}")
+    passed("Predict with one float_val filling [3, 4]: three equal labels")
+    request = filled(types_pb2.DT_FLOAT, [1 << 26, 4], "float_val", 5.1)
+    expect_rpc_error("Predict with one float_val filling [2^26, 4] (1 GiB)", grpc.StatusCode.INVALID_ARGUMENT,
+                     lambda: prediction.Predict(request, timeout=10), "float_val", "message limit")
+    request = filled(types_pb2.DT_STRING, [1 << 28], "string_val", b"x")
+    expect_rpc_error("Predict with one string_val filling [2^28]", grpc.StatusCode.INVALID_ARGUMENT,
+                     lambda: prediction.Predict(request, timeout=10), "string_val", "message limit")
     status = tf["get_model_status_pb2"].GetModelStatusRequest(model_spec=model_spec(tf, "no_such_model"))
     expect_rpc_error("GetModelStatus of an unknown model", grpc.StatusCode.NOT_FOUND, lambda: models.GetModelStatus(status), "no_such_model")
     unknown = channel.unary_unary("/tensorflow.serving.PredictionService/NoSuchMethod")

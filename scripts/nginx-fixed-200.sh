@@ -4,7 +4,8 @@
 #   nginx_fixed_200_conf DIR PORT [CERT KEY]
 #
 # writes DIR/nginx.conf (logs and temp files under DIR) listening on
-# 127.0.0.1:PORT, over TLS with CERT and KEY when given. Start it with
+# 127.0.0.1:PORT, over TLS with CERT and KEY when given, with
+# NGINX_WORKER_PROCESSES workers (default: one per core). Start it with
 #   nginx -p DIR -e DIR/logs/error.log -c DIR/nginx.conf -g 'daemon off;'
 nginx_fixed_200_conf() {
     local dir=$1 port=$2 cert=${3:-} key=${4:-} listen tls=""
@@ -15,7 +16,7 @@ nginx_fixed_200_conf() {
         tls="ssl_certificate $cert; ssl_certificate_key $key;"
     fi
     cat >"$dir/nginx.conf" <<EOF
-worker_processes auto;
+worker_processes ${NGINX_WORKER_PROCESSES:-auto};
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 4096; }

@@ -9,12 +9,18 @@ public struct GRPCCallContext: Sendable {
     public var timeoutMs: UInt32
     /// The connection's remote host.
     public var peer: String
+    /// The largest request message the connection accepts
+    /// (``GRPCLimits/maxMessageBytes``): a method that expands what a
+    /// request says (TensorFlow's one-value fill) expands it no further.
+    public var maxMessageBytes: Int
 
-    public init(path: String, authorization: String? = nil, timeoutMs: UInt32 = 0, peer: String = "") {
+    public init(path: String, authorization: String? = nil, timeoutMs: UInt32 = 0, peer: String = "",
+                maxMessageBytes: Int = GRPCLimits().maxMessageBytes) {
         self.path = path
         self.authorization = authorization
         self.timeoutMs = timeoutMs
         self.peer = peer
+        self.maxMessageBytes = maxMessageBytes
     }
 }
 

@@ -194,7 +194,8 @@ public final class HTTP2Connection: StreamHandler, @unchecked Sendable {
             }
             timeoutMs = ms
         }
-        let context = GRPCCallContext(path: stream.path ?? "", authorization: stream.authorization, timeoutMs: timeoutMs, peer: peer)
+        let context = GRPCCallContext(path: stream.path ?? "", authorization: stream.authorization, timeoutMs: timeoutMs, peer: peer,
+                                      maxMessageBytes: limits.maxMessageBytes)
         let responder = GRPCResponder(connection: self, stream: stream)
         do throws(GRPCStatus) {
             try GRPCMessage.withUnaryMessage(stream.body, encoding: stream.encoding, limit: limits.maxMessageBytes) { message in

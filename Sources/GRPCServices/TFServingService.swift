@@ -75,7 +75,7 @@ struct TFServingService: Sendable {
                 for i in 0..<r.n_inputs {
                     guard let entry = r.inputs[i]?.pointee else { continue }
                     let name = ProtobufMessages.string(entry.key)
-                    inputs.append(NamedTensor(name, try TFTensors.tensor(entry.value, input: name)))
+                    inputs.append(NamedTensor(name, try TFTensors.tensor(entry.value, input: name, maxBytes: context.maxMessageBytes)))
                 }
                 let filter = (0..<r.n_output_filter).map { ProtobufMessages.string(r.output_filter[$0]) }
                 return PredictRequest(modelSpec: try Self.spec(r.model_spec), inputs: inputs, outputFilter: filter)

@@ -8,7 +8,12 @@ import Wire
 /// (`float_val`, …) or `tensor_content` (what `tf.make_tensor_proto`
 /// sends), outputs as typed values, which every TF client reads.
 enum TFTensors {
-    static func tensor(_ pointer: UnsafeMutablePointer<Tensorflow__TensorProto>?, input: String) throws(GRPCStatus) -> Tensor {
+    /// The tensor a TensorProto carries. A one-value fill may make it at
+    /// most `maxBytes` big (the request message limit: no larger than the
+    /// same tensor sent value by value), so a request of a few bytes cannot
+    /// ask for gigabytes.
+    static func tensor(_ pointer: UnsafeMutablePointer<Tensorflow__TensorProto>?, input: String,
+                       maxBytes: Int) throws(GRPCStatus) -> Tensor {
         guard let p = pointer?.pointee else { throw GRPCStatus(.invalidArgument, "input '\(input)' has no tensor") }
         guard let type = DataType(rawValue: Int32(bitPattern: p.dtype.rawValue))?.elementType else {
             throw GRPCStatus(.invalidArgument, "input '\(input)': dtype \(p.dtype.rawValue) is not supported; use DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL or DT_STRING")
@@ -37,11 +42,21 @@ enum TFTensors {
             }
         }
         // TensorFlow fills a tensor from one value when only one is given.
-        func values<T>(_ pointer: UnsafeMutablePointer<T>?, _ n: Int, _ field: String) throws(GRPCStatus) -> [T] {
+        // `width`: bytes of one element as a request would carry it (a
+        // string_val: its tag and length byte too).
+        func values<T>(_ pointer: UnsafeMutablePointer<T>?, _ n: Int, _ field: String,
+                       width: (T) -> Int = { _ in MemoryLayout<T>.size }) throws(GRPCStatus) -> [T] {
             guard n == count || (n == 1 && count > 1) else {
                 throw GRPCStatus(.invalidArgument, "input '\(input)': \(field) has \(n) values but shape \(shape) needs \(count)")
             }
-            if n == 1 && count > 1 { return Array(repeating: pointer![0], count: count) }
+            if n == 1 && count > 1 {
+                let value = pointer![0]
+                let bytes = count * max(1, width(value))
+                guard bytes <= maxBytes else {
+                    throw GRPCStatus(.invalidArgument, "input '\(input)': one \(field) value would fill shape \(shape) with \(bytes) bytes, over the \(maxBytes)-byte message limit; send a smaller shape")
+                }
+                return Array(repeating: value, count: count)
+            }
             return n == 0 ? [] : Array(UnsafeBufferPointer(start: pointer, count: n))
         }
         switch type {
@@ -49,10 +64,10 @@ enum TFTensors {
         case .double: return Tensor(shape: shape, doubles: try values(p.double_val, p.n_double_val, "double_val"))
         case .int32: return Tensor(shape: shape, int32s: try values(p.int_val, p.n_int_val, "int_val"))
         case .int64: return Tensor(shape: shape, int64s: try values(p.int64_val, p.n_int64_val, "int64_val"))
-        case .bool: return Tensor(shape: shape, bools: try values(p.bool_val, p.n_bool_val, "bool_val").map { $0 != 0 })
+        case .bool: return Tensor(shape: shape, bools: try values(p.bool_val, p.n_bool_val, "bool_val", width: { _ in 1 }).map { $0 != 0 })
         case .string:
             var strings: [String] = []
-            for b in try values(p.string_val, p.n_string_val, "string_val") {
+            for b in try values(p.string_val, p.n_string_val, "string_val", width: { $0.len + 2 }) {
                 guard let s = String(validating: UnsafeRawBufferPointer(start: b.data, count: b.len), as: UTF8.self) else {
                     throw GRPCStatus(.invalidArgument, "input '\(input)': a string_val is not valid UTF-8")
                 }

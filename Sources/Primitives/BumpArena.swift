@@ -17,15 +17,35 @@ public struct BumpArena: ~Copyable {
     /// Allocations above this get a block of their own so one big tensor does
     /// not waste the rest of a shared block.
     private static let largeThreshold = 1024
+    /// Every malloc'd block keeps a link to the one before in its first 16
+    /// bytes (16 keeps what follows 16-byte aligned): no array of blocks to
+    /// allocate.
+    private static let header = 16
 
-    private var blocks: [UnsafeMutableRawPointer] = []
+    private var newestBlock: UnsafeMutableRawPointer?
     private var cursor: UnsafeMutableRawPointer?
     private var remaining = 0
 
     public init() {}
 
+    /// Runs `body` with an arena whose first block is on the stack: a
+    /// message that fits in it (a typical Predict answer) costs no malloc.
+    /// Nothing allocated from the arena may outlive `body`.
+    public static func withStackBlock<R>(_ body: (inout BumpArena) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(byteCount: blockSize, alignment: 16) { stack in
+            var arena = BumpArena()
+            arena.cursor = stack.baseAddress
+            arena.remaining = stack.count
+            return try body(&arena)
+        }
+    }
+
     deinit {
-        for block in blocks { free(block) }
+        var block = newestBlock
+        while let current = block {
+            block = current.load(as: UnsafeMutableRawPointer?.self)
+            free(current)
+        }
     }
 
     /// Uninitialised, suitably aligned memory for `byteCount` bytes (never nil,
@@ -44,19 +64,23 @@ public struct BumpArena: ~Copyable {
                 return p
             }
         }
-        // malloc's alignment (16 on 64-bit Linux) covers every type we place.
+        // Blocks start 16-byte aligned (malloc's alignment, plus the header),
+        // which covers every type we place.
         let block = newBlock(Self.blockSize)
         cursor = block + byteCount
         remaining = Self.blockSize - byteCount
         return block
     }
 
+    /// `size` usable bytes in a new malloc'd block linked into the arena.
     private mutating func newBlock(_ size: Int) -> UnsafeMutableRawPointer {
-        guard let p = malloc(max(size, 1)) else {
+        let (total, overflow) = max(size, 1).addingReportingOverflow(Self.header)
+        guard !overflow, let block = malloc(total) else {
             fatalError("out of memory allocating \(size) bytes for a protobuf message")
         }
-        blocks.append(p)
-        return p
+        block.storeBytes(of: newestBlock, as: UnsafeMutableRawPointer?.self)
+        newestBlock = block
+        return block + Self.header
     }
 
     /// Memory for `count` values of `T`, uninitialised.

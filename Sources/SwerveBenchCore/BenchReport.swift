@@ -118,6 +118,10 @@ extension BenchResult {
                 text += "; machine \(BenchReport.number(busy, decimals: 2)) cores busy, \(Int((idle * 100).rounded()))% idle"
             }
             lines.append(text)
+            if let allocations = cpu.serverAllocations {
+                lines.append("server heap allocations: \(allocations) "
+                    + "(\(BenchReport.number(allocationsPerRequest(allocations), decimals: 2)) per request)")
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -166,9 +170,18 @@ extension BenchResult {
             cpuFields.append("\"server_threads\": {\(threads.joined(separator: ", "))}")
             if let busy = cpu.machineBusyCores { cpuFields.append("\"machine_busy_cores\": \(BenchReport.number(busy, decimals: 3))") }
             if let idle = cpu.machineIdleFraction { cpuFields.append("\"machine_idle_percent\": \(BenchReport.number(idle * 100, decimals: 1))") }
+            if let allocations = cpu.serverAllocations {
+                cpuFields.append("\"server_allocations\": \(allocations)")
+                cpuFields.append("\"server_allocations_per_request\": \(BenchReport.number(allocationsPerRequest(allocations), decimals: 3))")
+            }
             fields.append("\"cpu\": {\(cpuFields.joined(separator: ", "))}")
         }
         return "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n"
+    }
+
+    /// Allocations over the measured window per request answered or failed in it.
+    private func allocationsPerRequest(_ allocations: UInt64) -> Double {
+        Double(allocations) / Double(max(1, ok + failed))
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -5,7 +5,9 @@ import Glibc
 /// CPU time of this process and, optionally, of a server process and each of
 /// its threads (by name, from Linux `/proc`), so a report can say who was
 /// busy: a server whose loop threads are near 100% is saturated; a bench
-/// with CPU to spare is not the bottleneck.
+/// with CPU to spare is not the bottleneck. A server started with
+/// scripts/malloc-counter.so preloaded (scripts/profile.sh) also shows how
+/// many heap allocations it made.
 struct CPUSampler {
     struct Sample {
         var wallNanoseconds: UInt64
@@ -17,6 +19,8 @@ struct CPUSampler {
         var serverThreads: [String: Double]
         /// Whole machine from `/proc/stat`: (busy, total) clock ticks over all CPUs.
         var machineTicks: (busy: Double, total: Double)?
+        /// The server's heap allocations so far, when it runs with the malloc counter preloaded.
+        var serverAllocations: UInt64?
     }
 
     let serverPID: Int32?
@@ -33,7 +37,9 @@ struct CPUSampler {
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         var server: Double?
         var threads: [String: Double] = [:]
+        var allocations: UInt64?
         if let pid = serverPID {
+            allocations = allocationCount(of: pid)
             server = readStat("/proc/\(pid)/stat")?.seconds
             if let dir = opendir("/proc/\(pid)/task") {
                 while let entry = readdir(dir) {
@@ -48,7 +54,18 @@ struct CPUSampler {
             }
         }
         return Sample(wallNanoseconds: wallNanoseconds, benchSeconds: bench, serverSeconds: server, serverThreads: threads,
-                      machineTicks: machineTicks())
+                      machineTicks: machineTicks(), serverAllocations: allocations)
+    }
+
+    /// The counter scripts/malloc-counter.c keeps for process `pid`: one
+    /// 64-bit count in /dev/shm/swerve-mallocs.<pid>; nil when it is not preloaded.
+    private func allocationCount(of pid: Int32) -> UInt64? {
+        let fd = open("/dev/shm/swerve-mallocs.\(pid)", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var count: UInt64 = 0
+        let read = withUnsafeMutableBytes(of: &count) { pread(fd, $0.baseAddress, $0.count, 0) }
+        return read == MemoryLayout<UInt64>.size ? count : nil
     }
 
     /// The first line of `/proc/stat`: "cpu user nice system idle iowait irq softirq steal …".
@@ -93,6 +110,8 @@ public struct CPUUsage: Sendable, Equatable {
     public var machineBusyCores: Double?
     /// Share of the machine's CPU time that was idle, 0...1.
     public var machineIdleFraction: Double?
+    /// Heap allocations the server made over the run (malloc counter preloaded).
+    public var serverAllocations: UInt64?
 
     init(from start: CPUSampler.Sample, to end: CPUSampler.Sample) {
         let wall = max(1e-9, Double(end.wallNanoseconds &- start.wallNanoseconds) / 1e9)
@@ -103,6 +122,7 @@ public struct CPUUsage: Sendable, Equatable {
             threads[name] = max(0, seconds - (start.serverThreads[name] ?? 0)) / wall
         }
         serverThreads = threads
+        if let a = start.serverAllocations, let b = end.serverAllocations, b >= a { serverAllocations = b - a }
         if let a = start.machineTicks, let b = end.machineTicks, b.total > a.total {
             let ticks = sysconf(Int32(_SC_CLK_TCK))
             machineBusyCores = (b.busy - a.busy) / Double(ticks) / wall

@@ -45,9 +45,10 @@ public enum ProtobufCodec {
 
     /// Appends `response`'s protobuf bytes to `output` (no frame header).
     public static func encode(_ response: Response, into output: inout [UInt8]) {
-        var arena = EncodeArena()
-        let message = encodeResponse(response, arena: &arena)
-        message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
+        EncodeArena.withStackBlock { arena in
+            let message = encodeResponse(response, arena: &arena)
+            message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
+        }
     }
 
     /// Encodes `response` for a writer that wants the size before the bytes:
@@ -60,15 +61,16 @@ public enum ProtobufCodec {
     /// intermediate array, no zero-fill, no copy.
     public static func withPackedResponse(_ response: Response,
                                           _ body: (_ size: Int, _ pack: (UnsafeMutableRawBufferPointer) -> Void) -> Void) {
-        var arena = EncodeArena()
-        let message = encodeResponse(response, arena: &arena)
-        message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { message in
-            let size = protobuf_c_message_get_packed_size(message)
-            body(size) { buffer in
-                precondition(buffer.count >= size, "buffer of \(buffer.count) bytes for a \(size)-byte Response")
-                guard size > 0 else { return }
-                let written = protobuf_c_message_pack(message, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
-                precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
+        EncodeArena.withStackBlock { arena in
+            let message = encodeResponse(response, arena: &arena)
+            message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { message in
+                let size = protobuf_c_message_get_packed_size(message)
+                body(size) { buffer in
+                    precondition(buffer.count >= size, "buffer of \(buffer.count) bytes for a \(size)-byte Response")
+                    guard size > 0 else { return }
+                    let written = protobuf_c_message_pack(message, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
+                }
             }
         }
     }
@@ -77,9 +79,10 @@ public enum ProtobufCodec {
 
     /// Appends `request`'s protobuf bytes to `output` (no frame header).
     public static func encode(_ request: Request, into output: inout [UInt8]) {
-        var arena = EncodeArena()
-        let message = encodeRequest(request, arena: &arena)
-        message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
+        EncodeArena.withStackBlock { arena in
+            let message = encodeRequest(request, arena: &arena)
+            message.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { append($0, to: &output) }
+        }
     }
 
     /// Decodes a server's `Response`. Errors are INVALID_ARGUMENT for bytes

@@ -47,4 +47,31 @@ final class ProtobufCodecPackedTests: XCTestCase {
         XCTAssertGreaterThan(size, 0)
         XCTAssertEqual(bytes, arrayEncoded(response))
     }
+
+    /// A response far larger than the arena's first (stack) block: many small
+    /// pieces spill into linked malloc'd blocks, a large tensor gets a block
+    /// of its own, and every value still comes back.
+    func testResponseLargerThanTheArenasFirstBlockRoundTrips() throws {
+        var outputs: [NamedTensor] = []
+        for i in 0..<300 {
+            outputs.append(NamedTensor("labels-\(i)", Tensor(shape: [2], strings: ["class \(i)", "other class \(i)"])))
+        }
+        let big = (0..<5_000).map { Float($0) / 7 }
+        outputs.append(NamedTensor("scores", Tensor(shape: [1, 5_000], floats: big)))
+        let response = Response.success(id: 9, .predict(PredictResponse(modelSpec: ModelSpec(name: "wide", version: 2),
+                                                                         outputs: outputs)))
+        let (size, bytes) = packed(response, slack: 3)
+        XCTAssertGreaterThan(size, 4 * 4096)
+        XCTAssertEqual(bytes, arrayEncoded(response))
+        let decoded = try bytes.withUnsafeBytes { try ProtobufCodec.decodeResponse($0).get() }
+        guard case .predict(let p)? = decoded.result else { return XCTFail("no predict result") }
+        XCTAssertEqual(p.outputs.count, 301)
+        for (i, output) in p.outputs.prefix(300).enumerated() {
+            XCTAssertEqual(output.name, "labels-\(i)")
+            guard case .string(let values) = output.tensor.storage else { return XCTFail("\(output.name) is not strings") }
+            XCTAssertEqual(values, ["class \(i)", "other class \(i)"])
+        }
+        guard case .float(let scores) = p.outputs[300].tensor.storage else { return XCTFail("scores are not floats") }
+        XCTAssertEqual(scores, big)
+    }
 }

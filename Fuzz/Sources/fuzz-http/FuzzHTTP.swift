@@ -1,7 +1,6 @@
 import FuzzSupport
 import REST
 import Serving
-import SwerveTestSupport
 import Transport
 
 @main
@@ -33,30 +32,8 @@ enum FuzzRESTServer {
 /// REST rows and columns, KServe V2 JSON and its binary extension, the
 /// classic routes) and the models behind them. The connection is
 /// half-closed after the last chunk; the server must answer and close.
-///
-/// Separate writes usually arrive as separate reads on loopback, but TCP may
-/// merge them: the split is a strong hint, not a guarantee.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let port = FuzzRESTServer.server.boundPort
-    var connected: RawHTTPClient?
-    // libFuzzer's timer signal can interrupt a blocking connect (EINTR): the
-    // socket is closed and a new one tries again.
-    for attempt in 1...3 where connected == nil {
-        do {
-            connected = try RawHTTPClient(port: port, timeoutSeconds: 5)
-        } catch {
-            if attempt == 3 { fatalError("fuzz: cannot connect to the REST server: \(error)") }
-        }
-    }
-    guard let client = connected else { return 0 }
-    for chunk in FuzzInput(data, size).chunks() {
-        // A send fails once the server has refused the request and closed.
-        guard (try? client.send(Array(chunk))) != nil else { break }
-    }
-    client.finishSending()
-    guard client.waitForClose() else {
-        fatalError("the REST server neither answered nor closed the connection within 5 s")
-    }
+    FuzzConnection.exchange(port: FuzzRESTServer.server.boundPort, server: "the REST server", FuzzInput(data, size))
     return 0
 }

@@ -1,7 +1,7 @@
 """Exit 0 only when every pinned distribution is installed at its pinned version and every
-listed module imports: the install guard of `make grpc-test-deps`.
+listed module imports: the install guard of the Makefile's venvs (`grpc-test-deps`, `bench-peer-deps`).
 
-    python grpc-venv-check.py --pins 'tritonclient[grpc]==2.73.0' 'grpcio==1.81.1' ... --modules grpc numpy ...
+    python venv-check.py --pins 'tritonclient[grpc]==2.73.0' 'grpcio==1.81.1' ... --modules grpc numpy ...
 """
 import argparse
 import importlib
