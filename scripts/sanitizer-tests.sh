@@ -30,6 +30,8 @@ rm -rf "$reports"
 mkdir -p "$reports"
 supp="$PWD/scripts/sanitizers"
 export SWERVE_TEST_TIME_SCALE=$scale
+# Tells tests what they run under (a sanitizer's malloc cannot be preloaded over).
+export SWERVE_SANITIZER=$sanitizer
 case "$sanitizer" in
     address)
         export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1"

@@ -2,8 +2,7 @@
 // (RELIABILITY.md, "Sanitizers"). Not part of the build; run:
 //   swiftc -sanitize=address -Onone scripts/sanitizers/lsan-demo.swift -o /tmp/lsan-demo
 //   /tmp/lsan-demo tagged [release]     (-O gives the same)
-//   echo 'leak:swift::RefCounts*formWeakReference' > /tmp/weak.supp
-//   LSAN_OPTIONS=suppressions=/tmp/weak.supp:print_suppressions=1 /tmp/lsan-demo cycle [weak]
+//   LSAN_OPTIONS=suppressions=$PWD/scripts/sanitizers/lsan.supp:print_suppressions=1 /tmp/lsan-demo cycle [weak]
 
 import Glibc
 
@@ -16,9 +15,9 @@ final class Holder { var values: [Storage] = [] }
 let holder = Holder()   // a global: a root LSan scans
 
 // `cycle`: a leaked two-object cycle is reported, unless one of its objects
-// has a weak-reference side table and the side table is suppressed (the
-// entry lsan.supp once had): the suppressed block then roots the whole
-// cycle, which vanishes from the report.
+// has a weak-reference side table and the side table is suppressed (as
+// lsan.supp does): the suppressed block then roots the whole cycle, which
+// vanishes from the report.
 final class Node {
     var other: Node?
     weak var peer: Node?
