@@ -1,4 +1,5 @@
 import Foundation
+import SwerveTestSupport
 import Transport
 
 /// Three member processes (iris-setosa, iris-versicolor, iris-virginica, each
@@ -89,9 +90,27 @@ final class FanOutTopology {
         }
     }
 
+    /// Stops member `index` (SIGSTOP) and waits until every one of its
+    /// threads is stopped: `kill` returns before the signal has taken
+    /// effect, and a member still running could answer the next call.
     func suspend(member index: Int) {
-        members[index]?.send(SIGSTOP)
+        guard let member = members[index] else { return }
+        member.send(SIGSTOP)
         suspended.insert(index)
+        let pid = member.process.processIdentifier
+        waitUntil("member \(index) (pid \(pid)) has stopped") { Self.everyThreadStopped(pid) }
+    }
+
+    /// Whether every thread of process `pid` is in state T (stopped), from /proc.
+    private static func everyThreadStopped(_ pid: Int32) -> Bool {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"),
+              !threads.isEmpty else { return false }
+        return threads.allSatisfy { thread in
+            // "pid (name) state …": the state follows the last ')'.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return stat[close...].dropFirst(2).first == "T"
+        }
     }
 
     func resume(member index: Int) {
