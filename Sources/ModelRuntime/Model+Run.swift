@@ -7,12 +7,8 @@ extension Model {
     /// named ones, computing only the nodes they need.
     /// Thread-safe: many threads may call `run` at once.
     public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Value] {
-        var slots = try seededSlots(feeds)
-        // Sized up front with minimumCapacity: (specialised inline) rather
-        // than reserveCapacity (an unspecialised stdlib call per run).
-        var results = [String: Value](minimumCapacity: requested?.count ?? plan.outputs.count)
+        var wantedSlots: [Int] = []
         if let requested {
-            var wantedSlots: [Int] = []
             wantedSlots.reserveCapacity(requested.count)
             for name in requested {
                 guard let slot = outputSlot[name] else {
@@ -20,44 +16,69 @@ extension Model {
                 }
                 wantedSlots.append(slot)
             }
-            let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
-            try plan.execute(&slots, needed: needed)
-            for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
-        } else {
-            try plan.execute(&slots, needed: nil)
-            for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
         }
-        return results
+        return try withSeededSlots(feeds) { slots in
+            // Sized up front with minimumCapacity: (specialised inline) rather
+            // than reserveCapacity (an unspecialised stdlib call per run).
+            var results = [String: Value](minimumCapacity: requested?.count ?? plan.outputs.count)
+            if let requested {
+                let needed = wantedSlots.count < plan.outputs.count ? plan.stepsNeeded(for: wantedSlots) : nil
+                try plan.execute(slots, needed: needed)
+                for (name, slot) in zip(requested, wantedSlots) { results[name] = try take(slots[slot], name) }
+            } else {
+                try plan.execute(slots, needed: nil)
+                for output in plan.outputs { results[output.info.name] = try take(slots[output.slot], output.info.name) }
+            }
+            return results
+        }
     }
 
-    /// Runs the graph on `feeds` and returns every graph output, in the
-    /// order of `outputs`: the same checks, errors and results as
-    /// `run(feeds)`, without building (and then searching) a dictionary of
-    /// outputs. For servers that convert every output anyway.
+    /// Runs the graph on `feeds` and returns every graph output, in the order
+    /// of `outputs`: the same checks, errors and results as `run(feeds)`,
+    /// without building (and then searching) a dictionary of outputs.
     /// Thread-safe: many threads may call it at once.
     public func runAllOutputs(_ feeds: [String: Tensor]) throws -> [Value] {
-        var slots = try seededSlots(feeds)
-        try plan.execute(&slots, needed: nil)
-        return try plan.outputs.map { try take(slots[$0.slot], $0.info.name) }
+        var values: [Value] = []
+        values.reserveCapacity(plan.outputs.count)
+        try run(feeds) { _, value in values.append(value) }
+        return values
     }
 
-    /// A run's slots: constants seeded, feeds checked and placed.
-    private func seededSlots(_ feeds: [String: Tensor]) throws -> [Value?] {
+    /// Runs the graph on `feeds` and hands every graph output to `body` with
+    /// its name, in the order of `outputs`: `runAllOutputs` without an array,
+    /// for servers that convert each output anyway.
+    /// Thread-safe: many threads may call it at once.
+    public func run(_ feeds: [String: Tensor], eachOutput body: (_ name: String, _ value: Value) throws -> Void) throws {
+        try withSeededSlots(feeds) { slots in
+            try plan.execute(slots, needed: nil)
+            for output in plan.outputs {
+                try body(output.info.name, try take(slots[output.slot], output.info.name))
+            }
+        }
+    }
+
+    /// Runs `body` on a run's slots, on the stack: constants seeded, feeds
+    /// checked and placed.
+    private func withSeededSlots<Result>(_ feeds: [String: Tensor],
+                                         _ body: (UnsafeMutableBufferPointer<Value?>) throws -> Result) throws -> Result {
         if feeds.count > plan.inputs.count || feeds.keys.contains(where: { inputIndex[$0] == nil }) {
             for name in feeds.keys.sorted() where inputIndex[name] == nil {
                 throw ModelError(.invalidInput, "unknown input '\(name)'; the model's inputs are \(namesList(inputs.map(\.name)))")
             }
         }
-        var slots = [Value?](repeating: nil, count: plan.slotCount)
-        for constant in plan.constants { slots[constant.slot] = constant.value }
-        for input in plan.inputs {
-            guard let tensor = feeds[input.info.name] else {
-                throw ModelError(.invalidInput, "missing input '\(input.info.name)' (\(describe(input.info.type)))")
+        return try withUnsafeTemporaryAllocation(of: Value?.self, capacity: max(plan.slotCount, 1)) { slots in
+            slots.initialize(repeating: nil)
+            defer { slots.deinitialize() }
+            for constant in plan.constants { slots[constant.slot] = constant.value }
+            for input in plan.inputs {
+                guard let tensor = feeds[input.info.name] else {
+                    throw ModelError(.invalidInput, "missing input '\(input.info.name)' (\(describe(input.info.type)))")
+                }
+                try check(tensor, against: input.info)
+                slots[input.slot] = .tensor(tensor)
             }
-            try check(tensor, against: input.info)
-            slots[input.slot] = .tensor(tensor)
+            return try body(slots)
         }
-        return slots
     }
 
     @inline(__always)

@@ -302,11 +302,8 @@ public final class AdaptiveBatcher: @unchecked Sendable {
             }
             return outputs
         }
-        let values = try model.runAllOutputs(feeds)
-        outputs.reserveCapacity(values.count)
-        for (info, value) in zip(model.outputs, values) {
-            outputs.append((name: info.name, value: value))
-        }
+        outputs.reserveCapacity(model.outputs.count)
+        try model.run(feeds) { name, value in outputs.append((name: name, value: value)) }
         return outputs
     }
 

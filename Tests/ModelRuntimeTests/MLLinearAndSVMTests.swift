@@ -45,10 +45,10 @@ final class MLLinearAndSVMTests: XCTestCase {
         let k = try MLTest.kernel("LinearClassifier", ["coefficients": .floats([1, -1]), "intercepts": .floats([0.5]),
                                                        "classlabels_ints": .ints([0, 1])])
         MLTest.assertThrows(.invalidInput, "3 features") {
-            try k.compute([.tensor(Tensor(shape: [1, 3], floats: [1, 2, 3]))])
+            try k.compute(values: [.tensor(Tensor(shape: [1, 3], floats: [1, 2, 3]))])
         }
         // Integer input is cast to float as in ORT.
-        let ints = try k.compute([.tensor(Tensor(shape: [1, 2], int64s: [2, 1]))])
+        let ints = try k.compute(values: [.tensor(Tensor(shape: [1, 2], int64s: [2, 1]))])
         XCTAssertEqual(MLTest.floats(ints[1]), [-0.5, 1.5])
     }
 

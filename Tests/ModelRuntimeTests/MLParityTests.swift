@@ -41,10 +41,10 @@ final class MLParityTests: XCTestCase {
         guard let registration = candidates.max(by: { $0.sinceVersion < $1.sinceVersion }) else {
             return "no kernel registered for \(c.op) at opset \(c.opset)"
         }
-        let values: [Value]
+        let values: KernelOutputs
         do {
             let kernel = try registration.make(node)
-            values = try kernel.compute(c.inputs.map { .tensor($0) })
+            values = try kernel.compute(values: c.inputs.map { .tensor($0) })
         } catch {
             return c.expectsError ? nil : "threw \(error)"
         }

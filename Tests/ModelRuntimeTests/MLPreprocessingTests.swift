@@ -65,11 +65,11 @@ final class MLPreprocessingTests: XCTestCase {
     func testArrayFeatureExtractor() throws {
         let x = Tensor(shape: [2, 3], strings: ["a", "b", "c", "d", "e", "f"])
         let out = try MLTest.kernel("ArrayFeatureExtractor", [:])
-            .compute([.tensor(x), .tensor(Tensor(shape: [2], int64s: [2, 0]))])
+            .compute(values: [.tensor(x), .tensor(Tensor(shape: [2], int64s: [2, 0]))])
         XCTAssertEqual(MLTest.shape(out[0]), [2, 2])
         XCTAssertEqual(MLTest.strings(out[0]), ["c", "a", "f", "d"])
         MLTest.assertThrows(.invalidInput, "out of range") {
-            try MLTest.kernel("ArrayFeatureExtractor", [:]).compute([.tensor(x), .tensor(Tensor(shape: [1], int64s: [-1]))])
+            try MLTest.kernel("ArrayFeatureExtractor", [:]).compute(values: [.tensor(x), .tensor(Tensor(shape: [1], int64s: [-1]))])
         }
     }
 

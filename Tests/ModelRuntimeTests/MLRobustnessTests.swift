@@ -43,9 +43,9 @@ final class MLRobustnessTests: XCTestCase {
             ]
             for w in wrong {
                 inputs[0] = .tensor(w)
-                do { _ = try kernel.compute(inputs) } catch is ModelError {} catch { XCTFail("\(c.name): \(error)") }
+                do { _ = try kernel.compute(values: inputs) } catch is ModelError {} catch { XCTFail("\(c.name): \(error)") }
             }
-            do { _ = try kernel.compute([]) } catch is ModelError {} catch { XCTFail("\(c.name): \(error)") }
+            do { _ = try kernel.compute(values: []) } catch is ModelError {} catch { XCTFail("\(c.name): \(error)") }
         }
     }
 
@@ -58,7 +58,7 @@ final class MLRobustnessTests: XCTestCase {
     private func survives(_ c: MLParityFixture.Case, _ attributes: [String: Attribute]) -> Bool {
         do {
             let k = try kernel(c, attributes)
-            _ = try k.compute(c.inputs.map { .tensor($0) })
+            _ = try k.compute(values: c.inputs.map { .tensor($0) })
             return true
         } catch is ModelError {
             return false

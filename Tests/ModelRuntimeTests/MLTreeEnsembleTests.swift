@@ -16,8 +16,8 @@ enum MLTest {
         return try r.make(node(op, attributes, opset: opset))
     }
 
-    static func run(_ op: String, _ attributes: [String: Attribute], _ inputs: [Tensor], opset: Int = 1) throws -> [Value] {
-        try kernel(op, attributes, opset: opset).compute(inputs.map { .tensor($0) })
+    static func run(_ op: String, _ attributes: [String: Attribute], _ inputs: [Tensor], opset: Int = 1) throws -> KernelOutputs {
+        try kernel(op, attributes, opset: opset).compute(values: inputs.map { .tensor($0) })
     }
 
     static func floats(_ v: Value) -> [Float] {
@@ -197,12 +197,12 @@ final class MLTreeEnsembleTests: XCTestCase {
     func testRejectsInputsTheTreesCannotRead() throws {
         let k = try MLTest.kernel("TreeEnsembleRegressor", regressor())
         MLTest.assertThrows(.invalidInput, "feature 1") {
-            try k.compute([.tensor(Tensor(shape: [2, 1], floats: [0, 1]))])
+            try k.compute(values: [.tensor(Tensor(shape: [2, 1], floats: [0, 1]))])
         }
         MLTest.assertThrows(.invalidInput, "string") {
-            try k.compute([.tensor(Tensor(shape: [1, 2], strings: ["a", "b"]))])
+            try k.compute(values: [.tensor(Tensor(shape: [1, 2], strings: ["a", "b"]))])
         }
-        MLTest.assertThrows(.invalidInput, "missing") { try k.compute([nil]) }
+        MLTest.assertThrows(.invalidInput, "missing") { try k.compute(values: [nil]) }
     }
 
     func testLargeBatchMatchesRowByRow() throws {
@@ -210,9 +210,9 @@ final class MLTreeEnsembleTests: XCTestCase {
         let k = try MLTest.kernel("TreeEnsembleRegressor", regressor("AVERAGE"))
         var values: [Float] = []
         for i in 0..<300 { values += [Float(i % 7) * 0.2, Float(i % 5) - 1] }
-        let batch = MLTest.floats(try k.compute([.tensor(Tensor(shape: [300, 2], floats: values))])[0])
+        let batch = MLTest.floats(try k.compute(values: [.tensor(Tensor(shape: [300, 2], floats: values))])[0])
         for i in stride(from: 0, to: 300, by: 37) {
-            let one = MLTest.floats(try k.compute([.tensor(Tensor(shape: [1, 2], floats: [values[2 * i], values[2 * i + 1]]))])[0])
+            let one = MLTest.floats(try k.compute(values: [.tensor(Tensor(shape: [1, 2], floats: [values[2 * i], values[2 * i + 1]]))])[0])
             XCTAssertEqual(batch[i], one[0], "row \(i)")
         }
     }

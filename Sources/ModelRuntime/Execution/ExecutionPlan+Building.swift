@@ -224,6 +224,7 @@ extension ExecutionPlan {
         }
 
         self.slotCount = slots.count
+        self.widestStep = steps.map(\.inputs.count).max() ?? 0
         self.slots = slots
         self.constants = constants
         self.inputs = inputs

@@ -2,7 +2,7 @@
 /// name mapped to an integer slot, kernels prepared, constants decoded.
 ///
 /// Immutable and Sendable: one plan serves every concurrent run. A run owns
-/// its own `[Value?]` slot array (see `ExecutionPlan+Run.swift`).
+/// its own slot buffer (see `ExecutionPlan+Run.swift`).
 struct ExecutionPlan: Sendable {
     /// One prepared node. A final class so the run loop takes one reference
     /// per step instead of copying (and retaining) five fields.
@@ -48,6 +48,8 @@ struct ExecutionPlan: Sendable {
 
     /// Number of value slots a run allocates.
     let slotCount: Int
+    /// The most inputs any step reads (its argument buffer's size).
+    let widestStep: Int
     /// Every value name of the graph (inputs, initializers, node outputs, outer scope) -> slot.
     let slots: [String: Int]
     /// Initializers, seeded into every run's slots.

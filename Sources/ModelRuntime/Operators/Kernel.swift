@@ -41,7 +41,85 @@ public struct NodeDescription: Sendable {
 public protocol Kernel: Sendable {
     /// Runs the operator. `inputs[i]` is nil for an omitted optional input
     /// (an empty name in the node). Returns one value per node output.
-    func compute(_ inputs: [Value?]) throws -> [Value]
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs
+}
+
+extension Kernel {
+    /// Runs the kernel on inputs held in an array: for tests, and for a
+    /// kernel that runs another one.
+    public func compute(values inputs: [Value?]) throws -> KernelOutputs {
+        try inputs.withUnsafeBufferPointer { try compute(KernelInputs($0)) }
+    }
+}
+
+/// A kernel's inputs, one per node input (nil for an omitted optional one).
+///
+/// A view of the run's argument buffer, which lives on the stack of the
+/// run: valid only during `compute`; copy out the values to keep.
+public struct KernelInputs: RandomAccessCollection {
+    private let base: UnsafeBufferPointer<Value?>
+
+    /// A view of `base`, which must outlive every use of the view.
+    public init(_ base: UnsafeBufferPointer<Value?>) {
+        self.base = base
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { base.count }
+    public subscript(position: Int) -> Value? { base[position] }
+}
+
+/// The values a kernel returns, one per node output, in output order.
+///
+/// Almost every node has one or two outputs; those are held inline, so a
+/// kernel's `return [value]` builds no array on the heap (the literal's
+/// buffer does not escape the inlined initialiser, and the optimiser keeps
+/// it on the stack). Three or more values are kept in an array.
+public struct KernelOutputs: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
+    private var first: Value?
+    private var second: Value?
+    private var more: [Value]
+    public let count: Int
+
+    @inline(__always)
+    public init(arrayLiteral values: Value...) {
+        self.init(values)
+    }
+
+    /// The given values, in output order.
+    @inline(__always)
+    public init(_ values: [Value]) {
+        count = values.count
+        if count <= 2 {
+            first = count > 0 ? values[0] : nil
+            second = count > 1 ? values[1] : nil
+            more = []
+        } else {
+            first = nil
+            second = nil
+            // Copied element by element, not adopted: keeping `values`' buffer
+            // would let the literal escape and cost every return a heap array.
+            more = values.map { $0 }
+        }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> Value {
+        precondition(position >= 0 && position < count, "output \(position) of \(count)")
+        if count > 2 { return more[position] }
+        return position == 0 ? first.unsafelyUnwrapped : second.unsafelyUnwrapped
+    }
+
+    /// Moves value `position` out, leaving the caller the only owner (no
+    /// retain/release pair); reading it again afterwards traps.
+    @inline(__always)
+    mutating func take(_ position: Int) -> Value {
+        if count > 2 { return more[position] }
+        if position == 0 { return first.take()! }
+        return second.take()!
+    }
 }
 
 /// How a kernel is found: by (domain, op type), valid from `sinceVersion` of

@@ -42,7 +42,7 @@ struct ScanKernel: Kernel {
         }
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         var states: [Value] = []
         for i in 0..<stateCount {
@@ -79,7 +79,7 @@ struct ScanKernel: Kernel {
             for (index, entry) in body.outerScope.enumerated() where index < outer.count {
                 slots[entry.slot] = outer[index]
             }
-            try body.execute(&slots)
+            try slots.withUnsafeMutableBufferPointer { try body.execute($0) }
             for i in 0..<stateCount {
                 guard let value = slots[body.outputs[i].slot] else { throw ModelError(.execution, "Scan body produced no state \(i)") }
                 states[i] = value
@@ -111,10 +111,10 @@ struct ScanKernel: Kernel {
                 // Move the iteration axis from 0 to `axis`.
                 var perm = Array(1..<stacked.rank)
                 perm.insert(0, at: axis)
-                results.append(try TransposeKernel(permutation: perm).compute([.tensor(stacked)])[0])
+                results.append(try TransposeKernel(permutation: perm).compute(values: [.tensor(stacked)])[0])
             }
         }
-        return results
+        return KernelOutputs(results)
     }
 
     /// `t` at index `position` of `axis`, with that axis removed.

@@ -10,7 +10,7 @@ struct MLArrayFeatureExtractor: Kernel {
         },
     ]
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let y = try MLInput.tensor(inputs, 1, label)
         guard x.rank >= 1 else {

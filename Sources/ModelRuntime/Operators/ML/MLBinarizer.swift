@@ -15,7 +15,7 @@ struct MLBinarizer: Kernel {
         threshold = try a.float("threshold", default: 0)
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let v = try MLInput.floatsOnly(x, label)
         let t = threshold

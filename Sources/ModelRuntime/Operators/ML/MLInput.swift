@@ -4,7 +4,7 @@
 enum MLInput {
     /// The tensor at `index`, or an `.invalidInput` error when it is missing or
     /// is a ZipMap value.
-    static func tensor(_ inputs: [Value?], _ index: Int, _ label: String) throws -> Tensor {
+    static func tensor(_ inputs: KernelInputs, _ index: Int, _ label: String) throws -> Tensor {
         guard index < inputs.count, let value = inputs[index] else {
             throw ModelError(.invalidInput, "\(label): input \(index) is missing")
         }

@@ -192,7 +192,7 @@ struct MLLabelEncoder: Kernel {
         return (m, nan)
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         if let (table, strings, fallback) = reverse, case .int64(let input) = x.storage {
             let out = input.map { key in table[key].map { strings[$0] } ?? fallback }

@@ -47,7 +47,7 @@ struct MLLinearClassifier: Kernel {
         addSecondClass = classCount == 1
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let (rows, cols) = try MLInput.matrixShape(x, label)
         let features = coefficients.count / classCount

@@ -24,7 +24,7 @@ struct MLNormalizer: Kernel {
         norm = n
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let (rows, cols) = try MLInput.matrixShape(x, label)
         let out: [Float]

@@ -36,7 +36,7 @@ struct MLOneHotEncoder: Kernel {
         zeros = try a.int("zeros", default: 1) != 0
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         guard x.rank <= 2 else {
             throw ModelError(.invalidInput, "\(label): input must have at most 2 dimensions, found shape \(x.shape)")

@@ -106,7 +106,7 @@ struct MLSVMClassifier: Kernel {
         weightsAreAllPositive = coefficients.allSatisfy { $0 >= 0 }
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let (rows, cols) = try MLInput.matrixShape(x, label)
         guard cols == featureCount else {
@@ -118,7 +118,7 @@ struct MLSVMClassifier: Kernel {
 
     // MARK: liblinear mode
 
-    private func linear(_ xs: [Float], _ rows: Int) -> [Value] {
+    private func linear(_ xs: [Float], _ rows: Int) -> KernelOutputs {
         let classes = classCount
         var labelIndex = [Int](repeating: 0, count: rows)
         var scores = [Float](repeating: 0, count: rows * classes)
@@ -152,7 +152,7 @@ struct MLSVMClassifier: Kernel {
 
     // MARK: libsvm mode
 
-    private func supportVector(_ xs: [Float], _ rows: Int) -> [Value] {
+    private func supportVector(_ xs: [Float], _ rows: Int) -> KernelOutputs {
         let classes = classCount
         let pairs = classifierCount
         let withProbabilities = hasProbabilities
@@ -176,8 +176,8 @@ struct MLSVMClassifier: Kernel {
         // The Int scratch holds the votes, then each row's class index (read
         // straight into the label tensor, no [Int] in between).
         let voteCount = classes * 8
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(floatCount, 1)) { floats -> [Value] in
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: voteCount + rows) { voteBuffer -> [Value] in
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(floatCount, 1)) { floats -> KernelOutputs in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: voteCount + rows) { voteBuffer -> KernelOutputs in
         xs.withUnsafeBufferPointer { xb in
         coefficients.withUnsafeBufferPointer { cb in
         scores.withUnsafeMutableBufferPointer { sb in

@@ -53,7 +53,7 @@ struct MLSVMRegressor: Kernel {
             : MLSVMVectors(coefficients, count: 1, features: featureCount)
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let (rows, cols) = try MLInput.matrixShape(x, label)
         guard cols == featureCount else {

@@ -23,7 +23,7 @@ struct MLScaler: Kernel {
         }
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         guard x.rank >= 1 else { throw ModelError(.invalidInput, "\(label): input must have at least one dimension") }
         let stride = x.rank == 1 ? x.shape[0] : x.shape[1]

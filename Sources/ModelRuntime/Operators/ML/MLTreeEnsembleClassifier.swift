@@ -58,7 +58,7 @@ struct MLTreeEnsembleClassifier: Kernel {
         binaryCase = classCount == 2 && Set(definition.weightTargets).count == 1
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let (rows, cols) = try MLInput.matrixShape(x, label)
         guard floatForest.maxFeature < cols else {

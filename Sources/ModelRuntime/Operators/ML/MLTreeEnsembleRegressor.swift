@@ -46,7 +46,7 @@ struct MLTreeEnsembleRegressor: Kernel {
         baseDouble = definition.baseValues
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try MLInput.tensor(inputs, 0, label)
         let (rows, cols) = try MLInput.matrixShape(x, label)
         guard floatForest.maxFeature < cols else {

@@ -22,7 +22,7 @@ struct MLZipMap: Kernel {
             : Tensor(shape: [strings.count], strings: strings)
     }
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         var x = try MLInput.tensor(inputs, 0, label)
         guard x.elementType == .float else {
             throw ModelError(.invalidInput, "\(label): input must be float, found \(x.elementType)")

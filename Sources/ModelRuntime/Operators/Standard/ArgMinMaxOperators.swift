@@ -6,7 +6,7 @@ struct ArgExtremumKernel: Kernel {
     let keepDims: Bool
     let selectLast: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "data")
         switch x.storage {
         case .float(let v): return [.tensor(try run(v, x.shape))]

@@ -69,7 +69,7 @@ struct ArithmeticKernel: Kernel {
     let operation: Operation
     let name: String
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let a = try args.tensor(0, "A"), b = try args.tensor(1, "B")
         return [.tensor(try apply(a, b))]
@@ -103,7 +103,7 @@ struct ArithmeticKernel: Kernel {
 
 /// Pow: floating base; the exponent may be any numeric type (opset 12+).
 struct PowKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "X"), y = try args.tensor(1, "Y")
         switch x.storage {
@@ -141,7 +141,7 @@ struct PowKernel: Kernel {
 struct ModKernel: Kernel {
     let fmodMode: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let a = try args.tensor(0, "A"), b = try args.tensor(1, "B")
         switch (a.storage, b.storage) {
@@ -175,7 +175,7 @@ struct VariadicKernel: Kernel {
     let operation: Operation
     let name: String
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         guard args.count > 0 else { throw ModelError(.execution, "\(name) needs at least one input") }
         var result = try args.tensor(0, "data_0")

@@ -14,7 +14,7 @@ struct CastKernel: Kernel {
     /// The target type, or nil for CastLike (taken from input 1).
     let target: ElementType?
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "input")
         let to = try target ?? args.tensor(1, "target_type").elementType

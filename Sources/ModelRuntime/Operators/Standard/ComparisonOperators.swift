@@ -4,7 +4,7 @@ struct ComparisonKernel: Kernel {
     let operation: Operation
     let name: String
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let a = try args.tensor(0, "A"), b = try args.tensor(1, "B")
         switch (a.storage, b.storage) {
@@ -38,7 +38,7 @@ struct LogicalKernel: Kernel {
     enum Operation: Sendable { case and, or, xor }
     let operation: Operation
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let a = try args.tensor(0, "A"), b = try args.tensor(1, "B")
         guard case .bool(let x) = a.storage, case .bool(let y) = b.storage else {
@@ -54,7 +54,7 @@ struct LogicalKernel: Kernel {
 
 /// Where(condition, X, Y): X where true, else Y; all three broadcast together.
 struct WhereKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let c = try args.tensor(0, "condition"), x = try args.tensor(1, "X"), y = try args.tensor(2, "Y")
         guard case .bool(let condition) = c.storage else {

@@ -2,7 +2,7 @@
 struct ConcatKernel: Kernel {
     let axis: Int
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         var tensors: [Tensor] = []
         tensors.reserveCapacity(args.count)

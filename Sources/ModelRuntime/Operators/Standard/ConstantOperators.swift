@@ -2,7 +2,7 @@
 struct ConstantKernel: Kernel {
     let value: Tensor
 
-    func compute(_ inputs: [Value?]) throws -> [Value] { [.tensor(value)] }
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs { [.tensor(value)] }
 
     static func make(_ node: NodeDescription) throws -> ConstantKernel {
         let attributes = StandardAttributes(node)
@@ -28,7 +28,7 @@ struct ConstantKernel: Kernel {
 struct ConstantOfShapeKernel: Kernel {
     let fill: Tensor
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         guard let shape = try StandardArguments(inputs).integers(0, "input") else {
             throw ModelError(.execution, "required input 0 ('input') is missing")
         }

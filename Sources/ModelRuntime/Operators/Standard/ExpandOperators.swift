@@ -1,6 +1,6 @@
 /// Expand: broadcasts the input to a shape (numpy rules, both ways).
 struct ExpandKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "input")
         guard let requested = try args.integers(1, "shape") else {
@@ -17,7 +17,7 @@ struct ExpandKernel: Kernel {
 
 /// Tile: repeats the input `repeats[d]` times along each dimension.
 struct TileKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "input")
         guard let repeats = try args.integers(1, "repeats"), repeats.count == x.rank, repeats.allSatisfy({ $0 >= 0 }) else {

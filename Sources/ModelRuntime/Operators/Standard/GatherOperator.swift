@@ -2,7 +2,7 @@
 struct GatherKernel: Kernel {
     let axis: Int
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let data = try args.tensor(0, "data")
         let indicesTensor = try args.tensor(1, "indices")

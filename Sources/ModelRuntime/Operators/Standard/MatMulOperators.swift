@@ -95,7 +95,7 @@ func transposed<T>(_ source: UnsafeBufferPointer<T>, rows: Int, cols: Int) -> [T
 
 /// MatMul with numpy semantics: 1-D operands promoted, batch dimensions broadcast.
 struct MatMulKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let a = try args.tensor(0, "A"), b = try args.tensor(1, "B")
         switch (a.storage, b.storage) {
@@ -154,7 +154,7 @@ struct GemmKernel: Kernel {
     let transA: Bool
     let transB: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let a = try args.tensor(0, "A"), b = try args.tensor(1, "B")
         let c = try args.optionalTensor(2, "C")

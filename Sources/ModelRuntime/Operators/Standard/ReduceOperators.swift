@@ -104,7 +104,7 @@ struct ReduceKernel: Kernel {
     let keepDims: Bool
     let noopWithEmptyAxes: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "data")
         let axes = (axesFromInput ? try args.integers(1, "axes") : axesAttribute) ?? []

@@ -1,6 +1,6 @@
 /// Identity: passes its input through (a tensor, or a ZipMap value).
 struct IdentityKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         guard let value = inputs.first ?? nil else {
             throw ModelError(.execution, "required input 0 ('input') is missing")
         }
@@ -13,7 +13,7 @@ struct IdentityKernel: Kernel {
 struct ReshapeKernel: Kernel {
     let allowZero: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let data = try args.tensor(0, "data")
         guard let requested = try args.integers(1, "shape") else {
@@ -56,7 +56,7 @@ struct ReshapeKernel: Kernel {
 struct FlattenKernel: Kernel {
     let axis: Int
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "input")
         let resolved = axis < 0 ? axis + x.rank : axis
         guard resolved >= 0, resolved <= x.rank else {
@@ -73,7 +73,7 @@ struct SqueezeKernel: Kernel {
     let axesAttribute: [Int]?
     let axesFromInput: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "data")
         let axes = axesFromInput ? try args.integers(1, "axes") : axesAttribute
@@ -99,7 +99,7 @@ struct UnsqueezeKernel: Kernel {
     let axesAttribute: [Int]?
     let axesFromInput: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "data")
         guard let axes = axesFromInput ? try args.integers(1, "axes") : axesAttribute else {
@@ -120,7 +120,7 @@ struct ShapeKernel: Kernel {
     let start: Int
     let end: Int?
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "data")
         func clamp(_ i: Int) -> Int { min(max(i < 0 ? i + x.rank : i, 0), x.rank) }
         let from = clamp(start), to = clamp(end ?? x.rank)
@@ -130,7 +130,7 @@ struct ShapeKernel: Kernel {
 }
 
 struct SizeKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "data")
         return [.tensor(Tensor(shape: [], int64s: [Int64(x.count)]))]
     }

@@ -3,7 +3,7 @@ struct SliceKernel: Kernel {
     /// Opset < 10: (starts, ends, axes) from attributes.
     let attributes: (starts: [Int], ends: [Int], axes: [Int]?)?
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let data = try args.tensor(0, "data")
         let starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?

@@ -12,7 +12,7 @@ struct SoftmaxKernel: Kernel {
     let coerceTo2D: Bool
     let logarithm: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "input")
         let rank = x.rank
         let axis: Int

@@ -1,9 +1,9 @@
 /// Typed access to a kernel's inputs, with errors a person can act on.
 /// (A struct wrapper, so `compute` reads `args.tensor(0)` without allocating.)
 struct StandardArguments {
-    let values: [Value?]
+    let values: KernelInputs
 
-    init(_ values: [Value?]) { self.values = values }
+    init(_ values: KernelInputs) { self.values = values }
 
     var count: Int { values.count }
 

@@ -6,7 +6,7 @@ struct TopKKernel: Kernel {
     /// Opset 1 takes k from an attribute; later versions from input 1.
     let kAttribute: Int?
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "X")
         let k: Int
@@ -25,7 +25,7 @@ struct TopKKernel: Kernel {
         }
     }
 
-    private func run<T: Comparable & TensorElement>(_ v: [T], _ shape: [Int], _ k: Int) throws -> [Value] {
+    private func run<T: Comparable & TensorElement>(_ v: [T], _ shape: [Int], _ k: Int) throws -> KernelOutputs {
         let axis = try normalizedAxis(self.axis, rank: shape.count)
         let size = shape.isEmpty ? 1 : shape[axis]
         guard k >= 0, k <= size else {
@@ -93,7 +93,7 @@ struct ClipKernel: Kernel {
     let maxAttribute: Float?
     let boundsFromInputs: Bool
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let args = StandardArguments(inputs)
         let x = try args.tensor(0, "input")
         let low = boundsFromInputs ? try args.optionalTensor(1, "min") : nil

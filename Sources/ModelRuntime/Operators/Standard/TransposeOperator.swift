@@ -2,7 +2,7 @@
 struct TransposeKernel: Kernel {
     let permutation: [Int]?
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "data")
         let rank = x.rank
         let perm = permutation ?? Array((0..<rank).reversed())

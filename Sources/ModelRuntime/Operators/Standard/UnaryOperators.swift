@@ -30,7 +30,7 @@ extension UnaryOperator {
 struct UnaryKernel: Kernel {
     let body: @Sendable (Tensor) throws -> Tensor
 
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         [.tensor(try body(try StandardArguments(inputs).tensor(0, "X")))]
     }
 
@@ -150,7 +150,7 @@ struct RoundOperator: UnaryOperator {
 /// Not (bool -> bool) and IsNaN (float -> bool) change the element type, so
 /// they have their own small kernels.
 struct NotKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "X")
         guard case .bool(let v) = x.storage else {
             throw ModelError(.execution, "Not needs bool input, got \(x.elementType)")
@@ -160,7 +160,7 @@ struct NotKernel: Kernel {
 }
 
 struct IsNaNKernel: Kernel {
-    func compute(_ inputs: [Value?]) throws -> [Value] {
+    func compute(_ inputs: KernelInputs) throws -> KernelOutputs {
         let x = try StandardArguments(inputs).tensor(0, "X")
         switch x.storage {
         case .float(let v): return [.tensor(mapElements(v, x.shape) { $0.isNaN })]
