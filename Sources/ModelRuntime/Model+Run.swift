@@ -45,14 +45,14 @@ extension Model {
     }
 
     /// Runs the graph on `feeds` and hands every graph output to `body` with
-    /// its name, in the order of `outputs`: `runAllOutputs` without an array,
-    /// for servers that convert each output anyway.
+    /// its position in `outputs`, in that order: `runAllOutputs` without an
+    /// array, for servers that convert each output anyway.
     /// Thread-safe: many threads may call it at once.
-    public func run(_ feeds: [String: Tensor], eachOutput body: (_ name: String, _ value: Value) throws -> Void) throws {
+    public func run(_ feeds: [String: Tensor], eachOutput body: (_ position: Int, _ value: Value) throws -> Void) throws {
         try withSeededSlots(feeds) { slots in
             try plan.execute(slots, needed: nil)
-            for output in plan.outputs {
-                try body(output.info.name, try take(slots[output.slot], output.info.name))
+            for (position, output) in plan.outputs.enumerated() {
+                try body(position, try take(slots[output.slot], output.info.name))
             }
         }
     }

@@ -15,6 +15,10 @@ public final class Model: Sendable {
     public let inputs: [ValueInfo]
     /// Graph outputs, in file order.
     public let outputs: [ValueInfo]
+    /// For each output, in the order of `outputs`, the name its labels
+    /// travel under when a ZipMap value is flattened to tensors
+    /// (`name` + `Value.labelsSuffix`), built once rather than per call.
+    public let labelsNames: [String]
     /// Producer name and version, e.g. "skl2onnx 1.20.0".
     public let producer: String
     /// Imported opsets: domain ("" for the default domain, "ai.onnx.ml") -> version.
@@ -60,6 +64,7 @@ public final class Model: Sendable {
         self.plan = plan
         self.inputs = plan.inputs.map(\.info)
         self.outputs = plan.outputs.map(\.info)
+        self.labelsNames = plan.outputs.map { $0.info.name + Value.labelsSuffix }
         self.opsets = definition.opsets
         self.producer = [definition.producerName, definition.producerVersion]
             .filter { !$0.isEmpty }.joined(separator: " ")

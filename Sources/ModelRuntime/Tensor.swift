@@ -86,6 +86,10 @@ public enum Value: Sendable {
     /// each column. Row `r` is the map `{labels[c]: probabilities[r, c]}`.
     case zipMap(labels: Tensor, probabilities: Tensor)
 
+    /// Where outputs are flattened to tensors, a ZipMap output `X` travels as
+    /// `X` (the probabilities) and `X` + `labelsSuffix` (the labels).
+    public static let labelsSuffix = ":labels"
+
     /// The tensor, or nil for a ZipMap value.
     public var tensor: Tensor? {
         if case .tensor(let t) = self { return t }

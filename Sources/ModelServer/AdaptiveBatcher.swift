@@ -303,7 +303,7 @@ public final class AdaptiveBatcher: @unchecked Sendable {
             return outputs
         }
         outputs.reserveCapacity(model.outputs.count)
-        try model.run(feeds) { name, value in outputs.append((name: name, value: value)) }
+        try model.run(feeds) { position, value in outputs.append((name: model.outputs[position].name, value: value)) }
         return outputs
     }
 

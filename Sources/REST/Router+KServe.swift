@@ -4,7 +4,7 @@ import Wire
 
 /// KServe V2 / Open Inference Protocol (`/v2/...`) with JSON tensors.
 extension Router {
-    func routeV2(_ s: [String], _ request: HTTPRequest, _ respond: TimedRespond) {
+    func routeV2(_ s: consuming [String], _ request: HTTPRequest, _ respond: TimedRespond) {
         switch s {
         case []:
             return only(.get, "GET", request, respond) { v2ServerMetadata(request, respond) }
@@ -33,12 +33,14 @@ extension Router {
             }
             rest = rest.dropFirst(2)
         }
-        switch Array(rest) {
-        case []: only(.get, "GET", request, respond) { v2ModelMetadata(spec, request, respond) }
-        case ["ready"]: only(.get, "GET", request, respond) { v2ModelReady(spec, request, respond) }
-        case ["infer"]: only(.post, "POST", request, respond) { v2Infer(spec, request, respond) }
-        case ["stats"]: only(.get, "GET", request, respond) { v2Statistics(spec, request, respond) }
-        case ["config"] where spec.version == nil: only(.get, "GET", request, respond) { v2Config(spec, request, respond) }
+        // The one segment after the model (and version), "" for none.
+        let action = rest.isEmpty ? "" : rest.count == 1 ? rest.first : nil
+        switch action {
+        case "": only(.get, "GET", request, respond) { v2ModelMetadata(spec, request, respond) }
+        case "ready": only(.get, "GET", request, respond) { v2ModelReady(spec, request, respond) }
+        case "infer": only(.post, "POST", request, respond) { v2Infer(spec, request, respond) }
+        case "stats": only(.get, "GET", request, respond) { v2Statistics(spec, request, respond) }
+        case "config" where spec.version == nil: only(.get, "GET", request, respond) { v2Config(spec, request, respond) }
         default: respond.notFound(request)
         }
     }

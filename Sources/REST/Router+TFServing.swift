@@ -4,8 +4,7 @@ import Wire
 
 /// TF-Serving's REST API (`/v1/...`) and the job routes.
 extension Router {
-    func routeV1(_ s: [String], _ request: HTTPRequest, _ respond: TimedRespond) {
-        var s = s
+    func routeV1(_ s: consuming [String], _ request: HTTPRequest, _ respond: TimedRespond) {
         if s.count == 2, s[0] == "jobs" {
             return only(.get, "GET", request, respond) { getJob(s[1], request, respond, format: .tfServing) }
         }

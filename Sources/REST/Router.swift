@@ -45,13 +45,19 @@ final class Router: Sendable {
             return respond(.error(400, "request target '\(request.path.prefix(100))' must be an absolute path"))
         }
         var segments: [String] = []
-        segments.reserveCapacity(4)
+        segments.reserveCapacity(6)
         // Split on bytes (no Character breaking), then decode each segment.
-        for raw in request.path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+        let path = request.path.utf8
+        var start = path.index(after: path.startIndex)
+        while true {
+            let end = path[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            let raw = path[start..<end]
             guard let decoded = Self.percentDecode(raw) else {
                 return respond(.error(400, "path segment '\(String(decoding: raw.prefix(100), as: UTF8.self))' has an invalid percent-encoding"))
             }
             segments.append(decoded)
+            if end == path.endIndex { break }
+            start = path.index(after: end)
         }
         // A trailing slash is tolerated ("/v2/health/ready/").
         if segments.count > 1, segments.last == "" { segments.removeLast() }
@@ -59,10 +65,16 @@ final class Router: Sendable {
         dispatch(segments, request, timer.wrap(respond))
     }
 
-    private func dispatch(_ s: [String], _ request: HTTPRequest, _ respond: TimedRespond) {
+    // `consuming`: the segments move down to the route that reads them, which
+    // may edit them in place without copying.
+    private func dispatch(_ s: consuming [String], _ request: HTTPRequest, _ respond: TimedRespond) {
         switch s.first {
-        case "v1": return routeV1(Array(s.dropFirst()), request, respond)
-        case "v2": return routeV2(Array(s.dropFirst()), request, respond)
+        case "v1":
+            s.removeFirst()
+            return routeV1(s, request, respond)
+        case "v2":
+            s.removeFirst()
+            return routeV2(s, request, respond)
         case "metrics":
             if s.count == 1 { return only(.get, "GET", request, respond) { self.metricsPage(request, respond) } }
         case "monitoring":

@@ -32,7 +32,7 @@ extension Dispatcher {
         do {
             let queued = try batcher.submit(call.lease, settings: settings, feeds: call.feeds, outputNames: call.outputNames,
                                             deadline: deadline) { [self] result, ran in
-                completion(answer(call, result, ran: ran))
+                completion(answer(call, result.map { Self.wireTensors($0, of: call.servable.model) }, ran: ran))
             }
             if queued { return }
         } catch {

@@ -108,30 +108,53 @@ extension Dispatcher {
                 "deadline exceeded before model '\(servable.name)' version \(servable.version) ran"))
         }
         let ran = MonotonicClock.nanoseconds()
-        return answer(call, Result { try AdaptiveBatcher.runModel(servable.model, call.feeds, call.outputNames) }, ran: ran)
+        return answer(call, Result { try Self.run(servable.model, call.feeds, call.outputNames) }, ran: ran)
     }
 
-    /// The response for a call's outputs (model order); stores it in the cache.
-    /// Records the call in the version's statistics either way.
-    func answer(_ call: PreparedPredict, _ result: Result<AdaptiveBatcher.Outputs, any Error>,
+    /// Runs `model` once: its outputs (all, or the named ones) in model order
+    /// as wire tensors.
+    static func run(_ model: Model, _ feeds: [String: Tensor], _ outputNames: [String]?) throws -> [NamedTensor] {
+        if outputNames != nil {
+            return wireTensors(try AdaptiveBatcher.runModel(model, feeds, outputNames), of: model)
+        }
+        // Every output: converted as the run hands them over, with no
+        // intermediate list.
+        var outputs: [NamedTensor] = []
+        outputs.reserveCapacity(model.outputs.count + 1)
+        try model.run(feeds) { position, value in
+            append(value, named: model.outputs[position].name, labelsName: model.labelsNames[position], to: &outputs)
+        }
+        return outputs
+    }
+
+    /// A run's outputs (model order) as wire tensors.
+    static func wireTensors(_ values: AdaptiveBatcher.Outputs, of model: Model) -> [NamedTensor] {
+        var outputs: [NamedTensor] = []
+        outputs.reserveCapacity(values.count + 1)
+        for (name, value) in values {
+            let position = model.outputs.firstIndex { $0.name == name }
+            append(value, named: name, labelsName: position.map { model.labelsNames[$0] } ?? name + Value.labelsSuffix,
+                   to: &outputs)
+        }
+        return outputs
+    }
+
+    /// The response for a call's outputs (wire tensors, model order); stores
+    /// it in the cache. Records the call in the version's statistics either way.
+    func answer(_ call: PreparedPredict, _ result: Result<[NamedTensor], any Error>,
                 ran: UInt64) -> Result<PredictResponse, WireError> {
         let servable = call.servable
         var timing = call.timing
         timing.ran = ran
         timing.finished = MonotonicClock.nanoseconds()
         defer { statistics.record(name: servable.name, version: servable.version, timing) }
-        let values: AdaptiveBatcher.Outputs
+        let outputs: [NamedTensor]
         switch result {
-        case .success(let v): values = v
+        case .success(let v): outputs = v
         case .failure(let error): return .failure(.from(error))
         }
-        var outputs: [NamedTensor] = []
-        outputs.reserveCapacity(values.count + 1)
-        for (name, value) in values {
-            Self.append(value, named: name, to: &outputs)
-        }
-        if let outputNames = call.outputNames, values.count < outputNames.count,
-           let missing = outputNames.first(where: { name in !values.contains { $0.name == name } }) {
+        if let outputNames = call.outputNames,
+           let missing = outputNames.first(where: { name in !outputs.contains { $0.name == name } }) {
             return .failure(WireError(.internal,
                 "model '\(servable.name)' version \(servable.version) returned no value for output '\(missing)'"))
         }
@@ -143,14 +166,14 @@ extension Dispatcher {
     }
 
     /// Appends one model output as wire tensors: a ZipMap output `X` becomes
-    /// `X` (the probabilities) and `X:labels`.
-    static func append(_ value: Value, named name: String, to outputs: inout [NamedTensor]) {
+    /// `X` (the probabilities) and `labelsName` (`X:labels`, the labels).
+    static func append(_ value: Value, named name: String, labelsName: String, to outputs: inout [NamedTensor]) {
         switch value {
         case .tensor(let t):
             outputs.append(NamedTensor(name, t))
         case .zipMap(let labels, let probabilities):
             outputs.append(NamedTensor(name, probabilities))
-            outputs.append(NamedTensor(name + NamedTensor.labelsSuffix, labels))
+            outputs.append(NamedTensor(labelsName, labels))
         }
     }
 

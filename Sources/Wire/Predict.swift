@@ -75,5 +75,5 @@ public struct PredictResponse: Sendable {
 extension NamedTensor {
     /// The suffix that names a ZipMap output's label tensor: output `X`
     /// travels as `X` (probabilities) plus `X:labels`.
-    public static let labelsSuffix = ":labels"
+    public static let labelsSuffix = Value.labelsSuffix
 }
